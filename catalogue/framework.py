@@ -1,0 +1,142 @@
+"""The DART-Ed capability framework as data: domains, groups, statements, archetypes."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from catalogue.errors import DataError
+from catalogue.text import capability_text
+
+DATA_DIR = Path(__file__).parent / "data"
+FRAMEWORK_FILE = DATA_DIR / "framework.yaml"
+
+# Archetype id -> badge letter used by the published framework.
+ARCHETYPE_BADGES = {"shaper": "S", "driver": "D", "creator": "C", "embedder": "E", "user": "U"}
+BADGE_ARCHETYPES = {badge: name for name, badge in ARCHETYPE_BADGES.items()}
+PROVENANCES = ("paraphrased", "authored")
+LEVELS = (1, 2, 3, 4)
+_ID = re.compile(r"^\d+(\.\d+)*$")
+
+
+@dataclass(frozen=True)
+class Archetype:
+    id: str
+    badge: str
+    name: str
+    description: str
+
+
+@dataclass(frozen=True)
+class Capability:
+    """One capability statement ("I can ...") with its level and archetype badges."""
+
+    id: str
+    text: str
+    level: int
+    archetypes: tuple[str, ...]
+    provenance: str
+    domain_id: str
+    domain_name: str
+    group_id: str
+    group_name: str
+
+    def embedding_text(self) -> str:
+        """Text embedded for this statement: where it sits, then what it says."""
+        return capability_text(self.domain_name, self.group_name, self.text)
+
+
+@dataclass(frozen=True)
+class Framework:
+    version: str
+    title: str
+    source_url: str
+    archetypes: tuple[Archetype, ...]
+    capabilities: tuple[Capability, ...]
+
+    def capability(self, capability_id: str) -> Capability | None:
+        return self._by_id().get(capability_id)
+
+    def _by_id(self) -> dict[str, Capability]:
+        cache = self.__dict__.get("_index")
+        if cache is None:
+            cache = {c.id: c for c in self.capabilities}
+            object.__setattr__(self, "_index", cache)
+        return cache
+
+    def checksum(self) -> str:
+        """Digest of every statement's id, level, badges and text."""
+        digest = hashlib.sha256(self.version.encode())
+        for cap in self.capabilities:
+            digest.update(f"\x1f{cap.id}\x1e{cap.level}\x1e{','.join(cap.archetypes)}\x1e{cap.text}"
+                          .encode())
+        return digest.hexdigest()
+
+
+def load_framework(path: Path | str = FRAMEWORK_FILE) -> Framework:
+    """Read and validate the framework file; raise DataError naming the bad statement."""
+    path = Path(path)
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        raise DataError(f"cannot read framework: {exc}", source=str(path)) from exc
+    if not isinstance(raw, dict):
+        raise DataError("framework file must be a mapping", source=str(path))
+    for key in ("version", "domains", "archetypes"):
+        if not raw.get(key):
+            raise DataError("is required", field=key, source=str(path))
+    archetypes = tuple(_archetype(a, path) for a in raw["archetypes"])
+    caps: list[Capability] = []
+    seen: set[str] = set()
+    for domain in raw["domains"]:
+        for group in domain.get("groups") or []:
+            for st in group.get("statements") or []:
+                cap = _capability(st, domain, group, path)
+                if cap.id in seen:
+                    raise DataError("duplicate statement id", field="id", record=cap.id,
+                                    source=str(path))
+                seen.add(cap.id)
+                caps.append(cap)
+    if not caps:
+        raise DataError("framework has no statements", source=str(path))
+    return Framework(version=str(raw["version"]), title=str(raw.get("title", "")),
+                     source_url=str(raw.get("source_url", "")), archetypes=archetypes,
+                     capabilities=tuple(caps))
+
+
+def _archetype(raw: dict, path: Path) -> Archetype:
+    if raw.get("id") not in ARCHETYPE_BADGES:
+        raise DataError(f"unknown archetype {raw.get('id')!r}", field="archetypes.id",
+                        source=str(path))
+    return Archetype(id=raw["id"], badge=ARCHETYPE_BADGES[raw["id"]], name=str(raw.get("name")),
+                     description=str(raw.get("description", "")))
+
+
+def _capability(st: dict, domain: dict, group: dict, path: Path) -> Capability:
+    sid = str(st.get("id", ""))
+    group_id = str(group.get("id", ""))
+    if not _ID.match(sid) or not sid.startswith(group_id + "."):
+        raise DataError(f"id must be '{group_id}.<n>'", field="id", record=sid or "?",
+                        source=str(path))
+    if st.get("level") not in LEVELS:
+        raise DataError("level must be 1-4", field="level", record=sid, source=str(path))
+    badges = st.get("archetypes") or []
+    if not badges or any(b not in BADGE_ARCHETYPES for b in badges):
+        raise DataError("archetypes must be badges from S, D, C, E, U", field="archetypes",
+                        record=sid, source=str(path))
+    if st.get("provenance") not in PROVENANCES:
+        raise DataError("provenance must be paraphrased or authored", field="provenance",
+                        record=sid, source=str(path))
+    text = str(st.get("text", "")).strip()
+    if not text:
+        raise DataError("is required", field="text", record=sid, source=str(path))
+    return Capability(
+        id=sid, text=text, level=int(st["level"]),
+        archetypes=tuple(BADGE_ARCHETYPES[b] for b in badges),
+        provenance=st["provenance"], domain_id=str(domain["id"]), domain_name=str(domain["name"]),
+        group_id=group_id, group_name=str(group.get("name", "")),
+    )

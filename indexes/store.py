@@ -1,0 +1,188 @@
+"""Versioned index directories with an atomically published ``current`` pointer.
+
+Layout under the index root::
+
+    versions/<name>/resources.faiss      vectors keyed by resource id
+    versions/<name>/capabilities.npy     one vector per framework statement
+    versions/<name>/capabilities.json    statement ids, in the row order of capabilities.npy
+    versions/<name>/manifest.json        model, dimension, counts, checksums, created time
+    current                              the name of the version being served
+
+A version is written to a temporary folder, fsynced, renamed into ``versions/`` and only then
+named in ``current`` (written to a temporary file and renamed over it), so readers see the old
+version or the new one, never a half-written one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import shutil
+import time
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+
+from indexes.vectors import VectorIndex
+
+log = logging.getLogger(__name__)
+RESOURCES_FILE = "resources.faiss"
+CAPABILITIES_FILE = "capabilities.npy"
+CAPABILITY_IDS_FILE = "capabilities.json"
+MANIFEST_FILE = "manifest.json"
+DATA_FILES = (RESOURCES_FILE, CAPABILITIES_FILE, CAPABILITY_IDS_FILE)
+STALE_STAGING_SECONDS = 6 * 3600
+
+
+class IndexLoadError(RuntimeError):
+    """An index version is missing, partial or does not match its manifest."""
+
+
+@dataclass
+class IndexVersion:
+    """A loaded, verified index version: resource vectors plus capability vectors."""
+
+    name: str
+    manifest: dict
+    vectors: VectorIndex
+    capability_ids: list[str]
+    capability_vectors: np.ndarray
+
+    def capability_vector(self, capability_id: str) -> np.ndarray | None:
+        row = self._rows().get(capability_id)
+        return None if row is None else self.capability_vectors[row]
+
+    def _rows(self) -> dict[str, int]:
+        rows = self.__dict__.get("_row_cache")
+        if rows is None:
+            rows = {cid: i for i, cid in enumerate(self.capability_ids)}
+            self.__dict__["_row_cache"] = rows
+        return rows
+
+
+class IndexStore:
+    """Reads and publishes index versions under one root directory."""
+
+    def __init__(self, root: Path | str, keep: int = 3):
+        self.root = Path(root)
+        self.keep = max(1, keep)
+        self.versions = self.root / "versions"
+        self.pointer = self.root / "current"
+
+    def current_name(self) -> str | None:
+        try:
+            name = self.pointer.read_text(encoding="utf-8").strip()
+        except FileNotFoundError:
+            return None
+        return name or None
+
+    def stamp(self) -> tuple[int, int] | None:
+        """A cheap fingerprint of the pointer; it changes whenever a version is published."""
+        try:
+            st = self.pointer.stat()
+        except FileNotFoundError:
+            return None
+        return (st.st_ino, st.st_mtime_ns)
+
+    def manifest(self, name: str | None = None) -> dict | None:
+        name = name or self.current_name()
+        if not name:
+            return None
+        try:
+            return json.loads((self.versions / name / MANIFEST_FILE).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+
+    def load(self, name: str | None = None) -> IndexVersion:
+        """Load a version (default: current) after checking every file against the manifest."""
+        name = name or self.current_name()
+        if not name:
+            raise IndexLoadError(f"no index has been published under {self.root}")
+        folder = self.versions / name
+        manifest = self.manifest(name)
+        if manifest is None:
+            raise IndexLoadError(f"index version {name} has no readable manifest")
+        for file_name, expected in manifest.get("files", {}).items():
+            path = folder / file_name
+            if not path.exists() or _sha256(path) != expected:
+                raise IndexLoadError(f"index version {name}: {file_name} is missing or does not "
+                                     "match its checksum")
+        vectors = VectorIndex.load(folder / RESOURCES_FILE)
+        if vectors.dimension != manifest["dimension"] or vectors.count != manifest["count"]:
+            raise IndexLoadError(f"index version {name} does not match its manifest")
+        capability_ids = json.loads((folder / CAPABILITY_IDS_FILE).read_text(encoding="utf-8"))
+        capability_vectors = np.load(folder / CAPABILITIES_FILE)
+        return IndexVersion(name=name, manifest=manifest, vectors=vectors,
+                            capability_ids=capability_ids, capability_vectors=capability_vectors)
+
+    def publish(self, vectors: VectorIndex, capability_ids: list[str],
+                capability_vectors: np.ndarray, manifest: dict) -> str:
+        """Write a new version and point ``current`` at it; return the version name."""
+        self.versions.mkdir(parents=True, exist_ok=True)
+        created = datetime.now(UTC)
+        name = created.strftime("%Y%m%dT%H%M%S%fZ") + "-" + uuid.uuid4().hex[:6]
+        staging = self.root / f".staging-{name}"
+        staging.mkdir(parents=True)
+        try:
+            vectors.save(staging / RESOURCES_FILE)
+            np.save(staging / CAPABILITIES_FILE, np.asarray(capability_vectors, dtype=np.float32))
+            (staging / CAPABILITY_IDS_FILE).write_text(json.dumps(capability_ids),
+                                                        encoding="utf-8")
+            full = dict(manifest, version=name, created=created.isoformat(),
+                        dimension=vectors.dimension, count=vectors.count,
+                        capabilities=len(capability_ids),
+                        files={f: _sha256(staging / f) for f in DATA_FILES})
+            (staging / MANIFEST_FILE).write_text(json.dumps(full, indent=2, sort_keys=True),
+                                                 encoding="utf-8")
+            for path in staging.iterdir():
+                _fsync(path)
+            _fsync(staging)
+            os.rename(staging, self.versions / name)
+            _fsync(self.versions)
+            tmp_pointer = self.root / f".current-{name}"
+            tmp_pointer.write_text(name, encoding="utf-8")
+            _fsync(tmp_pointer)
+            os.replace(tmp_pointer, self.pointer)
+            _fsync(self.root)
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
+        self.prune()
+        log.info("published index version %s (%d resources)", name, full["count"])
+        return name
+
+    def prune(self) -> list[str]:
+        """Delete all but the newest ``keep`` versions, never the current one."""
+        current = self.current_name()
+        names = sorted(p.name for p in self.versions.iterdir() if p.is_dir()) \
+            if self.versions.exists() else []
+        doomed = [n for n in names[:-self.keep] if n != current]
+        for name in doomed:
+            shutil.rmtree(self.versions / name, ignore_errors=True)
+        # a staging folder this old belongs to a build that died; a live build finishes sooner
+        cutoff = time.time() - STALE_STAGING_SECONDS
+        for stale in self.root.glob(".staging-*"):
+            if stale.stat().st_mtime < cutoff:
+                shutil.rmtree(stale, ignore_errors=True)
+        return doomed
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _fsync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

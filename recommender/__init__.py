@@ -1,0 +1,31 @@
+"""The recommender service: Flask app factory."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from flask import Flask
+
+
+def create_app(config: Mapping | None = None) -> Flask:
+    """Build the app from environment variables, overridden by ``config`` (used by tests)."""
+    from recommender import api, db, problems, queue, services
+    from recommender.config import from_environment
+
+    app = Flask(__name__)
+    app.config.from_mapping(from_environment())
+    if config:
+        app.config.from_mapping(config)
+    app.json.sort_keys = False
+    db.init_app(app)
+    problems.init_app(app)
+    services.init_app(app)
+    queue.celery_init_app(app)
+    app.register_blueprint(api.bp)
+
+    @app.get("/healthz")
+    def healthz():
+        """The process is alive."""
+        return {"status": "ok"}
+
+    return app

@@ -1,0 +1,38 @@
+"""First-run set-up for ``recommender run``: each step is a no-op when already done."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from flask import Flask
+
+from catalogue.framework import load_framework
+from catalogue.importers import read_resources, shipped_files
+from recommender import db, migrate
+from recommender.catalogue_store import upsert_resources
+from recommender.framework_store import load_framework as store_framework
+from recommender.indexing import is_up_to_date, wanted_manifest
+from recommender.queue import enqueue_build
+from recommender.services import index_store
+
+
+def bootstrap(app: Flask, echo: Callable[[str], object] = print, timeout: float = 1800) -> None:
+    """Migrate, load the framework and shipped catalogue, and build the index if stale."""
+    with app.app_context():
+        migrate.upgrade(db.engine())
+        session = db.session()
+        framework = load_framework()
+        outcome = store_framework(session, framework)
+        echo(f"framework {framework.version}: {outcome}")
+        batch = read_resources(shipped_files(), framework)
+        for error in batch.errors:
+            echo(f"shipped catalogue: rejected {error}")
+        echo(f"catalogue: {upsert_resources(session, batch.resources).summary()}")
+        wanted = wanted_manifest(session, app.config["EMBEDDING_MODEL"])
+        if is_up_to_date(index_store(), wanted):
+            echo(f"index up to date: version {index_store().current_name()}")
+            return
+        echo("building the index through the Celery worker ...")
+        result = enqueue_build().get(timeout=timeout)
+        echo(f"index {result['status']}: version {result['version']}, "
+             f"{result['count']} resources")

@@ -1,0 +1,223 @@
+"""The ``recommender`` command-line tool."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import click
+from flask import Flask
+
+from recommender import create_app
+
+
+def _app() -> Flask:
+    app = create_app()
+    Path(app.config["VAR_DIR"]).mkdir(parents=True, exist_ok=True)
+    return app
+
+
+@click.group()
+def main() -> None:
+    """Recommend open learning resources for DART-Ed capability gaps."""
+
+
+@main.group("db")
+def db_group() -> None:
+    """Database schema commands."""
+
+
+@db_group.command("upgrade")
+@click.option("--revision", default="head", help="Target revision (default: the newest).")
+def db_upgrade(revision: str) -> None:
+    """Create or migrate the database schema."""
+    from recommender import db, migrate
+
+    with _app().app_context():
+        migrate.upgrade(db.engine(), revision)
+        click.echo(f"database at revision {migrate.current_revision(db.engine())}")
+
+
+@main.command("load-framework")
+@click.argument("path", required=False, type=click.Path(exists=True, dir_okay=False))
+def load_framework_cmd(path: str | None) -> None:
+    """Load the capability framework (default: the shipped one) and make it current."""
+    from catalogue.errors import DataError
+    from catalogue.framework import FRAMEWORK_FILE, load_framework
+    from recommender import db
+    from recommender.framework_store import load_framework as store
+
+    try:
+        framework = load_framework(path or FRAMEWORK_FILE)
+    except DataError as exc:
+        raise click.ClickException(str(exc)) from exc
+    with _app().app_context():
+        try:
+            outcome = store(db.session(), framework)
+        except ValueError as exc:
+            raise click.ClickException(str(exc)) from exc
+    click.echo(f"framework {framework.version}: {len(framework.capabilities)} statements, "
+               f"{outcome}")
+
+
+@main.command("import")
+@click.argument("paths", nargs=-1, type=click.Path(dir_okay=False))
+@click.option("--shipped", is_flag=True, help="Import the catalogue shipped with the package.")
+@click.option("--dry-run", is_flag=True, help="Report what would change; write nothing.")
+@click.option("--strict", is_flag=True, help="Write nothing if any record is rejected.")
+def import_cmd(paths: tuple[str, ...], shipped: bool, dry_run: bool, strict: bool) -> None:
+    """Import resources from YAML, JSON Lines or CSV files."""
+    from catalogue.errors import DataError
+    from catalogue.importers import read_resources, shipped_files
+    from recommender import db
+    from recommender.catalogue_store import upsert_resources
+
+    files = [Path(p) for p in paths] + (shipped_files() if shipped else [])
+    if not files:
+        raise click.UsageError("give one or more files, or --shipped")
+    with _app().app_context():
+        framework = _current_framework()
+        try:
+            batch = read_resources(files, framework)
+        except DataError as exc:
+            raise click.ClickException(f"{exc}; nothing was imported") from exc
+        for error in batch.errors:
+            click.echo(f"rejected: {error}", err=True)
+        rejected = len(batch.errors)
+        if strict and rejected:
+            raise click.ClickException(f"{rejected} record(s) rejected; --strict: nothing was "
+                                       "imported")
+        result = upsert_resources(db.session(), batch.resources, dry_run=dry_run)
+    prefix = "dry run, would be: " if dry_run else ""
+    click.echo(f"{prefix}{result.summary()}, {rejected} rejected")
+    if rejected:
+        sys.exit(1)
+
+
+@main.command("index")
+@click.option("--force", is_flag=True, help="Rebuild even if the catalogue is unchanged.")
+@click.option("--timeout", default=600, show_default=True, help="Seconds to wait for the build.")
+@click.option("--no-worker", is_flag=True,
+              help="Do not start a temporary worker in embedded mode (one is already running).")
+def index_cmd(force: bool, timeout: int, no_worker: bool) -> None:
+    """Build the search index through the Celery worker and wait for it."""
+    from recommender.queue import enqueue_build
+    from recommender.worker_process import running_worker
+
+    app = _app()
+    with app.app_context():
+        if app.config["REDIS_URL"] or no_worker:
+            outcome = enqueue_build(force).get(timeout=timeout)
+        else:
+            with running_worker():
+                outcome = enqueue_build(force).get(timeout=timeout)
+    click.echo(f"index {outcome['status']}: version {outcome['version']}, "
+               f"{outcome['count']} resources")
+
+
+@main.command("recommend")
+@click.option("--archetype", required=True, help="shaper, driver, creator, embedder or user.")
+@click.option("--gap", "gaps", multiple=True, required=True,
+              help="A capability id, optionally with severity 1-3: 6.1.1 or 6.1.1:3.")
+@click.option("--free-text", default=None, help="The learner's goal in their own words.")
+@click.option("--limit", default=5, show_default=True, help="Items per list.")
+@click.option("--json", "as_json", is_flag=True, help="Print the API response as JSON.")
+def recommend_cmd(archetype: str, gaps: tuple[str, ...], free_text: str | None, limit: int,
+                  as_json: bool) -> None:
+    """Print recommendations for a learner's gaps."""
+    body = {"archetype": archetype, "limit": limit,
+            "gaps": [_gap_option(g) for g in gaps]}
+    if free_text:
+        body["free_text"] = free_text
+    app = _app()
+    response = app.test_client().post("/api/v1/recommendations", json=body)
+    data = response.get_json()
+    if response.status_code != 200:
+        details = "; ".join(f"{e['pointer']}: {e['detail']}" for e in data.get("errors", []))
+        raise click.ClickException(f"{data['title']}: {details or data['detail']}")
+    if as_json:
+        click.echo(json.dumps(data, indent=2))
+        return
+    for level in ("baseline", "specialist"):
+        click.echo(f"\n{level.upper()}")
+        click.echo(f"{'#':>2}  {'score':>5}  {'serves':<10} {'title':<52} provider")
+        for rank, item in enumerate(data[level], start=1):
+            serves = ",".join(b["capability"] for b in item["because"])
+            click.echo(f"{rank:>2}  {item['score']:>5.2f}  {serves:<10.10} "
+                       f"{item['title'][:52]:<52} {item['provider'][:30]}")
+        if not data[level]:
+            click.echo("    (nothing suitable in the catalogue)")
+
+
+def _gap_option(text: str) -> dict:
+    code, _, severity = text.partition(":")
+    if severity and not severity.isdigit():
+        raise click.BadParameter(f"{text!r}: severity must be 1, 2 or 3", param_hint="--gap")
+    return {"capability": code, "severity": int(severity or 2)}
+
+
+@main.command("settings")
+def settings_cmd() -> None:
+    """Print the effective configuration (secrets hidden)."""
+    from recommender.config import ENVIRONMENT
+
+    app = _app()
+    for key in ENVIRONMENT:
+        value = app.config.get(key)
+        if isinstance(value, str) and "@" in value:
+            value = value.split("://")[0] + "://***@" + value.split("@", 1)[1]
+        click.echo(f"{key}={value if value is not None else ''}")
+
+
+@main.command("worker")
+def worker_cmd() -> None:
+    """Run a Celery worker for the default and indexing queues (solo pool)."""
+    from recommender.worker_process import worker_command
+
+    os.execv(sys.executable, worker_command())
+
+
+@main.command("run")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True)
+@click.option("--web-workers", default=2, show_default=True, help="gunicorn worker processes.")
+def run_cmd(host: str, port: int, web_workers: int) -> None:
+    """Set up everything on first run, then serve: database, framework, catalogue, index."""
+    from recommender.bootstrap import bootstrap
+    from recommender.worker_process import start_worker, stop
+
+    app = _app()
+    log_dir = Path(app.config["VAR_DIR"]) / "log"
+    log_dir.mkdir(parents=True, exist_ok=True)
+    worker = start_worker(log_file=(log_dir / "worker.log").open("ab"))
+    web = None
+    try:
+        bootstrap(app, echo=click.echo)
+        web = subprocess.Popen([sys.executable, "-m", "gunicorn", "-b", f"{host}:{port}",
+                                "-w", str(web_workers), "--access-logfile", "-",
+                                "recommender.wsgi:app"])
+        time.sleep(1.0)
+        click.echo(f"serving on http://{host}:{port}  (worker log: {log_dir / 'worker.log'}; "
+                   "Ctrl-C stops)")
+        signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
+        while web.poll() is None and worker.poll() is None:
+            time.sleep(0.5)
+        if worker.poll() is not None:
+            click.echo("the Celery worker stopped; see its log", err=True)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        if web is not None:
+            stop(web)
+        stop(worker)
+
+
+def _current_framework():
+    from catalogue.framework import FRAMEWORK_FILE, load_framework
+
+    return load_framework(FRAMEWORK_FILE)

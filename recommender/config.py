@@ -1,0 +1,69 @@
+"""Configuration: environment variables with embedded defaults, read once per app."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from indexes.embedding import DEFAULT_MODEL
+
+# Environment variable -> (config key, default, description). The README's table lists these.
+ENVIRONMENT = {
+    "DATABASE_URL": "SQLAlchemy URL; default a SQLite file under VAR_DIR",
+    "REDIS_URL": "Redis URL for the Celery broker and results; unset: an embedded SQLite broker",
+    "INDEX_DIR": "Folder of index versions; default VAR_DIR/indexes",
+    "EMBEDDING_MODEL": f"sentence-transformers model; default {DEFAULT_MODEL} (packaged, offline)",
+    "VAR_DIR": "Folder for the embedded database, broker and indexes; default ./var",
+    "INDEX_KEEP": "How many index versions to keep on disk; default 3",
+    "RECOMMENDATION_MAX_LIMIT": "Largest 'limit' a recommendation request may ask for; default 50",
+}
+
+
+def normalise_database_url(url: str) -> str:
+    """Accept Heroku-style postgres:// URLs and pick the psycopg 3 driver."""
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url[len("postgres://"):]
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://"):]
+    return url
+
+
+def from_environment(env: os._Environ | dict | None = None) -> dict:
+    """Build the app's config mapping from environment variables."""
+    env = os.environ if env is None else env
+    var_dir = Path(env.get("VAR_DIR") or "var").resolve()
+    redis_url = env.get("REDIS_URL") or None
+    database_url = env.get("DATABASE_URL") or f"sqlite:///{var_dir / 'recommender.db'}"
+    return {
+        "VAR_DIR": str(var_dir),
+        "DATABASE_URL": normalise_database_url(database_url),
+        "REDIS_URL": redis_url,
+        "INDEX_DIR": str(Path(env.get("INDEX_DIR") or var_dir / "indexes").resolve()),
+        "INDEX_KEEP": int(env.get("INDEX_KEEP") or 3),
+        "EMBEDDING_MODEL": env.get("EMBEDDING_MODEL") or DEFAULT_MODEL,
+        "RECOMMENDATION_MAX_LIMIT": int(env.get("RECOMMENDATION_MAX_LIMIT") or 50),
+        "CELERY": celery_settings(redis_url, var_dir),
+    }
+
+
+def celery_settings(redis_url: str | None, var_dir: Path) -> dict:
+    """Celery over Redis when REDIS_URL is set, else over embedded SQLite files."""
+    if redis_url:
+        broker, backend = redis_url, redis_url
+    else:
+        broker = f"sqla+sqlite:///{var_dir / 'broker.db'}"
+        backend = f"db+sqlite:///{var_dir / 'results.db'}"
+    return {
+        "broker_url": broker,
+        "result_backend": backend,
+        "task_ignore_result": True,
+        "task_serializer": "json",
+        "accept_content": ["json"],
+        "include": ["workers.tasks"],
+        "task_routes": {"workers.tasks.build_index": {"queue": "indexing"}},
+        "broker_connection_retry_on_startup": True,
+        "worker_max_tasks_per_child": 200,
+        "worker_prefetch_multiplier": 1,
+        "task_acks_late": True,
+        "result_expires": 3600,
+    }

@@ -1,0 +1,45 @@
+"""Per-app services shared by the API and the CLI: index holder, statements, encoder."""
+
+from __future__ import annotations
+
+from flask import Flask, current_app
+
+from indexes.embedding import Encoder, get_encoder
+from indexes.store import IndexStore
+from recommender import db
+from recommender.framework_store import capabilities, current_version
+from recommender.models import Capability
+from recommender.search_index import IndexHolder
+
+
+def init_app(app: Flask) -> None:
+    store = IndexStore(app.config["INDEX_DIR"], keep=app.config["INDEX_KEEP"])
+    app.extensions["index"] = IndexHolder(store)
+    app.extensions["statements"] = {}
+
+
+def index_holder() -> IndexHolder:
+    return current_app.extensions["index"]
+
+
+def index_store() -> IndexStore:
+    return index_holder().store
+
+
+def statements() -> dict[str, Capability]:
+    """The current framework's statements by id, cached per framework version."""
+    session = db.session()
+    version = current_version(session)
+    cache = current_app.extensions["statements"]
+    if version not in cache:
+        rows = capabilities(session, version)
+        for row in rows:
+            session.expunge(row)
+        cache.clear()
+        cache[version] = {row.code: row for row in rows}
+    return cache[version]
+
+
+def encoder() -> Encoder:
+    """The app's embedding model (loaded on first use)."""
+    return get_encoder(current_app.config["EMBEDDING_MODEL"])

@@ -1,0 +1,161 @@
+"""POST /api/v1/recommendations over the shipped catalogue, real model and real FAISS."""
+
+import pytest
+from sqlalchemy import func, select
+
+from recommender import db
+from recommender.models import IndexBuild, Resource, ResourceCapability
+
+
+def recommend(client, **body):
+    response = client.post("/api/v1/recommendations", json=body)
+    assert response.status_code == 200, response.get_json()
+    return response.get_json()
+
+
+def mapped_to(served_app, prefix: str) -> set[str]:
+    """Slugs of resources a curator mapped to statements under ``prefix``."""
+    with served_app.app_context():
+        rows = db.session().execute(
+            select(Resource.slug).join(ResourceCapability)
+            .where(ResourceCapability.capability_code.startswith(prefix)))
+        return {slug for (slug,) in rows}
+
+
+def test_ai_evaluation_gap_puts_evaluation_resources_first(client, served_app):
+    evaluation = mapped_to(served_app, "6.3.")
+    # 6.3.7 appraising AI studies, 6.3.8 validating an AI system locally (both level 3)
+    data = recommend(client, archetype="embedder", limit=5,
+                     gaps=[{"capability": "6.3.7", "severity": 3},
+                           {"capability": "6.3.8", "severity": 3}])
+    top = [item["id"] for item in data["specialist"][:3]]
+    assert set(top) <= evaluation, top
+    assert data["baseline"][0]["id"] in evaluation
+    first = data["specialist"][0]
+    assert first["because"][0]["capability"] in ("6.3.7", "6.3.8")
+    assert first["because"][0]["match"] == "curated"
+    assert first["because"][0]["reason"].startswith("Serves your gap in 6.3.")
+
+
+def test_user_is_not_handed_a_model_building_course_first(client, served_app):
+    data = recommend(client, archetype="user", limit=10,
+                     gaps=[{"capability": "6.1.1", "severity": 2},
+                           {"capability": "6.1.4", "severity": 2}])
+    first = data["baseline"][0]
+    assert first["level"] == "baseline"
+    assert "user" in first["archetypes"]
+    assert all(item["level"] == "specialist" for item in data["specialist"])
+    # resources written only for creators (model building) rank below those for users
+    ranks = {item["id"]: i for i, item in enumerate(data["baseline"] + data["specialist"])}
+    creator_only = [i for i in data["baseline"] if i["archetypes"] == ["creator"]]
+    assert all(ranks[c["id"]] > 0 for c in creator_only)
+
+
+def test_items_carry_fields_score_and_reasons(client):
+    data = recommend(client, archetype="driver", limit=3,
+                     gaps=[{"capability": "2.2.1", "severity": 1}])
+    assert set(data) >= {"recommendation_id", "baseline", "specialist", "index_version",
+                         "framework_version"}
+    item = (data["baseline"] + data["specialist"])[0]
+    for field in ("id", "title", "url", "provider", "licence", "access", "format",
+                  "duration_minutes", "level", "archetypes", "score", "because"):
+        assert field in item
+    because = item["because"][0]
+    assert because["capability"] == "2.2.1"
+    assert because["statement"].startswith("I ")
+    assert set(because["signals"]) == {"similarity", "curated", "archetype_fit", "level_fit",
+                                       "goal_similarity"}
+    scores = [i["score"] for i in data["baseline"]]
+    assert scores == sorted(scores, reverse=True)
+    assert len(data["baseline"]) <= 3
+
+
+def test_free_text_goal_changes_the_ranking(client):
+    gaps = [{"capability": "6.2.1", "severity": 2}]
+    plain = recommend(client, archetype="user", limit=10, gaps=gaps)
+    goal = recommend(client, archetype="user", limit=10, gaps=gaps,
+                     free_text="robotic surgery and robots in the operating theatre")
+    assert [i["id"] for i in plain["baseline"]] != [i["id"] for i in goal["baseline"]]
+    signals = goal["baseline"][0]["because"][0]["signals"]
+    assert signals["goal_similarity"] is not None
+    assert plain["baseline"][0]["because"][0]["signals"]["goal_similarity"] is None
+
+
+def test_limit_applies_to_each_list(client):
+    data = recommend(client, archetype="creator", limit=1,
+                     gaps=[{"capability": "5.1.4.3", "severity": 2}])
+    assert len(data["baseline"]) <= 1 and len(data["specialist"]) <= 1
+
+
+BAD_BODIES = [
+    ({"archetype": "nurse", "gaps": [{"capability": "6.1.1"}]}, "/archetype"),
+    ({"archetype": "user", "gaps": [{"capability": "9.9.9"}]}, "/gaps/0/capability"),
+    ({"archetype": "user", "gaps": []}, "/gaps"),
+    ({"archetype": "user"}, "/gaps"),
+    ({"archetype": "user", "gaps": "6.1.1"}, "/gaps"),
+    ({"archetype": "user", "gaps": [{"capability": "6.1.1", "severity": "high"}]},
+     "/gaps/0/severity"),
+    ({"archetype": "user", "gaps": [{"capability": "6.1.1", "severity": 7}]},
+     "/gaps/0/severity"),
+    ({"archetype": "user", "gaps": [{"capability": 611}]}, "/gaps/0/capability"),
+    ({"archetype": "user", "gaps": ["6.1.1"]}, "/gaps/0"),
+    ({"archetype": "user", "gaps": [{"capability": "6.1.1"}], "limit": 10_000}, "/limit"),
+    ({"archetype": "user", "gaps": [{"capability": "6.1.1"}], "limit": True}, "/limit"),
+    ({"archetype": "user", "gaps": [{"capability": "6.1.1"}], "free_text": 5}, "/free_text"),
+    ({"archetype": "user", "gaps": [{"capability": "6.1.1"}], "colour": "red"}, "/colour"),
+    ({"archetype": "user", "gaps": [{"capability": "6.1.1"}, {"capability": "6.1.1"}]},
+     "/gaps/1/capability"),
+    ([1, 2, 3], ""),
+]
+
+
+def counts(app):
+    with app.app_context():
+        session = db.session()
+        return [session.scalar(select(func.count()).select_from(m))
+                for m in (Resource, ResourceCapability, IndexBuild)]
+
+
+@pytest.mark.parametrize("body, pointer", BAD_BODIES)
+def test_bad_input_is_a_problem_naming_the_field(client, served_app, body, pointer):
+    before = counts(served_app)
+    response = client.post("/api/v1/recommendations", json=body)
+    assert response.status_code == 422
+    assert response.mimetype == "application/problem+json"
+    problem = response.get_json()
+    assert problem["status"] == 422 and problem["title"] and problem["type"]
+    assert pointer in [e["pointer"] for e in problem["errors"]]
+    assert counts(served_app) == before
+
+
+@pytest.mark.parametrize("data, content_type, status", [
+    ("archetype=user", "application/x-www-form-urlencoded", 415),
+    ("{not json", "application/json", 400),
+    ("", "application/json", 400),
+])
+def test_non_json_bodies_are_refused(client, data, content_type, status):
+    response = client.post("/api/v1/recommendations", data=data, content_type=content_type)
+    assert response.status_code == status
+    assert response.mimetype == "application/problem+json"
+    assert response.get_json()["detail"]
+
+
+def test_unknown_route_and_method_are_problems(client):
+    assert client.get("/api/v1/nothing").mimetype == "application/problem+json"
+    response = client.get("/api/v1/recommendations")
+    assert response.status_code == 405
+    assert "POST" in response.headers["Allow"]
+
+
+def test_without_an_index_the_service_says_not_ready(empty_app):
+    response = empty_app.test_client().post(
+        "/api/v1/recommendations", json={"archetype": "user", "gaps": [{"capability": "6.1.1"}]})
+    assert response.status_code == 503
+    assert response.mimetype == "application/problem+json"
+    assert response.headers["Retry-After"]
+
+
+def test_framework_endpoint_lists_statements(client, framework):
+    data = client.get("/api/v1/framework").get_json()
+    assert data["version"] == framework.version
+    assert len(data["capabilities"]) == len(framework.capabilities)

@@ -1,0 +1,71 @@
+"""Migrations and storage on SQLite and PostgreSQL."""
+
+import pytest
+from sqlalchemy import func, inspect, select
+
+from recommender import db, migrate
+from recommender.catalogue_store import catalogue_checksum, upsert_resources
+from recommender.framework_store import capabilities, current_version, load_framework
+from recommender.models import Capability, Resource, ResourceCapability
+
+
+@pytest.fixture
+def migrated(tmp_path, database_url, make_app):
+    """A migrated, empty database (SQLite or PostgreSQL) behind a real app."""
+    return make_app(tmp_path, None, [], database_url=database_url)
+
+
+def test_upgrade_creates_the_schema_and_downgrade_removes_it(migrated):
+    with migrated.app_context():
+        engine = db.engine()
+        assert migrate.current_revision(engine) == "0001"
+        tables = set(inspect(engine).get_table_names())
+        assert {"resources", "resource_capabilities", "capabilities", "framework_versions",
+                "index_builds"} <= tables
+        migrate.downgrade(engine, "base")
+        assert "resources" not in inspect(engine).get_table_names()
+        migrate.upgrade(engine)
+
+
+def test_framework_load_is_idempotent(migrated, framework):
+    with migrated.app_context():
+        session = db.session()
+        assert load_framework(session, framework) == "loaded"
+        assert load_framework(session, framework) == "unchanged"
+        assert current_version(session) == framework.version
+        assert session.scalar(select(func.count()).select_from(Capability)) == \
+            len(framework.capabilities)
+        assert [c.code for c in capabilities(session)][:2] == ["1.1", "1.2"]
+
+
+def test_upsert_is_idempotent_and_tracks_changes(migrated, framework, shipped_resources):
+    with migrated.app_context():
+        session = db.session()
+        load_framework(session, framework)
+        first = upsert_resources(session, shipped_resources)
+        assert len(first.new) == len(shipped_resources)
+        checksum = catalogue_checksum(session)
+        again = upsert_resources(session, shipped_resources)
+        assert (again.new, again.updated) == ([], [])
+        assert catalogue_checksum(session) == checksum
+
+        changed = shipped_resources[0].__class__(**{
+            **shipped_resources[0].__dict__, "title": "A new title",
+            "capabilities": ("6.3.1",)})
+        result = upsert_resources(session, [changed])
+        assert result.updated == [changed.id]
+        assert catalogue_checksum(session) != checksum
+        row = session.scalar(select(Resource).where(Resource.slug == changed.id))
+        assert row.title == "A new title"
+        assert [m.capability_code for m in row.mappings] == ["6.3.1"]
+        assert session.scalar(select(func.count()).select_from(ResourceCapability)) == \
+            sum(len(r.capabilities) for r in shipped_resources[1:]) + 1
+
+
+def test_dry_run_writes_nothing(migrated, framework, shipped_resources):
+    with migrated.app_context():
+        session = db.session()
+        load_framework(session, framework)
+        result = upsert_resources(session, shipped_resources[:3], dry_run=True)
+        assert len(result.new) == 3
+        assert session.scalar(select(func.count()).select_from(Resource)) == 0
