@@ -39,9 +39,12 @@ class Encoder:
     def __init__(self, name: str = DEFAULT_MODEL, *, threads: int | None = None):
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+        os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
         import torch
         from sentence_transformers import SentenceTransformer
+        from transformers.utils import logging as transformers_logging
 
+        transformers_logging.disable_progress_bar()
         if threads:
             torch.set_num_threads(threads)
         self.name = name or DEFAULT_MODEL

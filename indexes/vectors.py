@@ -18,6 +18,12 @@ def _require_faiss():
     return faiss
 
 
+def set_search_threads(threads: int) -> None:
+    """FAISS threads per process: one for serving (several processes share the cores and a
+    single query is faster on one thread); more only helps batch builds."""
+    _require_faiss().omp_set_num_threads(threads)
+
+
 class VectorIndex:
     """Exact cosine search (IDMap over a flat inner-product index) with resource ids."""
 

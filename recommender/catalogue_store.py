@@ -6,7 +6,7 @@ import hashlib
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from catalogue.resources import Resource as ResourceRecord
 from catalogue.urls import canonical_url
@@ -29,7 +29,8 @@ def upsert_resources(session: Session, records: list[ResourceRecord], *,
     result = UpsertResult()
     slugs = [r.id for r in records]
     existing = {row.slug: row for row in
-                session.scalars(select(Resource).where(Resource.slug.in_(slugs)))}
+                session.scalars(select(Resource).where(Resource.slug.in_(slugs))
+                                .options(selectinload(Resource.mappings)))}
     try:
         for record in records:
             row = existing.get(record.id)

@@ -204,7 +204,7 @@ def run_cmd(host: str, port: int, web_workers: int) -> None:
         time.sleep(1.0)
         click.echo(f"serving on http://{host}:{port}  (worker log: {log_dir / 'worker.log'}; "
                    "Ctrl-C stops)")
-        signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
+        signal.signal(signal.SIGTERM, _interrupt)
         while web.poll() is None and worker.poll() is None:
             time.sleep(0.5)
         if worker.poll() is not None:
@@ -215,6 +215,10 @@ def run_cmd(host: str, port: int, web_workers: int) -> None:
         if web is not None:
             stop(web)
         stop(worker)
+
+
+def _interrupt(_signum, _frame) -> None:
+    raise KeyboardInterrupt
 
 
 def _current_framework():

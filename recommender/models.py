@@ -81,7 +81,7 @@ class Resource(Base):
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     mappings: Mapped[list[ResourceCapability]] = relationship(
-        back_populates="resource", cascade="all, delete-orphan", lazy="selectin")
+        back_populates="resource", cascade="all, delete-orphan")
 
 
 class ResourceCapability(Base):

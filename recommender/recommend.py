@@ -7,7 +7,6 @@ when the index was built.
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
 
 import numpy as np
 from sqlalchemy import select
@@ -17,17 +16,11 @@ from catalogue.licences import is_open
 from indexes.embedding import Encoder
 from indexes.store import IndexVersion
 from recommender.models import Capability, Resource, ResourceCapability
-from recommender.ranking import GapScore, preferred_level, score_gap, total_score
+from recommender.ranking import Scores, Signals, preferred_level, score
 from recommender.requests import RecommendationRequest
 
 CANDIDATES_PER_GAP = 50
-
-
-@dataclass
-class Ranked:
-    resource: Resource
-    score: float
-    gaps: list[GapScore]
+GOAL_REASON_SIMILARITY = 0.3
 
 
 def recommend(req: RecommendationRequest, index: IndexVersion, session: Session,
@@ -42,41 +35,50 @@ def recommend(req: RecommendationRequest, index: IndexVersion, session: Session,
     if req.free_text and encoder is not None:
         goal = encoder.encode([req.free_text])[0]
         candidate_ids |= _dense_candidates(index, goal[None, :], depth)
-    curated: dict[int, set[str]] = {}
-    for resource_id, code in session.execute(
-            select(ResourceCapability.resource_id, ResourceCapability.capability_code)
-            .where(ResourceCapability.capability_code.in_(codes),
-                   ResourceCapability.source == "curated")):
-        curated.setdefault(resource_id, set()).add(code)
-    candidate_ids |= set(curated)
-    resources = session.scalars(select(Resource).where(Resource.id.in_(candidate_ids))).all()
+    curated_pairs = session.execute(
+        select(ResourceCapability.resource_id, ResourceCapability.capability_code)
+        .where(ResourceCapability.capability_code.in_(codes),
+               ResourceCapability.source == "curated")).all()
+    candidate_ids |= {rid for rid, _ in curated_pairs}
 
-    vectors = np.stack([_resource_vector(index, r.id) for r in resources]) if resources \
-        else np.zeros((0, index.vectors.dimension), dtype=np.float32)
-    similarity = vectors @ queries.T
-    goal_similarity = vectors @ goal if goal is not None else None
-    ranked: list[Ranked] = []
-    for row, resource in enumerate(resources):
-        gap_scores = []
-        for col, gap in enumerate(req.gaps):
-            scored = score_gap(
-                capability=gap.capability, capability_level=statements[gap.capability].level,
-                severity=gap.severity, similarity=float(similarity[row, col]),
-                curated=gap.capability in curated.get(resource.id, ()),
-                goal_similarity=None if goal_similarity is None else float(goal_similarity[row]),
-                resource_level=resource.level, resource_archetypes=resource.archetypes,
-                archetype=req.archetype, weights=weights)
-            if scored is not None:
-                gap_scores.append(scored)
-        if gap_scores:
-            gap_scores.sort(key=lambda g: -g.score)
-            ranked.append(Ranked(resource, total_score(gap_scores, weights), gap_scores))
-    ranked.sort(key=lambda r: (-r.score, r.resource.slug))
-    lists = {"baseline": [], "specialist": []}
-    for item in ranked:
-        bucket = lists[item.resource.level]
+    # light rows first: only what scoring needs; full rows later for the winners only
+    rows = session.execute(select(Resource.id, Resource.level, Resource.archetypes)
+                           .where(Resource.id.in_(candidate_ids))).all()
+    if not rows:
+        return _response(req, index, {"baseline": [], "specialist": []})
+    ids = [r.id for r in rows]
+    position = {rid: i for i, rid in enumerate(ids)}
+    curated = np.zeros((len(ids), len(codes)), dtype=bool)
+    column = {code: j for j, code in enumerate(codes)}
+    for rid, code in curated_pairs:
+        if rid in position:
+            curated[position[rid], column[code]] = True
+    vectors = np.stack([_resource_vector(index, rid) for rid in ids])
+    scores = score(Signals(
+        similarity=vectors @ queries.T,
+        curated=curated,
+        archetype_fit=np.array([req.archetype in (r.archetypes or []) for r in rows]),
+        is_baseline=np.array([r.level == "baseline" for r in rows]),
+        gap_levels=np.array([statements[c].level for c in codes]),
+        severities=np.array([g.severity for g in req.gaps]),
+        goal_similarity=None if goal is None else vectors @ goal,
+    ), weights)
+
+    chosen: dict[str, list[int]] = {"baseline": [], "specialist": []}
+    order = sorted((i for i in range(len(ids)) if np.isfinite(scores.total[i])),
+                   key=lambda i: -scores.total[i])
+    for i in order:
+        bucket = chosen["baseline" if rows[i].level == "baseline" else "specialist"]
         if len(bucket) < req.limit:
-            bucket.append(_item(item, statements, req))
+            bucket.append(i)
+    wanted = [ids[i] for bucket in chosen.values() for i in bucket]
+    full = {r.id: r for r in session.scalars(select(Resource).where(Resource.id.in_(wanted)))}
+    lists = {level: [_item(full[ids[i]], i, scores, req, statements) for i in bucket]
+             for level, bucket in chosen.items()}
+    return _response(req, index, lists)
+
+
+def _response(req: RecommendationRequest, index: IndexVersion, lists: dict) -> dict:
     return {
         "recommendation_id": str(uuid.uuid4()),
         "archetype": req.archetype,
@@ -105,8 +107,9 @@ def _dense_candidates(index: IndexVersion, queries: np.ndarray, depth: int) -> s
     return {int(i) for i in ids.ravel() if i >= 0}
 
 
-def _item(item: Ranked, statements: dict[str, Capability], req: RecommendationRequest) -> dict:
-    r = item.resource
+def _item(r: Resource, i: int, scores: Scores, req: RecommendationRequest,
+          statements: dict[str, Capability]) -> dict:
+    served = [j for j in np.argsort(-scores.per_gap[i]) if scores.serves[i, j]]
     return {
         "id": r.slug,
         "title": r.title,
@@ -121,36 +124,44 @@ def _item(item: Ranked, statements: dict[str, Capability], req: RecommendationRe
         "openly_licensed": is_open(r.licence),
         "access": r.access,
         "language": r.language,
-        "score": round(item.score, 4),
-        "because": [_because(g, statements[g.capability], req) for g in item.gaps],
+        "score": round(float(scores.total[i]), 4),
+        "because": [_because(i, j, scores, req, statements) for j in served],
     }
 
 
-def _because(g: GapScore, statement: Capability, req: RecommendationRequest) -> dict:
-    reasons = ["a curator mapped it to this statement" if g.curated
-               else f"its content is close to this statement (similarity {g.similarity:.2f})"]
-    if g.archetype_fit:
+def _because(i: int, j: int, scores: Scores, req: RecommendationRequest,
+             statements: dict[str, Capability]) -> dict:
+    gap = req.gaps[j]
+    statement = statements[gap.capability]
+    signals = scores.signals
+    similarity = float(signals.similarity[i, j])
+    curated = bool(signals.curated[i, j])
+    archetype_fit = bool(signals.archetype_fit[i])
+    level_fit = bool(scores.level_fit[i, j])
+    goal = None if signals.goal_similarity is None else float(signals.goal_similarity[i])
+    reasons = ["a curator mapped it to this statement" if curated
+               else f"its content is close to this statement (similarity {similarity:.2f})"]
+    if archetype_fit:
         reasons.append(f"it is written for {req.archetype}s")
-    if g.level_fit:
+    if level_fit:
         reasons.append(f"{preferred_level(statement.level)} learning suits a level-"
                        f"{statement.level} statement")
-    if g.goal_similarity is not None and g.goal_similarity >= 0.3:
-        reasons.append(f"it matches your goal (similarity {g.goal_similarity:.2f})")
+    if goal is not None and goal >= GOAL_REASON_SIMILARITY:
+        reasons.append(f"it matches your goal (similarity {goal:.2f})")
     return {
-        "capability": g.capability,
+        "capability": gap.capability,
         "statement": statement.text,
         "domain": statement.domain_name,
         "capability_level": statement.level,
-        "severity": g.severity,
-        "match": "curated" if g.curated else "similar",
-        "score": round(g.score, 4),
+        "severity": gap.severity,
+        "match": "curated" if curated else "similar",
+        "score": round(float(scores.per_gap[i, j]), 4),
         "signals": {
-            "similarity": round(g.similarity, 4),
-            "curated": g.curated,
-            "archetype_fit": g.archetype_fit,
-            "level_fit": g.level_fit,
-            "goal_similarity": None if g.goal_similarity is None
-            else round(g.goal_similarity, 4),
+            "similarity": round(similarity, 4),
+            "curated": curated,
+            "archetype_fit": archetype_fit,
+            "level_fit": level_fit,
+            "goal_similarity": None if goal is None else round(goal, 4),
         },
-        "reason": "Serves your gap in " + statement.code + ": " + "; ".join(reasons) + ".",
+        "reason": f"Serves your gap in {gap.capability}: " + "; ".join(reasons) + ".",
     }

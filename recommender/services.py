@@ -6,6 +6,7 @@ from flask import Flask, current_app
 
 from indexes.embedding import Encoder, get_encoder
 from indexes.store import IndexStore
+from indexes.vectors import set_search_threads
 from recommender import db
 from recommender.framework_store import capabilities, current_version
 from recommender.models import Capability
@@ -13,6 +14,7 @@ from recommender.search_index import IndexHolder
 
 
 def init_app(app: Flask) -> None:
+    set_search_threads(app.config.get("SEARCH_THREADS", 1))
     store = IndexStore(app.config["INDEX_DIR"], keep=app.config["INDEX_KEEP"])
     app.extensions["index"] = IndexHolder(store)
     app.extensions["statements"] = {}
