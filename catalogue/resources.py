@@ -19,7 +19,7 @@ LEVELS = ("baseline", "specialist")
 MAPPING_SOURCES = ("curated", "suggested")
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{1,79}$")
 REQUIRED = ("id", "title", "url", "provider", "licence", "access", "description", "format",
-            "level", "archetypes", "capabilities")
+            "level", "archetypes")
 
 
 @dataclass(frozen=True)
@@ -87,7 +87,8 @@ def parse_resource(raw: object, framework: Framework | None = None, *,
     unknown = [a for a in archetypes if a not in ARCHETYPE_BADGES]
     if unknown:
         raise fail("archetypes", f"unknown archetype {unknown[0]!r}")
-    capabilities = _string_list(raw["capabilities"], "capabilities", fail)
+    # may be empty: the indexer then suggests statements by similarity for a curator to review
+    capabilities = _string_list(raw.get("capabilities") or [], "capabilities", fail)
     if framework is not None:
         missing = [c for c in capabilities if framework.capability(c) is None]
         if missing:

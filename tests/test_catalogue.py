@@ -112,7 +112,7 @@ def test_csv_import_splits_lists_and_counts_lines(tmp_path, framework):
     ("bad.csv", b"title,foo\nx,y\n", "missing columns: id, url"),
     ("bad.yaml", b"resources: [unclosed", "malformed YAML"),
     ("bad.jsonl", b"\xff\xfe\x00garbage", "not UTF-8"),
-    ("bad.txt", b"hello", "unsupported file type"),
+    ("bad.txt", b"hello", "cannot tell the format"),
 ])
 def test_malformed_files_raise_a_clear_error(tmp_path, framework, name, content, message):
     path = tmp_path / name
