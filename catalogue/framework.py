@@ -61,6 +61,9 @@ class Framework:
     def capability(self, capability_id: str) -> Capability | None:
         return self._by_id().get(capability_id)
 
+    def ids(self) -> frozenset[str]:
+        return frozenset(self._by_id())
+
     def _by_id(self) -> dict[str, Capability]:
         cache = self.__dict__.get("_index")
         if cache is None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections.abc import Container
 from dataclasses import asdict, dataclass, field
 from urllib.parse import urlsplit
 
@@ -47,13 +48,19 @@ class Resource:
         return resource_text(self.title, self.description, self.topics)
 
     def content_hash(self) -> str:
-        """Digest of every field; equal hashes mean an unchanged resource."""
-        return hashlib.sha256(json.dumps(asdict(self), sort_keys=True).encode()).hexdigest()
+        """Digest of every field but the id; equal hashes mean an unchanged resource."""
+        fields = asdict(self)
+        del fields["id"]
+        return hashlib.sha256(json.dumps(fields, sort_keys=True).encode()).hexdigest()
 
 
-def parse_resource(raw: object, framework: Framework | None = None, *,
+def parse_resource(raw: object, known: Framework | Container[str] | None = None, *,
                    record: int | str | None = None, source: str | None = None) -> Resource:
-    """Validate one raw mapping; raise DataError naming the record and field at fault."""
+    """Validate one raw mapping; raise DataError naming the record and field at fault.
+
+    ``known`` holds the capability statement ids a mapping may use (a Framework, or any
+    container of ids such as the database's current statements).
+    """
 
     def fail(field_name: str, reason: str) -> DataError:
         return DataError(reason, field=field_name, record=record, source=source)
@@ -89,8 +96,9 @@ def parse_resource(raw: object, framework: Framework | None = None, *,
         raise fail("archetypes", f"unknown archetype {unknown[0]!r}")
     # may be empty: the indexer then suggests statements by similarity for a curator to review
     capabilities = _string_list(raw.get("capabilities") or [], "capabilities", fail)
-    if framework is not None:
-        missing = [c for c in capabilities if framework.capability(c) is None]
+    if known is not None:
+        ids = known.ids() if isinstance(known, Framework) else known
+        missing = [c for c in capabilities if c not in ids]
         if missing:
             raise fail("capabilities", f"unknown capability {missing[0]!r}")
     duration = raw.get("duration_minutes")

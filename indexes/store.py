@@ -15,6 +15,7 @@ version or the new one, never a half-written one.
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import logging
@@ -22,6 +23,7 @@ import os
 import shutil
 import time
 import uuid
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -37,6 +39,10 @@ CAPABILITY_IDS_FILE = "capabilities.json"
 MANIFEST_FILE = "manifest.json"
 DATA_FILES = (RESOURCES_FILE, CAPABILITIES_FILE, CAPABILITY_IDS_FILE)
 STALE_STAGING_SECONDS = 6 * 3600
+
+
+class IndexBusyError(RuntimeError):
+    """Another process holds the build lock."""
 
 
 class IndexLoadError(RuntimeError):
@@ -73,6 +79,27 @@ class IndexStore:
         self.keep = max(1, keep)
         self.versions = self.root / "versions"
         self.pointer = self.root / "current"
+
+    @contextmanager
+    def lock(self, timeout: float = 0):
+        """Hold the build lock (one writer at a time across processes); waits up to
+        ``timeout`` seconds, then raises IndexBusyError."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        deadline = time.monotonic() + timeout
+        with (self.root / ".build.lock").open("a") as fh:
+            while True:
+                try:
+                    fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    if time.monotonic() >= deadline:
+                        raise IndexBusyError(f"another build holds {self.root}/.build.lock") \
+                            from None
+                    time.sleep(0.1)
+            try:
+                yield
+            finally:
+                fcntl.flock(fh, fcntl.LOCK_UN)
 
     def current_name(self) -> str | None:
         try:

@@ -12,7 +12,7 @@ from recommender import db, migrate
 from recommender.catalogue_store import upsert_resources
 from recommender.framework_store import load_framework as store_framework
 from recommender.indexing import is_up_to_date, wanted_manifest
-from recommender.queue import enqueue_build
+from recommender.queue import enqueue_build, enqueue_update
 from recommender.services import index_store
 
 
@@ -32,7 +32,14 @@ def bootstrap(app: Flask, echo: Callable[[str], object] = print, timeout: float 
         if is_up_to_date(index_store(), wanted):
             echo(f"index up to date: version {index_store().current_name()}")
             return
-        echo("building the index through the Celery worker ...")
-        result = enqueue_build().get(timeout=timeout)
+        current = index_store().manifest() or {}
+        same_basis = all(current.get(k) == wanted[k]
+                         for k in ("model", "framework_version", "framework_checksum"))
+        if same_basis:
+            echo("applying catalogue changes to the index through the Celery worker ...")
+            result = enqueue_update().get(timeout=timeout)
+        else:
+            echo("building the index through the Celery worker ...")
+            result = enqueue_build().get(timeout=timeout)
         echo(f"index {result['status']}: version {result['version']}, "
              f"{result['count']} resources")

@@ -76,14 +76,15 @@ def import_cmd(paths: tuple[str, ...], shipped: bool, dry_run: bool, strict: boo
     from catalogue.importers import read_resources, shipped_files
     from recommender import db
     from recommender.catalogue_store import upsert_resources
+    from recommender.services import statements
 
     files = [Path(p) for p in paths] + (shipped_files() if shipped else [])
     if not files:
         raise click.UsageError("give one or more files, or --shipped")
     with _app().app_context():
-        framework = _current_framework()
+        known = set(statements())
         try:
-            batch = read_resources(files, framework)
+            batch = read_resources(files, known)
         except DataError as exc:
             raise click.ClickException(f"{exc}; nothing was imported") from exc
         for error in batch.errors:
@@ -191,6 +192,9 @@ def run_cmd(host: str, port: int, web_workers: int) -> None:
     from recommender.bootstrap import bootstrap
     from recommender.worker_process import start_worker, stop
 
+    # explicit handlers: a shell that starts us in the background may have SIGINT ignored
+    signal.signal(signal.SIGINT, _interrupt)
+    signal.signal(signal.SIGTERM, _interrupt)
     app = _app()
     log_dir = Path(app.config["VAR_DIR"]) / "log"
     log_dir.mkdir(parents=True, exist_ok=True)
@@ -201,14 +205,16 @@ def run_cmd(host: str, port: int, web_workers: int) -> None:
         web = subprocess.Popen([sys.executable, "-m", "gunicorn", "-b", f"{host}:{port}",
                                 "-w", str(web_workers), "--access-logfile", "-",
                                 "recommender.wsgi:app"])
-        time.sleep(1.0)
+        if not _wait_until_serving(web, host, port):
+            raise click.ClickException(f"the web server did not start on {host}:{port} "
+                                       "(is the port taken?)")
         click.echo(f"serving on http://{host}:{port}  (worker log: {log_dir / 'worker.log'}; "
                    "Ctrl-C stops)")
-        signal.signal(signal.SIGTERM, _interrupt)
         while web.poll() is None and worker.poll() is None:
             time.sleep(0.5)
         if worker.poll() is not None:
-            click.echo("the Celery worker stopped; see its log", err=True)
+            raise click.ClickException("the Celery worker stopped; see its log")
+        raise click.ClickException(f"the web server stopped (exit code {web.returncode})")
     except KeyboardInterrupt:
         pass
     finally:
@@ -217,11 +223,21 @@ def run_cmd(host: str, port: int, web_workers: int) -> None:
         stop(worker)
 
 
+def _wait_until_serving(web: subprocess.Popen, host: str, port: int, timeout: float = 60
+                        ) -> bool:
+    import urllib.request
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and web.poll() is None:
+        try:
+            with urllib.request.urlopen(f"http://{host}:{port}/healthz", timeout=2):
+                return True
+        except OSError:
+            time.sleep(0.2)
+    return False
+
+
 def _interrupt(_signum, _frame) -> None:
     raise KeyboardInterrupt
 
 
-def _current_framework():
-    from catalogue.framework import FRAMEWORK_FILE, load_framework
-
-    return load_framework(FRAMEWORK_FILE)

@@ -60,7 +60,7 @@ def celery_settings(redis_url: str | None, var_dir: Path) -> dict:
         "task_serializer": "json",
         "accept_content": ["json"],
         "include": ["workers.tasks"],
-        "task_routes": {"workers.tasks.build_index": {"queue": "indexing"}},
+        "task_routes": {"workers.tasks.*": {"queue": "indexing"}},
         "broker_connection_retry_on_startup": True,
         "worker_max_tasks_per_child": 200,
         "worker_prefetch_multiplier": 1,

@@ -1,35 +1,44 @@
-"""Build an index version from the database: resource vectors plus capability vectors.
+"""Build and update index versions from the database.
 
-Called by the Celery task ``workers.tasks.build_index``; kept here so that the task stays a thin
-wrapper and the build can be tested and benchmarked without a queue.
+Called by the Celery tasks in ``workers.tasks``; kept here so that the tasks stay thin wrappers
+and the builds can be tested and benchmarked without a queue. Every write to the index store
+happens under its build lock, so two builds never interleave.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
-from sqlalchemy import select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from catalogue.text import capability_text, resource_text
 from indexes.embedding import Encoder
-from indexes.store import IndexStore
+from indexes.store import IndexStore, IndexVersion
 from indexes.vectors import VectorIndex
-from recommender.catalogue_store import catalogue_checksum
+from recommender.catalogue_store import catalogue_checksum, replace_suggestions
 from recommender.framework_store import capabilities, current_version
-from recommender.models import FrameworkVersion, Resource
+from recommender.models import FrameworkVersion, IndexOutbox, NearDuplicate, Resource
+from recommender.suggestions import near_duplicate_pairs, suggest
 
 log = logging.getLogger(__name__)
 BATCH_SIZE = 256
+NEIGHBOURS_FOR_DUPLICATES = 3
+# the duplicate scan searches the index once per resource; past this size a full build skips
+# it (incremental updates still scan what they change)
+DUPLICATE_SCAN_LIMIT = 20_000
+Progress = Callable[[int, int], None]
 
 
 @dataclass
 class BuildOutcome:
-    status: str  # "built" or "unchanged"
+    status: str  # "built", "updated" or "unchanged"
     version: str
     count: int
+    changed: int = 0
 
 
 def wanted_manifest(session: Session, model_name: str) -> dict:
@@ -51,28 +60,99 @@ def is_up_to_date(store: IndexStore, wanted: dict) -> bool:
     return bool(current) and all(current.get(k) == v for k, v in wanted.items())
 
 
-def build_index(session: Session, store: IndexStore, encoder: Encoder, *,
-                force: bool = False) -> BuildOutcome:
-    """Embed the catalogue and the current framework and publish a new version.
+def build_index(session: Session, store: IndexStore, encoder: Encoder, *, force: bool = False,
+                progress: Progress | None = None, lock_timeout: float = 3600) -> BuildOutcome:
+    """Embed the whole catalogue and the current framework and publish a new version.
 
     Skips the build when the current version already holds this catalogue, framework and model.
+    Resources are streamed from the database in batches, so memory stays bounded.
     """
-    wanted = wanted_manifest(session, encoder.name)
-    current = store.manifest()
-    if not force and is_up_to_date(store, wanted) and current.get("dimension") == encoder.dimension:
-        return BuildOutcome("unchanged", current["version"], current["count"])
+    with store.lock(lock_timeout):
+        wanted = wanted_manifest(session, encoder.name)
+        current = store.manifest()
+        if not force and is_up_to_date(store, wanted) and \
+                current.get("dimension") == encoder.dimension:
+            return BuildOutcome("unchanged", current["version"], current["count"])
+        outbox_high = session.scalar(select(func.max(IndexOutbox.id))) or 0
+        total = session.scalar(select(func.count()).select_from(Resource)) or 0
+        statements = capabilities(session, wanted["framework_version"])
+        capability_ids = [c.code for c in statements]
+        capability_vectors = encoder.encode(
+            [capability_text(c.domain_name, c.group_name, c.text) for c in statements])
+        vectors = VectorIndex(encoder.dimension)
+        done = 0
+        rows = session.execute(select(Resource.id, Resource.title, Resource.description,
+                                      Resource.topics).order_by(Resource.id)
+                               .execution_options(yield_per=BATCH_SIZE))
+        suggestions: dict[int, list[tuple[str, float]]] = {}
+        for batch in rows.partitions(BATCH_SIZE):
+            ids = np.array([r.id for r in batch], dtype=np.int64)
+            encoded = encoder.encode([resource_text(r.title, r.description, r.topics)
+                                      for r in batch])
+            vectors.add(ids, encoded)
+            suggestions.update(zip(ids.tolist(), suggest(encoded, capability_vectors,
+                                                         capability_ids), strict=True))
+            done += len(batch)
+            if progress:
+                progress(done, total)
+        replace_suggestions(session, suggestions)
+        _flag_near_duplicates(session, vectors, list(suggestions))
+        name = store.publish(vectors, capability_ids, capability_vectors, wanted)
+        session.execute(delete(IndexOutbox).where(IndexOutbox.id <= outbox_high))
+        session.commit()
+    log.info("built index %s: %d resources, %d statements", name, vectors.count,
+             len(statements))
+    return BuildOutcome("built", name, vectors.count, changed=vectors.count)
 
-    vectors = VectorIndex(encoder.dimension)
-    rows = session.execute(select(Resource.id, Resource.title, Resource.description,
-                                  Resource.topics).order_by(Resource.id)
-                           .execution_options(yield_per=BATCH_SIZE))
-    for batch in rows.partitions(BATCH_SIZE):
-        ids = np.array([r.id for r in batch], dtype=np.int64)
-        texts = [resource_text(r.title, r.description, r.topics) for r in batch]
-        vectors.add(ids, encoder.encode(texts))
-    statements = capabilities(session, wanted["framework_version"])
-    capability_vectors = encoder.encode(
-        [capability_text(c.domain_name, c.group_name, c.text) for c in statements])
-    name = store.publish(vectors, [c.code for c in statements], capability_vectors, wanted)
-    log.info("built index %s: %d resources, %d statements", name, vectors.count, len(statements))
-    return BuildOutcome("built", name, vectors.count)
+
+def apply_changes(session: Session, store: IndexStore, encoder: Encoder, *,
+                  lock_timeout: float = 60) -> BuildOutcome:
+    """Publish a version with the outbox's pending changes applied, re-encoding only the
+    changed resources. Falls back to a full build when there is no usable current version
+    (none yet, or another model or framework)."""
+    with store.lock(lock_timeout):
+        pending = session.execute(select(IndexOutbox.id, IndexOutbox.resource_id)
+                                  .order_by(IndexOutbox.id)).all()
+        current = store.manifest()
+        wanted = wanted_manifest(session, encoder.name)
+        usable = current and all(current.get(k) == wanted[k] for k in
+                                 ("model", "framework_version", "framework_checksum"))
+        if not pending and usable:
+            return BuildOutcome("unchanged", current["version"], current["count"])
+    if not usable:
+        return build_index(session, store, encoder, force=True)
+    with store.lock(lock_timeout):
+        loaded: IndexVersion = store.load()
+        touched = sorted({rid for _, rid in pending})
+        rows = session.execute(select(Resource.id, Resource.title, Resource.description,
+                                      Resource.topics).where(Resource.id.in_(touched))).all()
+        loaded.vectors.remove(np.array(touched, dtype=np.int64))
+        ids = np.array([r.id for r in rows], dtype=np.int64)
+        encoded = encoder.encode([resource_text(r.title, r.description, r.topics)
+                                  for r in rows])
+        loaded.vectors.add(ids, encoded)
+        replace_suggestions(session, dict(zip(ids.tolist(), suggest(
+            encoded, loaded.capability_vectors, loaded.capability_ids), strict=True)))
+        _flag_near_duplicates(session, loaded.vectors, ids.tolist())
+        name = store.publish(loaded.vectors, loaded.capability_ids, loaded.capability_vectors,
+                             wanted_manifest(session, encoder.name))
+        session.execute(delete(IndexOutbox).where(IndexOutbox.id <= pending[-1].id))
+        session.commit()
+    log.info("updated index %s: %d changed resources", name, len(touched))
+    return BuildOutcome("updated", name, loaded.vectors.count, changed=len(touched))
+
+
+def _flag_near_duplicates(session: Session, vectors: VectorIndex, ids: list[int]) -> None:
+    """Record pairs of resources with nearly the same text for a curator; never merges."""
+    if not ids or vectors.count < 2 or len(ids) > DUPLICATE_SCAN_LIMIT:
+        return
+    queries = np.stack([vectors.reconstruct(rid) for rid in ids])
+    scores, neighbours = vectors.search(queries, NEIGHBOURS_FOR_DUPLICATES)
+    pairs = near_duplicate_pairs(np.array(ids), scores, neighbours)
+    if not pairs:
+        return
+    known = set(session.execute(select(NearDuplicate.resource_id, NearDuplicate.other_id)).all())
+    similarity = {(a, b): float(np.dot(vectors.reconstruct(a), vectors.reconstruct(b)))
+                  for a, b in pairs}
+    session.add_all(NearDuplicate(resource_id=a, other_id=b, similarity=round(s, 4))
+                    for (a, b), s in similarity.items() if (a, b) not in known)

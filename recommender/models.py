@@ -77,6 +77,7 @@ class Resource(Base):
     topics: Mapped[list] = mapped_column(JSON)
     language: Mapped[str] = mapped_column(String(10), default="en")
     content_hash: Mapped[str] = mapped_column(String(64))
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
@@ -109,4 +110,33 @@ class IndexBuild(Base):
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     version: Mapped[str | None] = mapped_column(String(80), nullable=True)
     count: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    kind: Mapped[str] = mapped_column(String(20), default="full", server_default="full")
+    done: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    total: Mapped[int | None] = mapped_column(Integer, nullable=True)
     detail: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+class IndexOutbox(Base):
+    """A catalogue change waiting to reach the index; written in the same transaction as the
+    change, so a change is never lost when the broker or the worker is away."""
+
+    __tablename__ = "index_outbox"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    resource_id: Mapped[int] = mapped_column(Integer, index=True)
+    action: Mapped[str] = mapped_column(String(10))  # "upsert" or "delete"
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class NearDuplicate(Base):
+    """Two resources under different URLs whose text is nearly the same, for a curator."""
+
+    __tablename__ = "near_duplicates"
+    __table_args__ = (UniqueConstraint("resource_id", "other_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    resource_id: Mapped[int] = mapped_column(ForeignKey("resources.id", ondelete="CASCADE"))
+    other_id: Mapped[int] = mapped_column(ForeignKey("resources.id", ondelete="CASCADE"))
+    similarity: Mapped[float] = mapped_column(Float)
+    status: Mapped[str] = mapped_column(String(20), default="open")  # open, dismissed, merged
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -6,10 +6,14 @@ stays recommender <- workers (ARCHITECTURE.md).
 
 from __future__ import annotations
 
+import logging
+
 from celery import Celery, Task
 from flask import Flask, current_app
 
 BUILD_INDEX = "workers.tasks.build_index"
+UPDATE_INDEX = "workers.tasks.update_index"
+log = logging.getLogger(__name__)
 
 
 def celery_init_app(app: Flask) -> Celery:
@@ -32,5 +36,20 @@ def celery() -> Celery:
 
 
 def enqueue_build(force: bool = False):
-    """Queue an index build; returns the AsyncResult."""
+    """Queue a full index build; returns the AsyncResult."""
     return celery().send_task(BUILD_INDEX, kwargs={"force": force}, queue="indexing")
+
+
+def enqueue_update():
+    """Queue an incremental index update; returns the AsyncResult."""
+    return celery().send_task(UPDATE_INDEX, queue="indexing")
+
+
+def notify_index_changes() -> str | None:
+    """Ask the worker to apply committed catalogue changes; returns the task id, or None when
+    the broker cannot be reached (the changes wait in the outbox for the next update)."""
+    try:
+        return enqueue_update().id
+    except Exception as exc:  # kombu raises many kinds; the outbox keeps the work either way
+        log.warning("index update not queued, it stays in the outbox: %s", exc)
+        return None

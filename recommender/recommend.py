@@ -12,12 +12,12 @@ import numpy as np
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from catalogue.licences import is_open
 from indexes.embedding import Encoder
 from indexes.store import IndexVersion
 from recommender.models import Capability, Resource, ResourceCapability
 from recommender.ranking import Scores, Signals, preferred_level, score
 from recommender.requests import RecommendationRequest
+from recommender.resource_views import public_fields
 
 CANDIDATES_PER_GAP = 50
 GOAL_REASON_SIMILARITY = 0.3
@@ -111,19 +111,7 @@ def _item(r: Resource, i: int, scores: Scores, req: RecommendationRequest,
           statements: dict[str, Capability]) -> dict:
     served = [j for j in np.argsort(-scores.per_gap[i]) if scores.serves[i, j]]
     return {
-        "id": r.slug,
-        "title": r.title,
-        "url": r.url,
-        "provider": r.provider,
-        "description": r.description,
-        "format": r.format,
-        "duration_minutes": r.duration_minutes,
-        "level": r.level,
-        "archetypes": r.archetypes,
-        "licence": r.licence,
-        "openly_licensed": is_open(r.licence),
-        "access": r.access,
-        "language": r.language,
+        **public_fields(r),
         "score": round(float(scores.total[i]), 4),
         "because": [_because(i, j, scores, req, statements) for j in served],
     }

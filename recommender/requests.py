@@ -29,8 +29,8 @@ class RecommendationRequest:
     limit: int
 
 
-def json_body(request: Request) -> dict:
-    """The request's JSON object, or a 415/400 problem saying what is wrong with it."""
+def json_body_any(request: Request) -> object:
+    """The request's JSON value, or a 415/400 problem saying what is wrong with it."""
     if not request.is_json:
         raise Problem(415, "Unsupported Media Type",
                       "send the request body as JSON with Content-Type: application/json",
@@ -39,6 +39,12 @@ def json_body(request: Request) -> dict:
     if body is None:
         raise Problem(400, "Malformed JSON", "the request body is not valid JSON",
                       kind="malformed-json")
+    return body
+
+
+def json_body(request: Request) -> dict:
+    """The request's JSON object, or a problem saying what is wrong with it."""
+    body = json_body_any(request)
     if not isinstance(body, dict):
         raise invalid([{"pointer": "", "detail": "the body must be a JSON object"}])
     return body

@@ -1,42 +1,80 @@
-"""Celery tasks: thin wrappers that record their progress in the database."""
+"""Celery tasks: thin wrappers over recommender.indexing that record progress in the database.
+
+Both tasks are idempotent and safe to retry: a full build that finds nothing changed does
+nothing, and an update applies whatever the outbox holds when it runs.
+"""
 
 from __future__ import annotations
 
 import logging
 
 from celery import shared_task
-from flask import current_app
+from sqlalchemy.orm import Session
 
+from indexes.store import IndexBusyError
 from recommender import db
-from recommender.indexing import build_index as build
+from recommender.indexing import apply_changes
+from recommender.indexing import build_index as full_build
 from recommender.models import IndexBuild, utcnow
 from recommender.services import encoder, index_store
 
 log = logging.getLogger(__name__)
 
 
-@shared_task(bind=True, ignore_result=False, name="workers.tasks.build_index")
+@shared_task(bind=True, ignore_result=False, name="workers.tasks.build_index",
+             acks_late=True, reject_on_worker_lost=True)
 def build_index(self, force: bool = False) -> dict:
-    """Embed the catalogue and publish a new index version unless nothing changed."""
+    """Embed the whole catalogue and publish a new index version unless nothing changed."""
     session = db.session()
     task_id = self.request.id or "inline"
+    _start(session, task_id, "full")
+
+    def progress(done: int, total: int) -> None:
+        self.update_state(state="PROGRESS", meta={"done": done, "total": total})
+        record = session.get(IndexBuild, task_id)
+        record.done, record.total = done, total
+        session.commit()
+
+    return _run(session, task_id, lambda: full_build(session, index_store(), encoder(),
+                                                     force=force, progress=progress))
+
+
+@shared_task(bind=True, ignore_result=False, name="workers.tasks.update_index",
+             acks_late=True, reject_on_worker_lost=True, max_retries=30)
+def update_index(self) -> dict:
+    """Apply pending catalogue changes to the index without re-encoding everything."""
+    session = db.session()
+    task_id = self.request.id or "inline"
+    _start(session, task_id, "incremental")
+    try:
+        return _run(session, task_id, lambda: apply_changes(session, index_store(), encoder()))
+    except IndexBusyError as exc:  # a full build is running; it or this retry will catch up
+        raise self.retry(exc=exc, countdown=2) from exc
+
+
+def _start(session: Session, task_id: str, kind: str) -> None:
     record = session.get(IndexBuild, task_id) or IndexBuild(id=task_id)
-    record.status = "running"
+    record.status, record.kind = "running", kind
     session.merge(record)
     session.commit()
+
+
+def _run(session: Session, task_id: str, work) -> dict:
     try:
-        outcome = build(session, index_store(), encoder(), force=force)
+        outcome = work()
     except Exception as exc:
         session.rollback()
-        _finish(session, task_id, "failed", detail=str(exc))
-        log.exception("index build %s failed", task_id)
+        _finish(session, task_id, "failed", detail=str(exc)[:2000])
+        log.exception("index task %s failed", task_id)
         raise
     _finish(session, task_id, outcome.status, version=outcome.version, count=outcome.count)
-    current_app.logger.info("index build %s: %s %s", task_id, outcome.status, outcome.version)
-    return {"status": outcome.status, "version": outcome.version, "count": outcome.count}
+    log.info("index task %s: %s %s (%d changed)", task_id, outcome.status, outcome.version,
+             outcome.changed)
+    return {"status": outcome.status, "version": outcome.version, "count": outcome.count,
+            "changed": outcome.changed}
 
 
-def _finish(session, task_id: str, status: str, **fields) -> None:
+def _finish(session: Session, task_id: str, status: str, **fields) -> None:
     record = session.get(IndexBuild, task_id)
     record.status = status
     record.finished_at = utcnow()

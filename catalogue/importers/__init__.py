@@ -9,13 +9,13 @@ import or keep the good records.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Container, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from catalogue.errors import DataError
 from catalogue.framework import DATA_DIR, Framework
-from catalogue.importers import jsonl, tabular, yaml_files
+from catalogue.importers import jsonl, jsonld, oaipmh, tabular, yaml_files
 from catalogue.importers.fetch import fetch_text, is_url
 from catalogue.resources import Resource, parse_resource
 from catalogue.urls import canonical_url
@@ -26,9 +26,11 @@ FORMATS: dict[str, Reader] = {
     "yaml": yaml_files.read,
     "jsonl": jsonl.read,
     "csv": tabular.read,
+    "jsonld": jsonld.read,
+    "oai-pmh": oaipmh.read,
 }
 SUFFIXES = {".yaml": "yaml", ".yml": "yaml", ".jsonl": "jsonl", ".ndjson": "jsonl",
-            ".csv": "csv"}
+            ".csv": "csv", ".jsonld": "jsonld", ".json": "jsonld", ".xml": "oai-pmh"}
 
 
 @dataclass
@@ -49,11 +51,12 @@ def detect_format(location: str) -> str:
                     f"({', '.join(FORMATS)})", source=location)
 
 
-def read_resources(locations: Path | str | list, framework: Framework, *,
+def read_resources(locations: Path | str | list, known: Framework | Container[str], *,
                    format: str | None = None,
                    fetch: Callable[[str], str] = fetch_text) -> ImportBatch:
     """Read and validate every record of one or more files or URLs.
 
+    ``known`` holds the capability statement ids mappings may use (see parse_resource).
     A record whose id or canonical URL repeats an earlier one (in any source) is rejected.
     A source that cannot be read at all (missing, not UTF-8, malformed) raises DataError.
     """
@@ -70,7 +73,7 @@ def read_resources(locations: Path | str | list, framework: Framework, *,
             try:
                 if isinstance(raw, DataError):
                     raise raw
-                resource = parse_resource(raw, framework, record=number, source=location)
+                resource = parse_resource(raw, known, record=number, source=location)
                 keys = (("id", resource.id), ("url", canonical_url(resource.url)))
                 for key in keys:
                     if key in seen:

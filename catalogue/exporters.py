@@ -1,0 +1,69 @@
+"""Write resources as CSV or schema.org/LRMI JSON-LD that our own importers read back."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterable
+
+from catalogue.resources import Resource
+
+CSV_COLUMNS = ("id", "title", "url", "provider", "licence", "access", "description", "format",
+               "duration_minutes", "level", "archetypes", "capabilities", "mapping", "topics",
+               "language")
+FRAMEWORK_SET = "https://digital-transformation.hee.nhs.uk/building-a-digital-workforce/" \
+    "dart-ed/horizon-scanning/ai-and-digital-healthcare-technologies"
+
+
+def to_csv(resources: Iterable[Resource]) -> str:
+    """CSV with a header row; list columns joined by semicolons (docs/catalogue-formats.md)."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(CSV_COLUMNS)
+    for r in resources:
+        writer.writerow([_csv_cell(_value(r, column)) for column in CSV_COLUMNS])
+    return out.getvalue()
+
+
+def _value(resource: Resource, column: str):
+    value = getattr(resource, column)
+    return ";".join(value) if isinstance(value, tuple) else value
+
+
+def _csv_cell(value) -> str:
+    text = "" if value is None else str(value)
+    # a leading =, +, - or @ would be run as a formula by a spreadsheet
+    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
+
+
+def to_jsonld(resources: Iterable[Resource]) -> str:
+    """A JSON-LD document: schema.org LearningResource objects in an @graph."""
+    graph = [_learning_resource(r) for r in resources]
+    return json.dumps({"@context": "https://schema.org", "@graph": graph}, indent=2,
+                      ensure_ascii=False)
+
+
+def _learning_resource(r: Resource) -> dict:
+    item = {
+        "@type": "LearningResource",
+        "identifier": r.id,
+        "name": r.title,
+        "description": r.description,
+        "url": r.url,
+        "license": r.licence,
+        "isAccessibleForFree": True,
+        "conditionsOfAccess": r.access,
+        "educationalLevel": r.level,
+        "learningResourceType": r.format,
+        "inLanguage": r.language,
+        "provider": {"@type": "Organization", "name": r.provider},
+        "audience": [{"@type": "EducationalAudience", "educationalRole": a}
+                     for a in r.archetypes],
+        "teaches": [{"@type": "DefinedTerm", "termCode": code, "inDefinedTermSet": FRAMEWORK_SET}
+                    for code in r.capabilities],
+        "keywords": list(r.topics),
+    }
+    if r.duration_minutes:
+        item["timeRequired"] = f"PT{r.duration_minutes}M"
+    return item

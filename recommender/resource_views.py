@@ -1,0 +1,52 @@
+"""How a stored resource is shown: API JSON, and back to a catalogue record for export."""
+
+from __future__ import annotations
+
+from catalogue.licences import is_open
+from catalogue.resources import Resource as ResourceRecord
+from recommender.models import Resource
+
+
+def public_fields(row: Resource) -> dict:
+    """The fields every API answer shows for a resource."""
+    return {
+        "id": row.slug,
+        "title": row.title,
+        "url": row.url,
+        "provider": row.provider,
+        "description": row.description,
+        "format": row.format,
+        "duration_minutes": row.duration_minutes,
+        "level": row.level,
+        "archetypes": row.archetypes,
+        "licence": row.licence,
+        "openly_licensed": is_open(row.licence),
+        "access": row.access,
+        "language": row.language,
+    }
+
+
+def detail(row: Resource) -> dict:
+    """A resource with its mappings and version, for the catalogue API."""
+    return {
+        **public_fields(row),
+        "topics": row.topics,
+        "version": row.version,
+        "updated_at": row.updated_at.isoformat() if row.updated_at else None,
+        "capabilities": [{"id": m.capability_code, "source": m.source,
+                          "confidence": m.confidence}
+                         for m in sorted(row.mappings, key=lambda m: (-m.confidence,
+                                                                      m.capability_code))],
+    }
+
+
+def to_record(row: Resource) -> ResourceRecord:
+    """The catalogue record of a stored resource (curated mappings only) for export."""
+    curated = sorted((m for m in row.mappings if m.source == "curated"),
+                     key=lambda m: m.capability_code)
+    return ResourceRecord(
+        id=row.slug, title=row.title, url=row.url, provider=row.provider, licence=row.licence,
+        access=row.access, description=row.description, format=row.format, level=row.level,
+        archetypes=tuple(row.archetypes), capabilities=tuple(m.capability_code for m in curated),
+        duration_minutes=row.duration_minutes, mapping="curated", topics=tuple(row.topics),
+        language=row.language)
