@@ -114,11 +114,18 @@ def parse_resource(raw: object, known: Framework | Container[str] | None = None,
     return Resource(
         id=rid, title=" ".join(str(raw["title"]).split()), url=url,
         provider=str(raw["provider"]).strip(), licence=licence, access=access,
-        description=description, format=fmt, level=level, archetypes=tuple(archetypes),
-        capabilities=tuple(capabilities), duration_minutes=duration, mapping=mapping,
+        description=description, format=fmt, level=level,
+        archetypes=tuple(a for a in ARCHETYPE_BADGES if a in archetypes),  # S, D, C, E, U
+        capabilities=tuple(sorted(capabilities, key=_statement_order)),
+        duration_minutes=duration, mapping=mapping,
         topics=tuple(_string_list(raw.get("topics") or [], "topics", fail)),
         language=str(raw.get("language") or "en"),
     )
+
+
+def _statement_order(code: str) -> list[int]:
+    """Canonical order of statement ids (6.2 before 6.10), so mappings compare equal."""
+    return [int(p) if p.isdigit() else 0 for p in code.split(".")]
 
 
 def _string_list(value: object, name: str, fail) -> list[str]:

@@ -42,8 +42,7 @@ def detail(row: Resource) -> dict:
 
 def to_record(row: Resource) -> ResourceRecord:
     """The catalogue record of a stored resource (curated mappings only) for export."""
-    curated = sorted((m for m in row.mappings if m.source == "curated"),
-                     key=lambda m: m.capability_code)
+    curated = [m for m in row.mappings if m.source == "curated"]
     return ResourceRecord(
         id=row.slug, title=row.title, url=row.url, provider=row.provider, licence=row.licence,
         access=row.access, description=row.description, format=row.format, level=row.level,

@@ -103,7 +103,7 @@ def test_csv_import_splits_lists_and_counts_lines(tmp_path, framework):
            'course,60,baseline,user;embedder,6.1.1;6.1.2,ai')
     path.write_text(f"{header}\n{row}\n{row.replace('example-open-course', 'x-2')}\n")
     batch = read_resources(path, framework)
-    assert batch.resources[0].archetypes == ("user", "embedder")
+    assert batch.resources[0].archetypes == ("embedder", "user")  # canonical S, D, C, E, U
     assert batch.resources[0].capabilities == ("6.1.1", "6.1.2")
     assert [(e.record, e.field) for e in batch.errors] == [(3, "url")]
 

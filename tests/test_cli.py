@@ -7,10 +7,10 @@ from click.testing import CliRunner
 from sqlalchemy import func, select
 
 from recommender import create_app, db
-from recommender.migrate import head_revision
 from recommender.cli import main
 from recommender.config import ENVIRONMENT, from_environment
 from recommender.indexing import build_index
+from recommender.migrate import head_revision
 from recommender.models import Resource
 from recommender.services import index_store
 from tests.test_catalogue import GOOD

@@ -1,11 +1,13 @@
-"""A real Celery worker process builds the index from tasks sent over Redis."""
+"""A real Celery worker process over Redis builds the index, then keeps it current."""
 
 import json
+import time
 
 import pytest
 import redis
 from sqlalchemy import select
 
+from indexes.store import IndexStore
 from recommender import create_app, db, migrate
 from recommender.catalogue_store import upsert_resources
 from recommender.config import from_environment
@@ -13,23 +15,26 @@ from recommender.framework_store import load_framework
 from recommender.models import IndexBuild, Resource
 from recommender.queue import enqueue_build
 from recommender.worker_process import running_worker
+from tests.test_catalogue import GOOD
 
 pytestmark = pytest.mark.services
 TEST_REDIS = "redis://127.0.0.1:6379/13"  # a database number only these tests use
 
 
-def test_worker_over_redis_builds_an_index_of_every_resource(tmp_path, framework,
-                                                             shipped_resources):
+def test_worker_over_redis_builds_then_applies_a_change_within_two_seconds(
+        tmp_path, framework, shipped_resources):
     redis.Redis.from_url(TEST_REDIS).flushdb()  # no stale tasks from an aborted run
     env = {"VAR_DIR": str(tmp_path), "REDIS_URL": TEST_REDIS}
     app = create_app(from_environment(env))
+    client = app.test_client()
     with app.app_context():
         migrate.upgrade(db.engine())
         load_framework(db.session(), framework)
         upsert_resources(db.session(), shipped_resources)
         ids = set(db.session().scalars(select(Resource.id)))
 
-        with (tmp_path / "worker.log").open("wb") as log, running_worker(env, log_file=log):
+    with (tmp_path / "worker.log").open("wb") as log, running_worker(env, log_file=log):
+        with app.app_context():
             result = enqueue_build().get(timeout=300)
         assert result["status"] == "built"
         assert result["count"] == len(shipped_resources)
@@ -39,12 +44,37 @@ def test_worker_over_redis_builds_an_index_of_every_resource(tmp_path, framework
         assert (tmp_path / "indexes" / "current").read_text() == result["version"]
         assert manifest["count"] == len(ids)
         assert manifest["model"] == "all-MiniLM-L6-v2" and manifest["dimension"] == 384
-        assert {"resources.faiss", "capabilities.npy"} <= {p.name for p in version_dir.iterdir()}
-
-        from indexes.store import IndexStore
         loaded = IndexStore(tmp_path / "indexes").load()
         _, found = loaded.vectors.search(loaded.capability_vectors[:1], len(ids) + 5)
         assert set(found[0][found[0] >= 0].tolist()) == ids
-        build = db.session().scalars(select(IndexBuild)).one()
-        assert build.status == "built" and build.version == result["version"]
+
+        ask = {"archetype": "user", "gaps": [{"capability": "6.4.2", "severity": 3}],
+               "limit": 50}
+        # no curated mapping: only the index (dense retrieval) can bring it in
+        new = {**GOOD, "id": "test-robot-ward-round", "url": "https://example.org/robot",
+               "title": "Surgical robots, autonomous robots and robotic process automation",
+               "description": "Explains how robots steered directly by a clinician, such as "
+                              "surgical systems, differ from autonomous robots and from "
+                              "robotic process automation software in hospitals.",
+               "capabilities": [], "level": "baseline", "archetypes": ["user"]}
+        assert new["id"] not in [i["id"] for i in
+                                 client.post("/api/v1/recommendations", json=ask)
+                                 .get_json()["baseline"]]
+        created = client.post("/api/v1/resources", json=new)
+        assert created.status_code == 201 and created.get_json()["index_task"]
+        began = time.monotonic()
+        while time.monotonic() - began < 2.0:
+            body = client.post("/api/v1/recommendations", json=ask).get_json()
+            if new["id"] in [i["id"] for i in body["baseline"]]:
+                break
+            time.sleep(0.05)
+        else:
+            pytest.fail("the new resource was not recommended within 2 seconds")
+        assert body["index_version"] != result["version"]
+
+    with app.app_context():
+        builds = db.session().scalars(select(IndexBuild).order_by(IndexBuild.requested_at)).all()
+        assert [(b.kind, b.status) for b in builds] == [("full", "built"),
+                                                        ("incremental", "updated")]
+        assert builds[0].done == builds[0].total == len(shipped_resources)
         db.engine().dispose()

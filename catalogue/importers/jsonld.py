@@ -173,7 +173,7 @@ def _id(node: dict, url: str | None) -> str | None:
 def _access(node: dict) -> str:
     """isAccessibleForFree false -> 'paid' (refused by parse_resource); otherwise the
     conditionsOfAccess text decides between application, free registration and open."""
-    if str(node.get("isAccessibleForFree")).lower().rsplit("/", 1)[-1] in ("false", "no", "0"):
+    if _key(str(node.get("isAccessibleForFree"))) in ("false", "no", "0"):
         return "paid"
     conditions = " ".join(_texts(node.get("conditionsOfAccess"))).lower()
     if re.search(r"\bappl(?:y|ication)|selection|nominat", conditions):

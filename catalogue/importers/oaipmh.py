@@ -97,8 +97,7 @@ def _page(text: str, location: str) -> tuple[list[Element | None], str | None]:
     listing = root.find(f"{OAI}ListRecords")
     if listing is None:
         raise DataError("not a ListRecords response (no ListRecords element)", source=location)
-    records = [None if r.find(f"{OAI}header") is not None
-               and r.find(f"{OAI}header").get("status") == "deleted" else r
+    records = [None if r.find(f"{OAI}header[@status='deleted']") is not None else r
                for r in listing.findall(f"{OAI}record")]
     token = listing.find(f"{OAI}resumptionToken")
     return records, (token.text or "").strip() if token is not None else None

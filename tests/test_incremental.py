@@ -1,0 +1,109 @@
+"""Incremental index updates from the outbox, suggested mappings, near-duplicate flags, lock."""
+
+import dataclasses
+
+import numpy as np
+import pytest
+from sqlalchemy import func, select
+
+from indexes.store import IndexBusyError
+from recommender import db
+from recommender.catalogue_store import delete_resource, upsert_resources
+from recommender.indexing import apply_changes, build_index, is_up_to_date, wanted_manifest
+from recommender.models import IndexOutbox, NearDuplicate, Resource, ResourceCapability
+from recommender.services import index_store
+
+
+@pytest.fixture
+def built(tmp_path, framework, shipped_resources, encoder, make_app):
+    """An app over 20 shipped resources with a full index built."""
+    app = make_app(tmp_path, framework, shipped_resources[:20])
+    with app.app_context():
+        build_index(db.session(), index_store(), encoder)
+    return app
+
+
+def resource_id(slug: str) -> int:
+    return db.session().scalar(select(Resource.id).where(Resource.slug == slug))
+
+
+def test_add_change_delete_reach_the_index_without_a_rebuild(built, shipped_resources, encoder):
+    with built.app_context():
+        session = db.session()
+        assert session.scalar(select(func.count()).select_from(IndexOutbox)) == 0
+        new = shipped_resources[20]
+        upsert_resources(session, [new])
+        outcome = apply_changes(session, index_store(), encoder)
+        assert (outcome.status, outcome.count, outcome.changed) == ("updated", 21, 1)
+        loaded = index_store().load()
+        rid = resource_id(new.id)
+        _, found = loaded.vectors.search(loaded.vectors.reconstruct(rid), 1)
+        assert found[0, 0] == rid
+        assert is_up_to_date(index_store(), wanted_manifest(session, encoder.name))
+        assert session.scalar(select(func.count()).select_from(IndexOutbox)) == 0
+
+        before = loaded.vectors.reconstruct(rid)
+        upsert_resources(session, [dataclasses.replace(
+            new, description="An entirely different description about surgical robots and "
+                             "how theatre teams prepare for them.")])
+        apply_changes(session, index_store(), encoder)
+        after = index_store().load().vectors.reconstruct(rid)
+        assert float(np.dot(before, after)) < 0.9
+
+        delete_resource(session, new.id)
+        outcome = apply_changes(session, index_store(), encoder)
+        assert outcome.count == 20
+        _, found = index_store().load().vectors.search(after, 20)
+        assert rid not in found[0]
+        assert apply_changes(session, index_store(), encoder).status == "unchanged"
+
+
+def test_unmapped_resource_gets_suggestions_and_curation_wins(built, shipped_resources,
+                                                              encoder):
+    with built.app_context():
+        session = db.session()
+        unmapped = dataclasses.replace(shipped_resources[21], capabilities=())
+        upsert_resources(session, [unmapped])
+        apply_changes(session, index_store(), encoder)
+        rid = resource_id(unmapped.id)
+        suggested = session.scalars(select(ResourceCapability).where(
+            ResourceCapability.resource_id == rid)).all()
+        assert len(suggested) == 3
+        assert all(m.source == "suggested" and 0 < m.confidence < 1 for m in suggested)
+        # the suggestions land in the same domain the curator chose
+        curated_domains = {c.split(".")[0] for c in shipped_resources[21].capabilities}
+        assert {m.capability_code.split(".")[0] for m in suggested} & curated_domains
+
+        upsert_resources(session, [shipped_resources[21]])
+        apply_changes(session, index_store(), encoder)
+        session.expire_all()
+        mappings = session.scalars(select(ResourceCapability).where(
+            ResourceCapability.resource_id == rid)).all()
+        assert {m.source for m in mappings} == {"curated"}
+        assert {m.capability_code for m in mappings} == set(shipped_resources[21].capabilities)
+
+
+def test_near_duplicate_under_another_url_is_flagged_not_merged(built, shipped_resources,
+                                                                encoder):
+    with built.app_context():
+        session = db.session()
+        assert session.scalars(select(NearDuplicate)).all() == []
+        original = shipped_resources[3]
+        copy = dataclasses.replace(original, id="copy-of-" + original.id[:60],
+                                   url="https://mirror.example.org/copy",
+                                   description=original.description.replace(". ", "; ", 1))
+        upsert_resources(session, [copy])
+        apply_changes(session, index_store(), encoder)
+        flags = session.scalars(select(NearDuplicate)).all()
+        pair = {resource_id(original.id), resource_id(copy.id)}
+        assert [{f.resource_id, f.other_id} for f in flags] == [pair]
+        assert flags[0].status == "open" and flags[0].similarity >= 0.93
+        assert session.scalar(select(func.count()).select_from(Resource)) == 21
+
+
+def test_only_one_build_at_a_time(built, shipped_resources, encoder):
+    with built.app_context():
+        upsert_resources(db.session(), [shipped_resources[22]])
+        with index_store().lock(), pytest.raises(IndexBusyError):
+            apply_changes(db.session(), index_store(), encoder, lock_timeout=0.2)
+        assert apply_changes(db.session(), index_store(), encoder).status == "updated"
