@@ -36,6 +36,7 @@ _ALIASES = {
     "all rights reserved": "LicenseRef-Proprietary-Free",
     "proprietary": "LicenseRef-Proprietary-Free",
     "free to access": "LicenseRef-Proprietary-Free",
+    "free-access": "LicenseRef-Proprietary-Free",
 }
 _CC_URL = re.compile(r"creativecommons\.org/(?:licenses|publicdomain)/([a-z-]+)/(\d\.\d)", re.I)
 
@@ -70,10 +71,26 @@ def is_open(licence: str) -> bool:
     return LICENCES.get(licence, False)
 
 
-def check_admission(licence: str, access: str) -> None:
-    """Raise LicenceError unless the resource is openly licensed or free to access."""
+FREE_ACCESS = "LicenseRef-Proprietary-Free"
+DEFAULT_ALLOWED = frozenset(LICENCES)
+
+
+def parse_allowlist(text: str | None) -> frozenset[str]:
+    """A comma-separated allow-list from configuration (ids or aliases); empty: the default."""
+    if not text or not text.strip():
+        return DEFAULT_ALLOWED
+    return frozenset(normalise_licence(part) for part in text.split(",") if part.strip())
+
+
+def check_admission(licence: str, access: str, allowed: frozenset[str] = DEFAULT_ALLOWED
+                    ) -> None:
+    """Raise LicenceError unless the resource is openly licensed or marked free to access,
+    and its licence is on the allow-list."""
     if access not in ACCESS:
         raise LicenceError(f"access must be one of {', '.join(ACCESS)} (paid resources are not "
                            "admitted)")
-    if licence not in LICENCES:
+    if licence not in allowed:
+        if licence == FREE_ACCESS:
+            raise LicenceError("free-to-access resources without an open licence are not "
+                               "accepted by this catalogue's licence policy")
         raise LicenceError(f"licence {licence!r} is not on the allow-list")

@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 
 from catalogue.errors import DataError
 from catalogue.framework import ARCHETYPE_BADGES, Framework
-from catalogue.licences import LicenceError, check_admission, normalise_licence
+from catalogue.licences import DEFAULT_ALLOWED, LicenceError, check_admission, normalise_licence
 from catalogue.text import resource_text
 
 FORMATS = ("course", "e-learning", "video", "guidance", "article", "book", "programme", "toolkit",
@@ -55,11 +55,13 @@ class Resource:
 
 
 def parse_resource(raw: object, known: Framework | Container[str] | None = None, *,
-                   record: int | str | None = None, source: str | None = None) -> Resource:
+                   record: int | str | None = None, source: str | None = None,
+                   licences: frozenset[str] = DEFAULT_ALLOWED) -> Resource:
     """Validate one raw mapping; raise DataError naming the record and field at fault.
 
     ``known`` holds the capability statement ids a mapping may use (a Framework, or any
-    container of ids such as the database's current statements).
+    container of ids such as the database's current statements); ``licences`` is the
+    allow-list of licence ids (see catalogue.licences).
     """
 
     def fail(field_name: str, reason: str) -> DataError:
@@ -81,7 +83,7 @@ def parse_resource(raw: object, known: Framework | Container[str] | None = None,
     try:
         licence = normalise_licence(str(raw["licence"]))
         access = str(raw["access"]).strip()
-        check_admission(licence, access)
+        check_admission(licence, access, licences)
     except LicenceError as exc:
         raise fail("licence" if "licence" in str(exc) else "access", str(exc)) from exc
     fmt = str(raw["format"]).strip()

@@ -24,7 +24,8 @@ def bootstrap(app: Flask, echo: Callable[[str], object] = print, timeout: float 
         framework = load_framework()
         outcome = store_framework(session, framework)
         echo(f"framework {framework.version}: {outcome}")
-        batch = read_resources(shipped_files(), framework)
+        batch = read_resources(shipped_files(), framework,
+                               licences=app.config["LICENCE_ALLOWLIST"])
         for error in batch.errors:
             echo(f"shipped catalogue: rejected {error}")
         echo(f"catalogue: {upsert_resources(session, batch.resources).summary()}")

@@ -7,6 +7,7 @@ needs is never lost, even if the broker is down when the change commits.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from sqlalchemy import delete, or_, select
@@ -15,6 +16,8 @@ from sqlalchemy.orm import Session, selectinload
 from catalogue.resources import Resource as ResourceRecord
 from catalogue.urls import canonical_url
 from recommender.models import IndexOutbox, Resource, ResourceCapability, utcnow
+
+PROGRESS_EVERY = 100
 
 
 @dataclass
@@ -32,11 +35,13 @@ class UpsertResult:
 
 
 def upsert_resources(session: Session, records: list[ResourceRecord], *,
-                     dry_run: bool = False) -> UpsertResult:
+                     dry_run: bool = False,
+                     progress: Callable[[int], object] | None = None) -> UpsertResult:
     """Insert new resources and update changed ones, all in one transaction.
 
     A record matches an existing resource by canonical URL first, then by id; an unchanged
     record (same content hash) is left alone, a changed one gets its version bumped.
+    ``progress(n)`` is called as records are processed (n more done).
     """
     result = UpsertResult()
     urls = {canonical_url(r.url) for r in records}
@@ -47,7 +52,9 @@ def upsert_resources(session: Session, records: list[ResourceRecord], *,
     by_slug = {row.slug: row for row in rows}
     touched: list[Resource] = []
     try:
-        for record in records:
+        for number, record in enumerate(records, start=1):
+            if progress and number % PROGRESS_EVERY == 0:
+                progress(PROGRESS_EVERY)
             row = by_url.get(canonical_url(record.url)) or by_slug.get(record.id)
             digest = record.content_hash()
             if row is None:
@@ -64,6 +71,8 @@ def upsert_resources(session: Session, records: list[ResourceRecord], *,
                 row.version = (row.version or 1) + 1
             _apply(row, record, digest)
             touched.append(row)
+        if progress:
+            progress(len(records) % PROGRESS_EVERY)
         session.flush()
         session.add_all(IndexOutbox(resource_id=row.id, action="upsert") for row in touched)
         if dry_run:

@@ -13,6 +13,7 @@ from pathlib import Path
 import click
 from flask import Flask
 
+from catalogue.importers import FORMATS as IMPORT_FORMATS
 from recommender import create_app
 
 
@@ -66,25 +67,30 @@ def load_framework_cmd(path: str | None) -> None:
 
 
 @main.command("import")
-@click.argument("paths", nargs=-1, type=click.Path(dir_okay=False))
+@click.argument("sources", nargs=-1)
+@click.option("--format", "fmt", type=click.Choice(sorted(IMPORT_FORMATS)), default=None,
+              help="Format of every source (default: from each file name).")
 @click.option("--shipped", is_flag=True, help="Import the catalogue shipped with the package.")
 @click.option("--dry-run", is_flag=True, help="Report what would change; write nothing.")
 @click.option("--strict", is_flag=True, help="Write nothing if any record is rejected.")
-def import_cmd(paths: tuple[str, ...], shipped: bool, dry_run: bool, strict: bool) -> None:
-    """Import resources from YAML, JSON Lines or CSV files."""
+def import_cmd(sources: tuple[str, ...], fmt: str | None, shipped: bool, dry_run: bool,
+               strict: bool) -> None:
+    """Import resources from files or http(s) URLs: YAML, JSON Lines, CSV, JSON-LD, OAI-PMH."""
     from catalogue.errors import DataError
     from catalogue.importers import read_resources, shipped_files
     from recommender import db
     from recommender.catalogue_store import upsert_resources
+    from recommender.queue import notify_index_changes
     from recommender.services import statements
 
-    files = [Path(p) for p in paths] + (shipped_files() if shipped else [])
-    if not files:
-        raise click.UsageError("give one or more files, or --shipped")
-    with _app().app_context():
-        known = set(statements())
+    locations = list(sources) + [str(p) for p in shipped_files()] * shipped
+    if not locations:
+        raise click.UsageError("give one or more files or URLs, or --shipped")
+    app = _app()
+    with app.app_context():
         try:
-            batch = read_resources(files, known)
+            batch = read_resources(locations, set(statements()), format=fmt,
+                                   licences=app.config["LICENCE_ALLOWLIST"])
         except DataError as exc:
             raise click.ClickException(f"{exc}; nothing was imported") from exc
         for error in batch.errors:
@@ -93,9 +99,19 @@ def import_cmd(paths: tuple[str, ...], shipped: bool, dry_run: bool, strict: boo
         if strict and rejected:
             raise click.ClickException(f"{rejected} record(s) rejected; --strict: nothing was "
                                        "imported")
-        result = upsert_resources(db.session(), batch.resources, dry_run=dry_run)
-    prefix = "dry run, would be: " if dry_run else ""
-    click.echo(f"{prefix}{result.summary()}, {rejected} rejected")
+        with click.progressbar(length=len(batch.resources), label="importing",
+                               file=sys.stderr) as bar:
+            result = upsert_resources(db.session(), batch.resources, dry_run=dry_run,
+                                      progress=bar.update)
+        queued = notify_index_changes() if result.changed and not dry_run else None
+    click.echo(("dry run, would be: " if dry_run else "") +
+               f"{result.summary()}, {rejected} rejected")
+    for label, ids in (("new", result.new), ("updated", result.updated)):
+        if ids and (dry_run or len(ids) <= 20):
+            shown = ", ".join(ids[:20]) + (f" and {len(ids) - 20} more" if len(ids) > 20 else "")
+            click.echo(f"  {label:<8} {shown}")
+    if queued:
+        click.echo(f"index update queued (task {queued})")
     if rejected:
         sys.exit(1)
 
@@ -170,6 +186,8 @@ def settings_cmd() -> None:
     app = _app()
     for key in ENVIRONMENT:
         value = app.config.get(key)
+        if isinstance(value, frozenset):
+            value = ",".join(sorted(value))
         if isinstance(value, str) and "@" in value:
             value = value.split("://")[0] + "://***@" + value.split("@", 1)[1]
         click.echo(f"{key}={value if value is not None else ''}")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from catalogue.licences import parse_allowlist
 from indexes.embedding import DEFAULT_MODEL
 
 # Environment variable -> (config key, default, description). The README's table lists these.
@@ -16,6 +17,8 @@ ENVIRONMENT = {
     "VAR_DIR": "Folder for the embedded database, broker and indexes; default ./var",
     "INDEX_KEEP": "How many index versions to keep on disk; default 3",
     "RECOMMENDATION_MAX_LIMIT": "Largest 'limit' a recommendation request may ask for; default 50",
+    "LICENCE_ALLOWLIST": "Comma-separated licence ids admitted to the catalogue; default all "
+                         "known open licences plus the free-access marker",
 }
 
 
@@ -42,6 +45,7 @@ def from_environment(env: os._Environ | dict | None = None) -> dict:
         "INDEX_KEEP": int(env.get("INDEX_KEEP") or 3),
         "EMBEDDING_MODEL": env.get("EMBEDDING_MODEL") or DEFAULT_MODEL,
         "RECOMMENDATION_MAX_LIMIT": int(env.get("RECOMMENDATION_MAX_LIMIT") or 50),
+        "LICENCE_ALLOWLIST": parse_allowlist(env.get("LICENCE_ALLOWLIST")),
         "CELERY": celery_settings(redis_url, var_dir),
     }
 

@@ -22,7 +22,7 @@ from indexes.vectors import VectorIndex
 from recommender.catalogue_store import catalogue_checksum, replace_suggestions
 from recommender.framework_store import capabilities, current_version
 from recommender.models import FrameworkVersion, IndexOutbox, NearDuplicate, Resource
-from recommender.suggestions import near_duplicate_pairs, suggest
+from recommender.suggestions import Candidate, Statement, Suggester, near_duplicate_pairs
 
 log = logging.getLogger(__name__)
 BATCH_SIZE = 256
@@ -75,23 +75,19 @@ def build_index(session: Session, store: IndexStore, encoder: Encoder, *, force:
             return BuildOutcome("unchanged", current["version"], current["count"])
         outbox_high = session.scalar(select(func.max(IndexOutbox.id))) or 0
         total = session.scalar(select(func.count()).select_from(Resource)) or 0
-        statements = capabilities(session, wanted["framework_version"])
-        capability_ids = [c.code for c in statements]
-        capability_vectors = encoder.encode(
-            [capability_text(c.domain_name, c.group_name, c.text) for c in statements])
+        statements = _statements(session, wanted["framework_version"])
+        capability_ids = [s.id for s in statements]
+        capability_vectors = encoder.encode([s.text for s in statements])
+        suggester = Suggester(statements, capability_vectors)
         vectors = VectorIndex(encoder.dimension)
         done = 0
-        rows = session.execute(select(Resource.id, Resource.title, Resource.description,
-                                      Resource.topics).order_by(Resource.id)
+        rows = session.execute(_RESOURCE_FIELDS.order_by(Resource.id)
                                .execution_options(yield_per=BATCH_SIZE))
         suggestions: dict[int, list[tuple[str, float]]] = {}
         for batch in rows.partitions(BATCH_SIZE):
-            ids = np.array([r.id for r in batch], dtype=np.int64)
-            encoded = encoder.encode([resource_text(r.title, r.description, r.topics)
-                                      for r in batch])
+            ids, encoded, suggested = _encode(batch, encoder, suggester)
             vectors.add(ids, encoded)
-            suggestions.update(zip(ids.tolist(), suggest(encoded, capability_vectors,
-                                                         capability_ids), strict=True))
+            suggestions.update(suggested)
             done += len(batch)
             if progress:
                 progress(done, total)
@@ -124,15 +120,15 @@ def apply_changes(session: Session, store: IndexStore, encoder: Encoder, *,
     with store.lock(lock_timeout):
         loaded: IndexVersion = store.load()
         touched = sorted({rid for _, rid in pending})
-        rows = session.execute(select(Resource.id, Resource.title, Resource.description,
-                                      Resource.topics).where(Resource.id.in_(touched))).all()
+        rows = session.execute(_RESOURCE_FIELDS.where(Resource.id.in_(touched))).all()
         loaded.vectors.remove(np.array(touched, dtype=np.int64))
-        ids = np.array([r.id for r in rows], dtype=np.int64)
-        encoded = encoder.encode([resource_text(r.title, r.description, r.topics)
-                                  for r in rows])
+        statements = _statements(session, wanted["framework_version"])
+        if [s.id for s in statements] != loaded.capability_ids:
+            raise RuntimeError("index statements differ from the database's; rebuild")
+        suggester = Suggester(statements, loaded.capability_vectors)
+        ids, encoded, suggested = _encode(rows, encoder, suggester)
         loaded.vectors.add(ids, encoded)
-        replace_suggestions(session, dict(zip(ids.tolist(), suggest(
-            encoded, loaded.capability_vectors, loaded.capability_ids), strict=True)))
+        replace_suggestions(session, suggested)
         _flag_near_duplicates(session, loaded.vectors, ids.tolist())
         name = store.publish(loaded.vectors, loaded.capability_ids, loaded.capability_vectors,
                              wanted_manifest(session, encoder.name))
@@ -140,6 +136,25 @@ def apply_changes(session: Session, store: IndexStore, encoder: Encoder, *,
         session.commit()
     log.info("updated index %s: %d changed resources", name, len(touched))
     return BuildOutcome("updated", name, loaded.vectors.count, changed=len(touched))
+
+
+_RESOURCE_FIELDS = select(Resource.id, Resource.title, Resource.description, Resource.topics,
+                          Resource.level, Resource.archetypes)
+
+
+def _statements(session: Session, framework_version: str) -> list[Statement]:
+    return [Statement(c.code, capability_text(c.domain_name, c.group_name, c.text), c.level,
+                      tuple(c.archetypes)) for c in capabilities(session, framework_version)]
+
+
+def _encode(rows, encoder: Encoder, suggester: Suggester):
+    """Vectors for a batch of resource rows, and suggested statements for each."""
+    ids = np.array([r.id for r in rows], dtype=np.int64)
+    texts = [resource_text(r.title, r.description, r.topics) for r in rows]
+    encoded = encoder.encode(texts)
+    suggested = suggester.suggest(encoded, [Candidate(t, r.level, r.archetypes)
+                                            for t, r in zip(texts, rows, strict=True)])
+    return ids, encoded, dict(zip(ids.tolist(), suggested, strict=True))
 
 
 def _flag_near_duplicates(session: Session, vectors: VectorIndex, ids: list[int]) -> None:

@@ -127,7 +127,8 @@ def _validate(items: list, *, batch: bool) -> list:
     for i, raw in enumerate(items):
         prefix = f"/{i}" if batch else ""
         try:
-            record = parse_resource(raw, known)
+            record = parse_resource(raw, known,
+                                    licences=current_app.config["LICENCE_ALLOWLIST"])
         except DataError as exc:
             errors.append({"pointer": f"{prefix}/{exc.field}" if exc.field else prefix or "",
                            "detail": exc.reason})

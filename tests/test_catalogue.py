@@ -7,7 +7,7 @@ import pytest
 
 from catalogue.errors import DataError
 from catalogue.importers import read_resources
-from catalogue.licences import LicenceError, is_open, normalise_licence
+from catalogue.licences import LicenceError, is_open, normalise_licence, parse_allowlist
 from catalogue.resources import parse_resource
 from catalogue.urls import canonical_url
 
@@ -119,3 +119,19 @@ def test_malformed_files_raise_a_clear_error(tmp_path, framework, name, content,
     path.write_bytes(content)
     with pytest.raises(DataError, match=message):
         read_resources(path, framework)
+
+
+def test_licence_allow_list_is_configurable(framework):
+    strict = parse_allowlist("CC0-1.0, CC BY 4.0, OGL-UK-3.0")
+    assert strict == {"CC0-1.0", "CC-BY-4.0", "OGL-UK-3.0"}
+    assert parse_resource(GOOD, framework, licences=strict).licence == "CC-BY-4.0"
+    with pytest.raises(DataError, match="not on the allow-list") as caught:
+        parse_resource({**GOOD, "licence": "CC-BY-NC-4.0"}, framework, licences=strict)
+    assert caught.value.field == "licence"
+    with pytest.raises(DataError, match="free-to-access resources without an open licence"):
+        parse_resource({**GOOD, "licence": "free-access"}, framework, licences=strict)
+    assert parse_resource({**GOOD, "licence": "free-access"}, framework).licence == \
+        "LicenseRef-Proprietary-Free"
+    assert parse_allowlist("") == parse_allowlist(None) and "MIT" in parse_allowlist(None)
+    with pytest.raises(LicenceError):
+        parse_allowlist("CC-BY-4.0, no such licence")

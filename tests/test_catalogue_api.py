@@ -147,3 +147,17 @@ def test_jsonld_export_reads_back_unchanged(api, tmp_path, framework, shipped_re
     batch = read_resources(path, framework)
     assert not batch.errors, [str(e) for e in batch.errors[:3]]
     assert {r.id: r for r in batch.resources} == {r.id: r for r in shipped_resources[:40]}
+
+
+def test_api_applies_the_configured_licence_policy(tmp_path, framework, make_app):
+    from catalogue.licences import parse_allowlist
+
+    app = make_app(tmp_path, framework, [],
+                   LICENCE_ALLOWLIST=parse_allowlist("CC-BY-4.0,OGL-UK-3.0"))
+    response = app.test_client().post("/api/v1/resources",
+                                      json={**GOOD, "licence": "free-access"})
+    assert response.status_code == 422
+    assert response.get_json()["errors"] == [{
+        "pointer": "/licence", "detail": "free-to-access resources without an open licence "
+                                         "are not accepted by this catalogue's licence policy"}]
+    assert count(app) == 0

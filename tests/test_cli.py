@@ -42,7 +42,7 @@ def test_setup_import_and_recommend(cli, tmp_path, encoder):
     assert "statements, loaded" in out
     assert "unchanged" in invoke("load-framework").output
     dry = invoke("import", "--shipped", "--dry-run")
-    assert dry.exit_code == 0 and dry.output.startswith("dry run, would be: ")
+    assert dry.exit_code == 0 and "dry run, would be: " in dry.output
     assert resource_count(app) == 0
     first = invoke("import", "--shipped")
     assert first.exit_code == 0 and " new, 0 updated, 0 unchanged, 0 rejected" in first.output
@@ -97,3 +97,33 @@ def test_settings_lists_every_variable(cli):
     output = invoke("settings").output
     for name in ENVIRONMENT:
         assert f"{name}=" in output
+
+
+def test_import_from_a_url_with_an_explicit_format(cli, tmp_path):
+    """A JSON-LD file served over real HTTP, named without a telling suffix."""
+    import functools
+    import http.server
+    import shutil
+    import threading
+    from pathlib import Path
+
+    invoke, app = cli
+    invoke("db", "upgrade")
+    invoke("load-framework")
+    served = tmp_path / "served"
+    served.mkdir()
+    shutil.copy(Path(__file__).parent / "data" / "lrmi_sample.jsonld", served / "feed")
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(served))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/feed"
+        unknown = invoke("import", url)
+        assert unknown.exit_code == 1 and "cannot tell the format" in unknown.output
+        result = invoke("import", url, "--format", "jsonld")
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert "new" in result.output and "rejected: " in result.output
+    assert resource_count(app) > 0

@@ -100,6 +100,17 @@ def test_near_duplicate_under_another_url_is_flagged_not_merged(built, shipped_r
         assert flags[0].status == "open" and flags[0].similarity >= 0.93
         assert session.scalar(select(func.count()).select_from(Resource)) == 21
 
+    client = built.test_client()
+    listed = client.get("/api/v1/near-duplicates").get_json()["items"]
+    assert {r["id"] for r in listed[0]["resources"]} == {original.id, copy.id}
+    assert client.patch(f"/api/v1/near-duplicates/{listed[0]['id']}",
+                        json={"status": "maybe"}).status_code == 422
+    assert client.patch(f"/api/v1/near-duplicates/{listed[0]['id']}",
+                        json={"status": "dismissed"}).get_json()["status"] == "dismissed"
+    assert client.get("/api/v1/near-duplicates").get_json()["items"] == []
+    assert client.patch("/api/v1/near-duplicates/9999",
+                        json={"status": "dismissed"}).status_code == 404
+
 
 def test_only_one_build_at_a_time(built, shipped_resources, encoder):
     with built.app_context():

@@ -17,6 +17,7 @@ from catalogue.errors import DataError
 from catalogue.framework import DATA_DIR, Framework
 from catalogue.importers import jsonl, jsonld, oaipmh, tabular, yaml_files
 from catalogue.importers.fetch import fetch_text, is_url
+from catalogue.licences import DEFAULT_ALLOWED
 from catalogue.resources import Resource, parse_resource
 from catalogue.urls import canonical_url
 
@@ -53,7 +54,8 @@ def detect_format(location: str) -> str:
 
 def read_resources(locations: Path | str | list, known: Framework | Container[str], *,
                    format: str | None = None,
-                   fetch: Callable[[str], str] = fetch_text) -> ImportBatch:
+                   fetch: Callable[[str], str] = fetch_text,
+                   licences: frozenset[str] = DEFAULT_ALLOWED) -> ImportBatch:
     """Read and validate every record of one or more files or URLs.
 
     ``known`` holds the capability statement ids mappings may use (see parse_resource).
@@ -73,7 +75,8 @@ def read_resources(locations: Path | str | list, known: Framework | Container[st
             try:
                 if isinstance(raw, DataError):
                     raise raw
-                resource = parse_resource(raw, known, record=number, source=location)
+                resource = parse_resource(raw, known, record=number, source=location,
+                                          licences=licences)
                 keys = (("id", resource.id), ("url", canonical_url(resource.url)))
                 for key in keys:
                     if key in seen:
