@@ -62,6 +62,10 @@ class VectorIndex:
     def reconstruct(self, resource_id: int) -> np.ndarray:
         return self._index.reconstruct(int(resource_id))
 
+    def ids(self) -> np.ndarray:
+        """Every resource id in the index."""
+        return _require_faiss().vector_to_array(self._index.id_map).astype(np.int64)
+
     @property
     def count(self) -> int:
         return int(self._index.ntotal)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, current_app, jsonify, request
 
 from recommender import db
+from recommender.models import IndexBuild
 from recommender.problems import Problem
 from recommender.ranking import DEFAULT_WEIGHTS
 from recommender.recommend import recommend
@@ -45,6 +46,21 @@ def framework():
              "domain": c.domain_name, "group": c.group_name, "provenance": c.provenance}
             for c in known.values()
         ],
+    })
+
+
+@bp.get("/index/builds/<build_id>")
+def index_build(build_id: str):
+    """One index build or update: its kind, status and progress (done of total)."""
+    build = db.session().get(IndexBuild, build_id)
+    if build is None:
+        raise Problem(404, "Not Found", f"no index build {build_id!r}", kind="not-found")
+    return jsonify({
+        "id": build.id, "kind": build.kind, "status": build.status, "done": build.done,
+        "total": build.total, "version": build.version, "count": build.count,
+        "detail": build.detail,
+        "requested_at": build.requested_at.isoformat() if build.requested_at else None,
+        "finished_at": build.finished_at.isoformat() if build.finished_at else None,
     })
 
 

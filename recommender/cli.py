@@ -118,23 +118,40 @@ def import_cmd(sources: tuple[str, ...], fmt: str | None, shipped: bool, dry_run
 
 @main.command("index")
 @click.option("--force", is_flag=True, help="Rebuild even if the catalogue is unchanged.")
-@click.option("--timeout", default=600, show_default=True, help="Seconds to wait for the build.")
+@click.option("--timeout", default=1800, show_default=True, help="Seconds to wait for the build.")
 @click.option("--no-worker", is_flag=True,
               help="Do not start a temporary worker in embedded mode (one is already running).")
 def index_cmd(force: bool, timeout: int, no_worker: bool) -> None:
-    """Build the search index through the Celery worker and wait for it."""
+    """Build the search index through the Celery worker, showing its progress."""
+    from contextlib import nullcontext
+
     from recommender.queue import enqueue_build
     from recommender.worker_process import running_worker
 
     app = _app()
-    with app.app_context():
-        if app.config["REDIS_URL"] or no_worker:
-            outcome = enqueue_build(force).get(timeout=timeout)
-        else:
-            with running_worker():
-                outcome = enqueue_build(force).get(timeout=timeout)
+    embedded = not (app.config["REDIS_URL"] or no_worker)
+    with app.app_context(), (running_worker() if embedded else nullcontext()):
+        outcome = _follow(enqueue_build(force), timeout)
     click.echo(f"index {outcome['status']}: version {outcome['version']}, "
                f"{outcome['count']} resources")
+
+
+def _follow(result, timeout: float) -> dict:
+    """Wait for a build task, drawing a progress bar from the progress it reports."""
+    deadline = time.monotonic() + timeout
+    with click.progressbar(length=1, label="indexing", file=sys.stderr) as bar:
+        while not result.ready():
+            if time.monotonic() > deadline:
+                raise click.ClickException(f"the build did not finish in {timeout}s "
+                                           f"(task {result.id})")
+            info = result.info if result.state == "PROGRESS" else None
+            if isinstance(info, dict) and info.get("total"):
+                bar.length = info["total"]
+                bar.update(info["done"] - bar.pos)
+            time.sleep(0.3)
+        outcome = result.get(timeout=10)
+        bar.update(bar.length - bar.pos)
+    return outcome
 
 
 @main.command("recommend")
@@ -216,7 +233,7 @@ def run_cmd(host: str, port: int, web_workers: int) -> None:
     app = _app()
     log_dir = Path(app.config["VAR_DIR"]) / "log"
     log_dir.mkdir(parents=True, exist_ok=True)
-    worker = start_worker(log_file=(log_dir / "worker.log").open("ab"))
+    worker = start_worker(log_file=(log_dir / "worker.log").open("ab"), beat=True)
     web = None
     try:
         bootstrap(app, echo=click.echo)

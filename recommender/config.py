@@ -17,6 +17,10 @@ ENVIRONMENT = {
     "VAR_DIR": "Folder for the embedded database, broker and indexes; default ./var",
     "INDEX_KEEP": "How many index versions to keep on disk; default 3",
     "RECOMMENDATION_MAX_LIMIT": "Largest 'limit' a recommendation request may ask for; default 50",
+    "INDEX_CHECK_SECONDS": "How often Celery beat checks that the index holds exactly the "
+                           "database's resources; default 900",
+    "BROKER_VISIBILITY_SECONDS": "With Redis: seconds after which a task taken by a worker "
+                                 "that died is delivered again; default 600",
     "LICENCE_ALLOWLIST": "Comma-separated licence ids admitted to the catalogue; default all "
                          "known open licences plus the free-access marker",
 }
@@ -43,14 +47,18 @@ def from_environment(env: os._Environ | dict | None = None) -> dict:
         "REDIS_URL": redis_url,
         "INDEX_DIR": str(Path(env.get("INDEX_DIR") or var_dir / "indexes").resolve()),
         "INDEX_KEEP": int(env.get("INDEX_KEEP") or 3),
+        "INDEX_CHECK_SECONDS": float(env.get("INDEX_CHECK_SECONDS") or 900),
         "EMBEDDING_MODEL": env.get("EMBEDDING_MODEL") or DEFAULT_MODEL,
         "RECOMMENDATION_MAX_LIMIT": int(env.get("RECOMMENDATION_MAX_LIMIT") or 50),
         "LICENCE_ALLOWLIST": parse_allowlist(env.get("LICENCE_ALLOWLIST")),
-        "CELERY": celery_settings(redis_url, var_dir),
+        "CELERY": celery_settings(redis_url, var_dir,
+                                  float(env.get("INDEX_CHECK_SECONDS") or 900),
+                                  float(env.get("BROKER_VISIBILITY_SECONDS") or 600)),
     }
 
 
-def celery_settings(redis_url: str | None, var_dir: Path) -> dict:
+def celery_settings(redis_url: str | None, var_dir: Path, check_seconds: float = 900,
+                    visibility_seconds: float = 600) -> dict:
     """Celery over Redis when REDIS_URL is set, else over embedded SQLite files."""
     if redis_url:
         broker, backend = redis_url, redis_url
@@ -70,4 +78,19 @@ def celery_settings(redis_url: str | None, var_dir: Path) -> dict:
         "worker_prefetch_multiplier": 1,
         "task_acks_late": True,
         "result_expires": 3600,
+        # a task whose worker died unacknowledged is delivered again after this long
+        "broker_transport_options": _transport_options(visibility_seconds),
+        "beat_schedule": {"check-index": {"task": "workers.tasks.check_index",
+                                          "schedule": check_seconds}},
+        "beat_schedule_filename": str(var_dir / "celerybeat-schedule"),
     }
+
+
+def _transport_options(visibility_seconds: float) -> dict:
+    """Redis redelivery: kombu sweeps for abandoned tasks about every 100 s by default; a
+    short visibility timeout needs a sweep at least as often to mean anything."""
+    options = {"visibility_timeout": visibility_seconds}
+    if visibility_seconds < 100:
+        options.update(unacked_restore_interval=max(1, int(visibility_seconds // 3)),
+                       unacked_restore_throttle=1)
+    return options

@@ -77,7 +77,9 @@ def build_index(session: Session, store: IndexStore, encoder: Encoder, *, force:
         total = session.scalar(select(func.count()).select_from(Resource)) or 0
         statements = _statements(session, wanted["framework_version"])
         capability_ids = [s.id for s in statements]
-        capability_vectors = encoder.encode([s.text for s in statements])
+        capability_vectors = _reuse_statement_vectors(store, wanted, capability_ids)
+        if capability_vectors is None:
+            capability_vectors = encoder.encode([s.text for s in statements])
         suggester = Suggester(statements, capability_vectors)
         vectors = VectorIndex(encoder.dimension)
         done = 0
@@ -136,6 +138,41 @@ def apply_changes(session: Session, store: IndexStore, encoder: Encoder, *,
         session.commit()
     log.info("updated index %s: %d changed resources", name, len(touched))
     return BuildOutcome("updated", name, loaded.vectors.count, changed=len(touched))
+
+
+def repair_drift(session: Session, store: IndexStore, encoder: Encoder) -> dict:
+    """Compare the ids in the database with those in the served index; queue whatever differs
+    (outside changes already waiting in the outbox) and apply it."""
+    if store.current_name() is None:
+        return {"missing": 0, "extra": 0, **vars(build_index(session, store, encoder))}
+    indexed = set(store.load().vectors.ids().tolist())
+    stored = set(session.scalars(select(Resource.id)))
+    pending = set(session.scalars(select(IndexOutbox.resource_id)))
+    missing = stored - indexed - pending
+    extra = indexed - stored - pending
+    session.add_all([IndexOutbox(resource_id=rid, action="upsert") for rid in missing] +
+                    [IndexOutbox(resource_id=rid, action="delete") for rid in extra])
+    session.commit()
+    if missing or extra:
+        log.warning("index drift repaired: %d missing, %d extra", len(missing), len(extra))
+        outcome = apply_changes(session, store, encoder)
+        return {"missing": len(missing), "extra": len(extra), **vars(outcome)}
+    return {"missing": 0, "extra": 0}
+
+
+def _reuse_statement_vectors(store: IndexStore, wanted: dict, ids: list[str]
+                             ) -> np.ndarray | None:
+    """Statements are embedded once per framework version and model: a rebuild takes their
+    vectors from the current version when both are unchanged."""
+    current = store.manifest()
+    if not current or any(current.get(k) != wanted[k] for k in
+                          ("model", "framework_version", "framework_checksum")):
+        return None
+    try:
+        loaded = store.load()
+    except (OSError, RuntimeError, ValueError):
+        return None
+    return loaded.capability_vectors if loaded.capability_ids == ids else None
 
 
 _RESOURCE_FIELDS = select(Resource.id, Resource.title, Resource.description, Resource.topics,

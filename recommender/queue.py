@@ -7,6 +7,7 @@ stays recommender <- workers (ARCHITECTURE.md).
 from __future__ import annotations
 
 import logging
+import uuid
 
 from celery import Celery, Task
 from flask import Flask, current_app
@@ -37,12 +38,30 @@ def celery() -> Celery:
 
 def enqueue_build(force: bool = False):
     """Queue a full index build; returns the AsyncResult."""
-    return celery().send_task(BUILD_INDEX, kwargs={"force": force}, queue="indexing")
+    return _send(BUILD_INDEX, "full", kwargs={"force": force})
 
 
 def enqueue_update():
     """Queue an incremental index update; returns the AsyncResult."""
-    return celery().send_task(UPDATE_INDEX, queue="indexing")
+    return _send(UPDATE_INDEX, "incremental")
+
+
+def _send(name: str, kind: str, **options):
+    """Record the build as queued (so its status is visible at once), then send the task."""
+    from recommender import db
+    from recommender.models import IndexBuild
+
+    task_id = str(uuid.uuid4())
+    session = db.session()
+    session.add(IndexBuild(id=task_id, kind=kind, status="queued"))
+    session.commit()
+    try:
+        return celery().send_task(name, task_id=task_id, queue="indexing", **options)
+    except Exception:
+        build = session.get(IndexBuild, task_id)
+        build.status, build.detail = "not-queued", "the broker could not be reached"
+        session.commit()
+        raise
 
 
 def notify_index_changes() -> str | None:

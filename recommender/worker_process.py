@@ -12,14 +12,19 @@ WORKER_ARGS = ["-A", "workers.make_celery", "worker", "--pool=solo", "-Q", "cele
                "--loglevel=INFO", "--without-gossip", "--without-mingle", "--without-heartbeat"]
 
 
-def worker_command(*extra: str) -> list[str]:
-    return [sys.executable, "-m", "celery", *WORKER_ARGS, *extra]
+def worker_command(*extra: str, beat: bool = False) -> list[str]:
+    """The worker command line; ``beat`` embeds the scheduler (embedded mode only: production
+    runs one separate beat process)."""
+    return [sys.executable, "-m", "celery", *WORKER_ARGS, *(["--beat"] if beat else []),
+            *extra]
 
 
-def start_worker(env: dict | None = None, log_file=None) -> subprocess.Popen:
+def start_worker(env: dict | None = None, log_file=None, beat: bool = False
+                 ) -> subprocess.Popen:
     """Launch ``celery worker`` with this process's environment (plus ``env``)."""
     child_env = {**os.environ, **(env or {})}
-    return subprocess.Popen(worker_command(), env=child_env, stdout=log_file or subprocess.DEVNULL,
+    return subprocess.Popen(worker_command(beat=beat), env=child_env,
+                            stdout=log_file or subprocess.DEVNULL,
                             stderr=subprocess.STDOUT if log_file else subprocess.DEVNULL)
 
 

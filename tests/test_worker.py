@@ -35,7 +35,15 @@ def test_worker_over_redis_builds_then_applies_a_change_within_two_seconds(
 
     with (tmp_path / "worker.log").open("wb") as log, running_worker(env, log_file=log):
         with app.app_context():
-            result = enqueue_build().get(timeout=300)
+            task = enqueue_build()
+            result = task.get(timeout=300)
+        shown = client.get(f"/api/v1/index/builds/{task.id}").get_json()
+        assert (shown["kind"], shown["status"], shown["version"]) == ("full", "built",
+                                                                      result["version"])
+        assert shown["done"] == shown["total"] == len(shipped_resources)
+        assert client.get("/api/v1/index/builds/nope").status_code == 404
+        status = client.get("/api/v1/index").get_json()
+        assert status["serving"]["version"] == status["published"] == result["version"]
         assert result["status"] == "built"
         assert result["count"] == len(shipped_resources)
 

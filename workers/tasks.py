@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from indexes.store import IndexBusyError
 from recommender import db
-from recommender.indexing import apply_changes
+from recommender.indexing import apply_changes, repair_drift
 from recommender.indexing import build_index as full_build
 from recommender.models import IndexBuild, utcnow
 from recommender.services import encoder, index_store
@@ -52,10 +52,21 @@ def update_index(self) -> dict:
         raise self.retry(exc=exc, countdown=2) from exc
 
 
+@shared_task(name="workers.tasks.check_index", ignore_result=False)
+def check_index() -> dict:
+    """Scheduled (Celery beat): make the index hold exactly the database's resources."""
+    try:
+        return repair_drift(db.session(), index_store(), encoder())
+    except IndexBusyError:
+        return {"skipped": "a build is running"}
+
+
 def _start(session: Session, task_id: str, kind: str) -> None:
-    record = session.get(IndexBuild, task_id) or IndexBuild(id=task_id)
+    record = session.get(IndexBuild, task_id)
+    if record is None:  # sent by something that did not record it (celery call, beat)
+        record = IndexBuild(id=task_id)
+        session.add(record)
     record.status, record.kind = "running", kind
-    session.merge(record)
     session.commit()
 
 
