@@ -24,18 +24,31 @@ def set_search_threads(threads: int) -> None:
     _require_faiss().omp_set_num_threads(threads)
 
 
-class VectorIndex:
-    """Exact cosine search (IDMap over a flat inner-product index) with resource ids."""
+INDEX_KINDS = ("flat", "hnsw")
+# efSearch 256: recall@10 0.90 on clustered 384-d vectors (benchmarks/index_types.py)
+HNSW_M, HNSW_EF_CONSTRUCTION, HNSW_EF_SEARCH = 32, 80, 256
 
-    def __init__(self, dimension: int, index=None):
+
+class VectorIndex:
+    """Cosine search over normalised vectors with resource ids (FAISS IDMap2).
+
+    ``kind`` picks the structure: ``flat`` (exact, the default) or ``hnsw`` (an approximate
+    graph for very large catalogues; it cannot delete in place, so a removal rebuilds the graph
+    from the stored vectors, without re-encoding anything).
+    """
+
+    def __init__(self, dimension: int, index=None, *, kind: str = "flat"):
         lib = _require_faiss()
+        if kind not in INDEX_KINDS:
+            raise ValueError(f"index type must be one of {', '.join(INDEX_KINDS)}, not {kind!r}")
         self.dimension = dimension
+        self.kind = kind
         self._index = index if index is not None else lib.IndexIDMap2(
-            lib.IndexFlatIP(dimension))
+            _new_inner(lib, kind, dimension))
 
     @classmethod
-    def build(cls, ids: np.ndarray, vectors: np.ndarray) -> VectorIndex:
-        index = cls(vectors.shape[1])
+    def build(cls, ids: np.ndarray, vectors: np.ndarray, kind: str = "flat") -> VectorIndex:
+        index = cls(vectors.shape[1], kind=kind)
         index.add(ids, vectors)
         return index
 
@@ -44,11 +57,22 @@ class VectorIndex:
         if vectors.ndim != 2 or vectors.shape[1] != self.dimension:
             raise ValueError(f"expected vectors of dimension {self.dimension}, got "
                              f"{vectors.shape[-1] if vectors.ndim else '?'}")
-        if len(vectors):
-            self._index.add_with_ids(vectors, np.asarray(ids, dtype=np.int64))
+        if not len(vectors):
+            return
+        self._index.add_with_ids(vectors, np.asarray(ids, dtype=np.int64))
 
     def remove(self, ids: np.ndarray) -> int:
-        return int(self._index.remove_ids(np.asarray(ids, dtype=np.int64)))
+        ids = np.asarray(ids, dtype=np.int64)
+        if self.kind != "hnsw":
+            return int(self._index.remove_ids(ids))
+        # HNSW graphs cannot delete: rebuild from the stored vectors, no re-encoding needed
+        keep_ids = self.ids()
+        mask = ~np.isin(keep_ids, ids)
+        vectors = self._index.index.reconstruct_n(0, self._index.ntotal)
+        self._index = _require_faiss().IndexIDMap2(
+            _new_inner(_require_faiss(), "hnsw", self.dimension))
+        self._index.add_with_ids(vectors[mask], keep_ids[mask])
+        return int((~mask).sum())
 
     def search(self, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
         """Return (scores, ids) arrays of shape (len(queries), k); missing hits have id -1."""
@@ -77,4 +101,17 @@ class VectorIndex:
     def load(cls, path: Path) -> VectorIndex:
         lib = _require_faiss()
         index = lib.read_index(str(path))
-        return cls(index.d, index)
+        inner = lib.downcast_index(index.index)
+        kind = "hnsw" if isinstance(inner, lib.IndexHNSW) else "flat"
+        if kind == "hnsw":  # a search-time setting: set it again on every load
+            inner.hnsw.efSearch = HNSW_EF_SEARCH
+        return cls(index.d, index, kind=kind)
+
+
+def _new_inner(lib, kind: str, dimension: int):
+    if kind == "hnsw":
+        inner = lib.IndexHNSWFlat(dimension, HNSW_M, lib.METRIC_INNER_PRODUCT)
+        inner.hnsw.efConstruction = HNSW_EF_CONSTRUCTION
+        inner.hnsw.efSearch = HNSW_EF_SEARCH
+        return inner
+    return lib.IndexFlatIP(dimension)

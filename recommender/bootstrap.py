@@ -11,7 +11,7 @@ from catalogue.importers import read_resources, shipped_files
 from recommender import db, migrate
 from recommender.catalogue_store import upsert_resources
 from recommender.framework_store import load_framework as store_framework
-from recommender.indexing import is_up_to_date, wanted_manifest
+from recommender.indexing import BASIS, is_up_to_date, wanted_manifest
 from recommender.queue import enqueue_build, enqueue_update
 from recommender.services import index_store
 
@@ -29,13 +29,12 @@ def bootstrap(app: Flask, echo: Callable[[str], object] = print, timeout: float 
         for error in batch.errors:
             echo(f"shipped catalogue: rejected {error}")
         echo(f"catalogue: {upsert_resources(session, batch.resources).summary()}")
-        wanted = wanted_manifest(session, app.config["EMBEDDING_MODEL"])
+        wanted = wanted_manifest(session, app.config["EMBEDDING_MODEL"], app.config["INDEX_TYPE"])
         if is_up_to_date(index_store(), wanted):
             echo(f"index up to date: version {index_store().current_name()}")
             return
         current = index_store().manifest() or {}
-        same_basis = all(current.get(k) == wanted[k]
-                         for k in ("model", "framework_version", "framework_checksum"))
+        same_basis = all(current.get(k) == wanted[k] for k in BASIS)
         if same_basis:
             echo("applying catalogue changes to the index through the Celery worker ...")
             result = enqueue_update().get(timeout=timeout)

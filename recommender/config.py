@@ -7,6 +7,7 @@ from pathlib import Path
 
 from catalogue.licences import parse_allowlist
 from indexes.embedding import DEFAULT_MODEL
+from indexes.vectors import INDEX_KINDS
 
 # Environment variable -> (config key, default, description). The README's table lists these.
 ENVIRONMENT = {
@@ -16,6 +17,7 @@ ENVIRONMENT = {
     "EMBEDDING_MODEL": f"sentence-transformers model; default {DEFAULT_MODEL} (packaged, offline)",
     "VAR_DIR": "Folder for the embedded database, broker and indexes; default ./var",
     "INDEX_KEEP": "How many index versions to keep on disk; default 3",
+    "INDEX_TYPE": "flat (exact, default) or hnsw (approximate, for very large catalogues)",
     "RECOMMENDATION_MAX_LIMIT": "Largest 'limit' a recommendation request may ask for; default 50",
     "INDEX_CHECK_SECONDS": "How often Celery beat checks that the index holds exactly the "
                            "database's resources; default 900",
@@ -47,6 +49,7 @@ def from_environment(env: os._Environ | dict | None = None) -> dict:
         "REDIS_URL": redis_url,
         "INDEX_DIR": str(Path(env.get("INDEX_DIR") or var_dir / "indexes").resolve()),
         "INDEX_KEEP": int(env.get("INDEX_KEEP") or 3),
+        "INDEX_TYPE": _choice(env, "INDEX_TYPE", INDEX_KINDS),
         "INDEX_CHECK_SECONDS": float(env.get("INDEX_CHECK_SECONDS") or 900),
         "EMBEDDING_MODEL": env.get("EMBEDDING_MODEL") or DEFAULT_MODEL,
         "RECOMMENDATION_MAX_LIMIT": int(env.get("RECOMMENDATION_MAX_LIMIT") or 50),
@@ -94,3 +97,10 @@ def _transport_options(visibility_seconds: float) -> dict:
         options.update(unacked_restore_interval=max(1, int(visibility_seconds // 3)),
                        unacked_restore_throttle=1)
     return options
+
+
+def _choice(env, name: str, allowed: tuple[str, ...]) -> str:
+    value = (env.get(name) or allowed[0]).strip().lower()
+    if value not in allowed:
+        raise ValueError(f"{name} must be one of {', '.join(allowed)}, not {value!r}")
+    return value

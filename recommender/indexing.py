@@ -31,6 +31,8 @@ NEIGHBOURS_FOR_DUPLICATES = 3
 # it (incremental updates still scan what they change)
 DUPLICATE_SCAN_LIMIT = 20_000
 Progress = Callable[[int, int], None]
+# what an index version is built on: if any differs, changes cannot be applied incrementally
+BASIS = ("model", "index_type", "framework_version", "framework_checksum")
 
 
 @dataclass
@@ -41,13 +43,14 @@ class BuildOutcome:
     changed: int = 0
 
 
-def wanted_manifest(session: Session, model_name: str) -> dict:
-    """What the current index must hold for this catalogue, framework and model."""
+def wanted_manifest(session: Session, model_name: str, index_type: str = "flat") -> dict:
+    """What the current index must hold for this catalogue, framework, model and type."""
     framework_version = current_version(session)
     if framework_version is None:
         raise RuntimeError("no framework loaded; run 'recommender load-framework' first")
     return {
         "model": model_name,
+        "index_type": index_type,
         "catalogue_checksum": catalogue_checksum(session),
         "framework_version": framework_version,
         "framework_checksum": session.get(FrameworkVersion, framework_version).checksum,
@@ -61,14 +64,15 @@ def is_up_to_date(store: IndexStore, wanted: dict) -> bool:
 
 
 def build_index(session: Session, store: IndexStore, encoder: Encoder, *, force: bool = False,
-                progress: Progress | None = None, lock_timeout: float = 3600) -> BuildOutcome:
+                progress: Progress | None = None, lock_timeout: float = 3600,
+                index_type: str = "flat") -> BuildOutcome:
     """Embed the whole catalogue and the current framework and publish a new version.
 
     Skips the build when the current version already holds this catalogue, framework and model.
     Resources are streamed from the database in batches, so memory stays bounded.
     """
     with store.lock(lock_timeout):
-        wanted = wanted_manifest(session, encoder.name)
+        wanted = wanted_manifest(session, encoder.name, index_type)
         current = store.manifest()
         if not force and is_up_to_date(store, wanted) and \
                 current.get("dimension") == encoder.dimension:
@@ -81,7 +85,7 @@ def build_index(session: Session, store: IndexStore, encoder: Encoder, *, force:
         if capability_vectors is None:
             capability_vectors = encoder.encode([s.text for s in statements])
         suggester = Suggester(statements, capability_vectors)
-        vectors = VectorIndex(encoder.dimension)
+        vectors = VectorIndex(encoder.dimension, kind=index_type)
         done = 0
         rows = session.execute(_RESOURCE_FIELDS.order_by(Resource.id)
                                .execution_options(yield_per=BATCH_SIZE))
@@ -104,7 +108,7 @@ def build_index(session: Session, store: IndexStore, encoder: Encoder, *, force:
 
 
 def apply_changes(session: Session, store: IndexStore, encoder: Encoder, *,
-                  lock_timeout: float = 60) -> BuildOutcome:
+                  lock_timeout: float = 60, index_type: str = "flat") -> BuildOutcome:
     """Publish a version with the outbox's pending changes applied, re-encoding only the
     changed resources. Falls back to a full build when there is no usable current version
     (none yet, or another model or framework)."""
@@ -112,13 +116,13 @@ def apply_changes(session: Session, store: IndexStore, encoder: Encoder, *,
         pending = session.execute(select(IndexOutbox.id, IndexOutbox.resource_id)
                                   .order_by(IndexOutbox.id)).all()
         current = store.manifest()
-        wanted = wanted_manifest(session, encoder.name)
-        usable = current and all(current.get(k) == wanted[k] for k in
-                                 ("model", "framework_version", "framework_checksum"))
+        wanted = wanted_manifest(session, encoder.name, index_type)
+        usable = current and all(current.get(k) == wanted[k] for k in BASIS) and \
+            current.get("dimension") == encoder.dimension
         if not pending and usable:
             return BuildOutcome("unchanged", current["version"], current["count"])
     if not usable:
-        return build_index(session, store, encoder, force=True)
+        return build_index(session, store, encoder, force=True, index_type=index_type)
     with store.lock(lock_timeout):
         loaded: IndexVersion = store.load()
         touched = sorted({rid for _, rid in pending})
@@ -133,18 +137,20 @@ def apply_changes(session: Session, store: IndexStore, encoder: Encoder, *,
         replace_suggestions(session, suggested)
         _flag_near_duplicates(session, loaded.vectors, ids.tolist())
         name = store.publish(loaded.vectors, loaded.capability_ids, loaded.capability_vectors,
-                             wanted_manifest(session, encoder.name))
+                             wanted_manifest(session, encoder.name, index_type))
         session.execute(delete(IndexOutbox).where(IndexOutbox.id <= pending[-1].id))
         session.commit()
     log.info("updated index %s: %d changed resources", name, len(touched))
     return BuildOutcome("updated", name, loaded.vectors.count, changed=len(touched))
 
 
-def repair_drift(session: Session, store: IndexStore, encoder: Encoder) -> dict:
+def repair_drift(session: Session, store: IndexStore, encoder: Encoder,
+                 index_type: str = "flat") -> dict:
     """Compare the ids in the database with those in the served index; queue whatever differs
     (outside changes already waiting in the outbox) and apply it."""
     if store.current_name() is None:
-        return {"missing": 0, "extra": 0, **vars(build_index(session, store, encoder))}
+        return {"missing": 0, "extra": 0,
+                **vars(build_index(session, store, encoder, index_type=index_type))}
     indexed = set(store.load().vectors.ids().tolist())
     stored = set(session.scalars(select(Resource.id)))
     pending = set(session.scalars(select(IndexOutbox.resource_id)))
@@ -155,7 +161,7 @@ def repair_drift(session: Session, store: IndexStore, encoder: Encoder) -> dict:
     session.commit()
     if missing or extra:
         log.warning("index drift repaired: %d missing, %d extra", len(missing), len(extra))
-        outcome = apply_changes(session, store, encoder)
+        outcome = apply_changes(session, store, encoder, index_type=index_type)
         return {"missing": len(missing), "extra": len(extra), **vars(outcome)}
     return {"missing": 0, "extra": 0}
 
@@ -165,8 +171,7 @@ def _reuse_statement_vectors(store: IndexStore, wanted: dict, ids: list[str]
     """Statements are embedded once per framework version and model: a rebuild takes their
     vectors from the current version when both are unchanged."""
     current = store.manifest()
-    if not current or any(current.get(k) != wanted[k] for k in
-                          ("model", "framework_version", "framework_checksum")):
+    if not current or any(current.get(k) != wanted[k] for k in BASIS):
         return None
     try:
         loaded = store.load()

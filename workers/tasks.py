@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 
 from celery import shared_task
+from flask import current_app
 from sqlalchemy.orm import Session
 
 from indexes.store import IndexBusyError
@@ -36,7 +37,8 @@ def build_index(self, force: bool = False) -> dict:
         session.commit()
 
     return _run(session, task_id, lambda: full_build(session, index_store(), encoder(),
-                                                     force=force, progress=progress))
+                                                     force=force, progress=progress,
+                                                     index_type=_index_type()))
 
 
 @shared_task(bind=True, ignore_result=False, name="workers.tasks.update_index",
@@ -47,7 +49,8 @@ def update_index(self) -> dict:
     task_id = self.request.id or "inline"
     _start(session, task_id, "incremental")
     try:
-        return _run(session, task_id, lambda: apply_changes(session, index_store(), encoder()))
+        return _run(session, task_id, lambda: apply_changes(session, index_store(), encoder(),
+                                                            index_type=_index_type()))
     except IndexBusyError as exc:  # a full build is running; it or this retry will catch up
         raise self.retry(exc=exc, countdown=2) from exc
 
@@ -56,9 +59,13 @@ def update_index(self) -> dict:
 def check_index() -> dict:
     """Scheduled (Celery beat): make the index hold exactly the database's resources."""
     try:
-        return repair_drift(db.session(), index_store(), encoder())
+        return repair_drift(db.session(), index_store(), encoder(), _index_type())
     except IndexBusyError:
         return {"skipped": "a build is running"}
+
+
+def _index_type() -> str:
+    return current_app.config["INDEX_TYPE"]
 
 
 def _start(session: Session, task_id: str, kind: str) -> None:
