@@ -9,7 +9,16 @@ from flask import Flask
 
 def create_app(config: Mapping | None = None) -> Flask:
     """Build the app from environment variables, overridden by ``config`` (used by tests)."""
-    from recommender import api, curation_api, db, problems, queue, resources_api, services
+    from recommender import (
+        api,
+        assessments_api,
+        curation_api,
+        db,
+        problems,
+        queue,
+        resources_api,
+        services,
+    )
     from recommender.config import from_environment
 
     app = Flask(__name__)
@@ -24,6 +33,7 @@ def create_app(config: Mapping | None = None) -> Flask:
     app.register_blueprint(api.bp)
     app.register_blueprint(resources_api.bp)
     app.register_blueprint(curation_api.bp)
+    app.register_blueprint(assessments_api.bp)
 
     @app.get("/healthz")
     def healthz():

@@ -2,14 +2,24 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, jsonify, request
+from dataclasses import replace
+
+from flask import Blueprint, Response, current_app, jsonify, request
 
 from recommender import db
-from recommender.models import IndexBuild
-from recommender.problems import Problem
+from recommender.assessments_store import mapped
+from recommender.framework_store import current_version
+from recommender.models import Assessment, FrameworkVersion, IndexBuild
+from recommender.problems import Problem, invalid
 from recommender.ranking import DEFAULT_WEIGHTS
 from recommender.recommend import recommend
-from recommender.requests import json_body, parse_recommendation
+from recommender.requests import (
+    MAX_GAPS,
+    Gap,
+    RecommendationRequest,
+    json_body,
+    parse_recommendation,
+)
 from recommender.services import encoder, index_holder, statements
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -21,6 +31,12 @@ def recommendations():
     body = json_body(request)
     known = statements()
     req = parse_recommendation(body, set(known), current_app.config["RECOMMENDATION_MAX_LIMIT"])
+    if req.assessment_id is not None:
+        req = _from_assessment(req)
+        if not req.gaps:
+            return jsonify({"assessment_id": req.assessment_id, "archetype": req.archetype,
+                            "baseline": [], "specialist": [],
+                            "detail": "this assessment shows no gaps"})
     index = index_holder().get()
     if index is None:
         raise Problem(503, "Index not ready", "no search index has been built yet; try again "
@@ -35,18 +51,38 @@ def recommendations():
     return jsonify(recommend(req, index, db.session(), known, weights, model))
 
 
+def _from_assessment(req: RecommendationRequest) -> RecommendationRequest:
+    """The request with the gaps of a stored assessment (mapped to the current framework),
+    the most severe first, and the assessment's first archetype unless one was given."""
+    session = db.session()
+    assessment = session.get(Assessment, req.assessment_id)
+    if assessment is None:
+        raise invalid([{"pointer": "/assessment_id", "detail": "no such assessment"}])
+    gaps = mapped(session, assessment, current_version(session))["gaps"][:MAX_GAPS]
+    return replace(req, archetype=req.archetype or assessment.archetypes[0],
+                   gaps=tuple(Gap(g["capability"], g["severity"]) for g in gaps))
+
+
 @bp.get("/framework")
 def framework():
-    """The current framework's capability statements."""
+    """The current framework's capability statements (conditional GET with an ETag)."""
     known = statements()
-    return jsonify({
-        "version": next(iter(known.values())).framework_version if known else None,
+    session = db.session()
+    version = current_version(session)
+    checksum = session.get(FrameworkVersion, version).checksum if version else "none"
+    if request.if_none_match.contains(checksum):
+        return Response(status=304, headers={"ETag": f'"{checksum}"'})
+    response = jsonify({
+        "version": version,
         "capabilities": [
             {"id": c.code, "text": c.text, "level": c.level, "archetypes": c.archetypes,
              "domain": c.domain_name, "group": c.group_name, "provenance": c.provenance}
             for c in known.values()
         ],
     })
+    response.set_etag(checksum)
+    response.headers["Cache-Control"] = "public, max-age=300"
+    return response
 
 
 @bp.get("/index/builds/<build_id>")

@@ -81,6 +81,7 @@ def recommend(req: RecommendationRequest, index: IndexVersion, session: Session,
 def _response(req: RecommendationRequest, index: IndexVersion, lists: dict) -> dict:
     return {
         "recommendation_id": str(uuid.uuid4()),
+        **({"assessment_id": req.assessment_id} if req.assessment_id else {}),
         "archetype": req.archetype,
         "framework_version": index.manifest.get("framework_version"),
         "index_version": index.name,

@@ -12,7 +12,7 @@ from recommender.problems import Problem, invalid
 MAX_GAPS = 60
 MAX_FREE_TEXT = 1000
 SEVERITIES = (1, 2, 3)
-RECOMMENDATION_FIELDS = {"archetype", "gaps", "free_text", "limit"}
+RECOMMENDATION_FIELDS = {"archetype", "gaps", "assessment_id", "free_text", "limit"}
 
 
 @dataclass(frozen=True)
@@ -23,10 +23,11 @@ class Gap:
 
 @dataclass(frozen=True)
 class RecommendationRequest:
-    archetype: str
+    archetype: str | None
     gaps: tuple[Gap, ...]
     free_text: str | None
     limit: int
+    assessment_id: str | None = None
 
 
 def json_body_any(request: Request) -> object:
@@ -61,11 +62,18 @@ def parse_recommendation(body: dict, capabilities: set[str], max_limit: int
     for name in sorted(set(body) - RECOMMENDATION_FIELDS):
         err(f"/{name}", "unknown field")
     archetype = body.get("archetype")
-    if not isinstance(archetype, str) or archetype not in ARCHETYPE_BADGES:
+    assessment_id = body.get("assessment_id")
+    if assessment_id is not None and not (isinstance(assessment_id, str) and assessment_id):
+        err("/assessment_id", "must be the id of a stored assessment")
+    if not (archetype is None and assessment_id is not None) and (
+            not isinstance(archetype, str) or archetype not in ARCHETYPE_BADGES):
         err("/archetype", f"must be one of {', '.join(ARCHETYPE_BADGES)}")
     gaps: list[Gap] = []
     raw_gaps = body.get("gaps")
-    if not isinstance(raw_gaps, list) or not raw_gaps:
+    if assessment_id is not None:
+        if raw_gaps is not None:
+            err("/gaps", "give gaps or assessment_id, not both")
+    elif not isinstance(raw_gaps, list) or not raw_gaps:
         err("/gaps", "must be a non-empty list of {capability, severity}")
     elif len(raw_gaps) > MAX_GAPS:
         err("/gaps", f"at most {MAX_GAPS} gaps per request")
@@ -93,7 +101,8 @@ def parse_recommendation(body: dict, capabilities: set[str], max_limit: int
     if errors:
         raise invalid(errors)
     return RecommendationRequest(archetype=archetype, gaps=tuple(gaps),
-                                 free_text=free_text or None, limit=limit)
+                                 free_text=free_text or None, limit=limit,
+                                 assessment_id=assessment_id)
 
 
 def _gap(raw: object, pointer: str, capabilities: set[str], err) -> Gap | None:

@@ -159,3 +159,20 @@ def test_framework_endpoint_lists_statements(client, framework):
     data = client.get("/api/v1/framework").get_json()
     assert data["version"] == framework.version
     assert len(data["capabilities"]) == len(framework.capabilities)
+
+
+def test_recommendations_from_a_stored_assessment(client):
+    assessment = client.post("/api/v1/assessments", json={
+        "archetypes": ["embedder"],
+        "answers": [{"capability": "6.3.7", "rating": 0}, {"capability": "6.3.8", "rating": 1},
+                    {"capability": "6.1.1", "rating": 4}]}).get_json()
+    data = recommend(client, assessment_id=assessment["id"], limit=5)
+    assert data["assessment_id"] == assessment["id"] and data["archetype"] == "embedder"
+    served = {b["capability"] for item in data["specialist"] for b in item["because"]}
+    assert served <= {"6.3.7", "6.3.8"} and served
+    both = client.post("/api/v1/recommendations", json={
+        "assessment_id": assessment["id"], "gaps": [{"capability": "6.1.1"}]})
+    assert both.status_code == 422 and both.get_json()["errors"][0]["pointer"] == "/gaps"
+    unknown = client.post("/api/v1/recommendations", json={"assessment_id": "nope"})
+    assert unknown.status_code == 422
+    assert unknown.get_json()["errors"][0]["pointer"] == "/assessment_id"
