@@ -30,6 +30,7 @@ from pathlib import Path
 
 import numpy as np
 
+from indexes.neighbours import NeighbourLists
 from indexes.vectors import VectorIndex
 
 log = logging.getLogger(__name__)
@@ -37,7 +38,10 @@ RESOURCES_FILE = "resources.faiss"
 CAPABILITIES_FILE = "capabilities.npy"
 CAPABILITY_IDS_FILE = "capabilities.json"
 MANIFEST_FILE = "manifest.json"
-DATA_FILES = (RESOURCES_FILE, CAPABILITIES_FILE, CAPABILITY_IDS_FILE)
+NEIGHBOURS_FILE = "neighbours.npz"
+LEXICAL_FILE = "lexical.json"
+DATA_FILES = (RESOURCES_FILE, CAPABILITIES_FILE, CAPABILITY_IDS_FILE, NEIGHBOURS_FILE,
+              LEXICAL_FILE)
 STALE_STAGING_SECONDS = 6 * 3600
 
 
@@ -58,6 +62,22 @@ class IndexVersion:
     vectors: VectorIndex
     capability_ids: list[str]
     capability_vectors: np.ndarray
+    dense: NeighbourLists
+    lexical: NeighbourLists
+    lexical_stats: dict
+
+    def row(self, capability_id: str) -> int | None:
+        return self._rows().get(capability_id)
+
+    def matrix(self) -> tuple[np.ndarray, np.ndarray]:
+        """(sorted resource ids, their vectors in the same order), built once per version."""
+        cached = self.__dict__.get("_matrix")
+        if cached is None:
+            ids, vectors = self.vectors.matrix()
+            order = np.argsort(ids)
+            cached = (ids[order], np.ascontiguousarray(vectors[order]))
+            self.__dict__["_matrix"] = cached
+        return cached
 
     def capability_vector(self, capability_id: str) -> np.ndarray | None:
         row = self._rows().get(capability_id)
@@ -144,11 +164,17 @@ class IndexStore:
             raise IndexLoadError(f"index version {name} does not match its manifest")
         capability_ids = json.loads((folder / CAPABILITY_IDS_FILE).read_text(encoding="utf-8"))
         capability_vectors = np.load(folder / CAPABILITIES_FILE)
+        with np.load(folder / NEIGHBOURS_FILE) as lists:
+            dense = NeighbourLists(lists["dense_ids"], lists["dense_scores"])
+            lexical = NeighbourLists(lists["lexical_ids"], lists["lexical_scores"])
+        lexical_stats = json.loads((folder / LEXICAL_FILE).read_text(encoding="utf-8"))
         return IndexVersion(name=name, manifest=manifest, vectors=vectors,
-                            capability_ids=capability_ids, capability_vectors=capability_vectors)
+                            capability_ids=capability_ids, capability_vectors=capability_vectors,
+                            dense=dense, lexical=lexical, lexical_stats=lexical_stats)
 
     def publish(self, vectors: VectorIndex, capability_ids: list[str],
-                capability_vectors: np.ndarray, manifest: dict) -> str:
+                capability_vectors: np.ndarray, manifest: dict, *, dense: NeighbourLists,
+                lexical: NeighbourLists, lexical_stats: dict) -> str:
         """Write a new version and point ``current`` at it; return the version name."""
         self.versions.mkdir(parents=True, exist_ok=True)
         created = datetime.now(UTC)
@@ -160,6 +186,10 @@ class IndexStore:
             np.save(staging / CAPABILITIES_FILE, np.asarray(capability_vectors, dtype=np.float32))
             (staging / CAPABILITY_IDS_FILE).write_text(json.dumps(capability_ids),
                                                         encoding="utf-8")
+            with (staging / NEIGHBOURS_FILE).open("wb") as fh:
+                np.savez(fh, dense_ids=dense.ids, dense_scores=dense.scores,
+                         lexical_ids=lexical.ids, lexical_scores=lexical.scores)
+            (staging / LEXICAL_FILE).write_text(json.dumps(lexical_stats), encoding="utf-8")
             full = dict(manifest, version=name, created=created.isoformat(),
                         dimension=vectors.dimension, count=vectors.count,
                         capabilities=len(capability_ids),

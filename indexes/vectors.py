@@ -86,6 +86,13 @@ class VectorIndex:
     def reconstruct(self, resource_id: int) -> np.ndarray:
         return self._index.reconstruct(int(resource_id))
 
+    def matrix(self) -> tuple[np.ndarray, np.ndarray]:
+        """(ids, vectors) of everything in the index, in storage order."""
+        n = self.count
+        if not n:
+            return np.zeros(0, dtype=np.int64), np.zeros((0, self.dimension), dtype=np.float32)
+        return self.ids(), self._index.index.reconstruct_n(0, n)
+
     def ids(self) -> np.ndarray:
         """Every resource id in the index."""
         return _require_faiss().vector_to_array(self._index.id_map).astype(np.int64)

@@ -14,6 +14,10 @@ def create_app(config: Mapping | None = None) -> Flask:
         assessments_api,
         curation_api,
         db,
+        feedback_api,
+        health,
+        logs,
+        metrics,
         problems,
         queue,
         resources_api,
@@ -26,6 +30,8 @@ def create_app(config: Mapping | None = None) -> Flask:
     if config:
         app.config.from_mapping(config)
     app.json.sort_keys = False
+    logs.init_app(app)
+    metrics.init_app(app)
     db.init_app(app)
     problems.init_app(app)
     services.init_app(app)
@@ -34,10 +40,6 @@ def create_app(config: Mapping | None = None) -> Flask:
     app.register_blueprint(resources_api.bp)
     app.register_blueprint(curation_api.bp)
     app.register_blueprint(assessments_api.bp)
-
-    @app.get("/healthz")
-    def healthz():
-        """The process is alive."""
-        return {"status": "ok"}
-
+    app.register_blueprint(feedback_api.bp)
+    app.register_blueprint(health.bp)
     return app

@@ -20,7 +20,7 @@ from recommender.requests import (
     json_body,
     parse_recommendation,
 )
-from recommender.services import encoder, index_holder, statements
+from recommender.services import encoder, index_holder, snapshot, statements
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -48,7 +48,7 @@ def recommendations():
         raise Problem(503, "Index model mismatch", f"the index was built with "
                       f"{index.manifest.get('model')}, not {model.name}; rebuild the index",
                       kind="index-model-mismatch")
-    return jsonify(recommend(req, index, db.session(), known, weights, model))
+    return jsonify(recommend(req, index, snapshot(index), db.session(), known, weights, model))
 
 
 def _from_assessment(req: RecommendationRequest) -> RecommendationRequest:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 
 from flask import Blueprint, Response, jsonify, request
 
@@ -21,10 +20,9 @@ from recommender.assessments_store import (
 from recommender.framework_store import current_version
 from recommender.models import Assessment, Learner
 from recommender.problems import Problem, invalid
-from recommender.requests import json_body
+from recommender.requests import LEARNER_ID, json_body
 
 bp = Blueprint("assessments", __name__, url_prefix="/api/v1")
-LEARNER_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 FIELDS = {"learner_id", "archetypes", "answers", "skipped_domains"}
 DOMAINS = ("1", "2", "3", "4", "5", "6")
 

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from recommender.assessment_rules import StatementInfo, compute_gaps, progress, roll_up
 from recommender.framework_store import capabilities
-from recommender.models import Assessment, AssessmentAnswer, Learner
+from recommender.models import Assessment, AssessmentAnswer, Learner, Resource
 
 
 def statement_infos(session: Session, version: str) -> dict[str, StatementInfo]:
@@ -86,8 +86,14 @@ def mapped(session: Session, assessment: Assessment, version: str) -> dict:
 
 def export_learner(session: Session, learner: Learner, current_version: str | None) -> dict:
     """Everything held about a learner, as JSON."""
+    slugs = dict(session.execute(select(Resource.id, Resource.slug).where(
+        Resource.id.in_([f.resource_id for f in learner.feedback]))).all())
     return {"learner_id": learner.id, "created_at": learner.created_at.isoformat(),
-            "assessments": [view(session, a, current_version) for a in learner.assessments]}
+            "assessments": [view(session, a, current_version) for a in learner.assessments],
+            "feedback": [{"resource": slugs.get(f.resource_id), "verdict": f.verdict,
+                          "capability": f.capability_code,
+                          "recommendation_id": f.recommendation_id,
+                          "created_at": f.created_at.isoformat()} for f in learner.feedback]}
 
 
 def delete_learner(session: Session, learner: Learner) -> None:

@@ -238,8 +238,7 @@ def run_cmd(host: str, port: int, web_workers: int) -> None:
     try:
         bootstrap(app, echo=click.echo)
         web = subprocess.Popen([sys.executable, "-m", "gunicorn", "-b", f"{host}:{port}",
-                                "-w", str(web_workers), "--access-logfile", "-",
-                                "recommender.wsgi:app"])
+                                "-w", str(web_workers), "recommender.wsgi:app"])
         if not _wait_until_serving(web, host, port):
             raise click.ClickException(f"the web server did not start on {host}:{port} "
                                        "(is the port taken?)")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 from catalogue.licences import parse_allowlist
@@ -25,6 +26,9 @@ ENVIRONMENT = {
                                  "that died is delivered again; default 600",
     "LICENCE_ALLOWLIST": "Comma-separated licence ids admitted to the catalogue; default all "
                          "known open licences plus the free-access marker",
+    "LOG_FORMAT": "json (one object per line) or text; default text when stderr is a "
+                  "terminal, else json",
+    "LOG_LEVEL": "Level of the web processes' logs (Celery takes --loglevel); default INFO",
 }
 
 
@@ -54,6 +58,10 @@ def from_environment(env: os._Environ | dict | None = None) -> dict:
         "EMBEDDING_MODEL": env.get("EMBEDDING_MODEL") or DEFAULT_MODEL,
         "RECOMMENDATION_MAX_LIMIT": int(env.get("RECOMMENDATION_MAX_LIMIT") or 50),
         "LICENCE_ALLOWLIST": parse_allowlist(env.get("LICENCE_ALLOWLIST")),
+        # the first choice is the default: text on a terminal, json for a log collector
+        "LOG_FORMAT": _choice(env, "LOG_FORMAT", ("text", "json") if sys.stderr.isatty()
+                              else ("json", "text")),
+        "LOG_LEVEL": (env.get("LOG_LEVEL") or "INFO").upper(),
         "CELERY": celery_settings(redis_url, var_dir,
                                   float(env.get("INDEX_CHECK_SECONDS") or 900),
                                   float(env.get("BROKER_VISIBILITY_SECONDS") or 600)),

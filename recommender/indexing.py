@@ -17,6 +17,9 @@ from sqlalchemy.orm import Session
 
 from catalogue.text import capability_text, resource_text
 from indexes.embedding import Encoder
+from indexes.lexical import Bm25
+from indexes.lexical import tokens as lexical_tokens
+from indexes.neighbours import NeighbourLists
 from indexes.store import IndexStore, IndexVersion
 from indexes.vectors import VectorIndex
 from recommender.catalogue_store import catalogue_checksum, replace_suggestions
@@ -85,21 +88,35 @@ def build_index(session: Session, store: IndexStore, encoder: Encoder, *, force:
         if capability_vectors is None:
             capability_vectors = encoder.encode([s.text for s in statements])
         suggester = Suggester(statements, capability_vectors)
+        bm25 = Bm25([lexical_tokens(s.text) for s in statements])
         vectors = VectorIndex(encoder.dimension, kind=index_type)
         done = 0
         rows = session.execute(_RESOURCE_FIELDS.order_by(Resource.id)
                                .execution_options(yield_per=BATCH_SIZE))
         suggestions: dict[int, list[tuple[str, float]]] = {}
+        all_ids, counts, lengths = [], [], []
         for batch in rows.partitions(BATCH_SIZE):
-            ids, encoded, suggested = _encode(batch, encoder, suggester)
-            vectors.add(ids, encoded)
-            suggestions.update(suggested)
+            batch_out = _encode(batch, encoder, suggester)
+            vectors.add(batch_out.ids, batch_out.vectors)
+            suggestions.update(batch_out.suggestions)
+            for text in batch_out.texts:
+                words = lexical_tokens(text)
+                counts.append(bm25.observe(words))
+                lengths.append(len(words))
+            all_ids.extend(batch_out.ids.tolist())
             done += len(batch)
             if progress:
                 progress(done, total)
         replace_suggestions(session, suggestions)
         _flag_near_duplicates(session, vectors, list(suggestions))
-        name = store.publish(vectors, capability_ids, capability_vectors, wanted)
+        ids, matrix = vectors.matrix()
+        lexical_scores = bm25.score(counts, np.array(lengths, dtype=np.float32))
+        name = store.publish(
+            vectors, capability_ids, capability_vectors, wanted,
+            dense=NeighbourLists.from_scores(ids, matrix @ capability_vectors.T),
+            lexical=NeighbourLists.from_scores(np.array(all_ids, dtype=np.int64),
+                                               lexical_scores, floor=0.0),
+            lexical_stats=bm25.to_json())
         session.execute(delete(IndexOutbox).where(IndexOutbox.id <= outbox_high))
         session.commit()
     log.info("built index %s: %d resources, %d statements", name, vectors.count,
@@ -132,12 +149,24 @@ def apply_changes(session: Session, store: IndexStore, encoder: Encoder, *,
         if [s.id for s in statements] != loaded.capability_ids:
             raise RuntimeError("index statements differ from the database's; rebuild")
         suggester = Suggester(statements, loaded.capability_vectors)
-        ids, encoded, suggested = _encode(rows, encoder, suggester)
-        loaded.vectors.add(ids, encoded)
-        replace_suggestions(session, suggested)
-        _flag_near_duplicates(session, loaded.vectors, ids.tolist())
-        name = store.publish(loaded.vectors, loaded.capability_ids, loaded.capability_vectors,
-                             wanted_manifest(session, encoder.name, index_type))
+        changed = _encode(rows, encoder, suggester)
+        loaded.vectors.add(changed.ids, changed.vectors)
+        replace_suggestions(session, changed.suggestions)
+        _flag_near_duplicates(session, loaded.vectors, changed.ids.tolist())
+        # lexical scores of changed resources use the statistics of the last full build
+        bm25 = Bm25.from_json([lexical_tokens(s.text) for s in statements],
+                              loaded.lexical_stats)
+        words = [lexical_tokens(t) for t in changed.texts]
+        lexical_scores = bm25.score([bm25.counts(w) for w in words],
+                                    np.array([len(w) for w in words], dtype=np.float32))
+        gone = np.array(touched, dtype=np.int64)
+        name = store.publish(
+            loaded.vectors, loaded.capability_ids, loaded.capability_vectors,
+            wanted_manifest(session, encoder.name, index_type),
+            dense=loaded.dense.merge(changed.ids, changed.vectors @ loaded.capability_vectors.T,
+                                     drop=gone),
+            lexical=loaded.lexical.merge(changed.ids, lexical_scores, drop=gone, floor=0.0),
+            lexical_stats=loaded.lexical_stats)
         session.execute(delete(IndexOutbox).where(IndexOutbox.id <= pending[-1].id))
         session.commit()
     log.info("updated index %s: %d changed resources", name, len(touched))
@@ -189,14 +218,22 @@ def _statements(session: Session, framework_version: str) -> list[Statement]:
                       tuple(c.archetypes)) for c in capabilities(session, framework_version)]
 
 
-def _encode(rows, encoder: Encoder, suggester: Suggester):
+@dataclass
+class Encoded:
+    ids: np.ndarray
+    texts: list[str]
+    vectors: np.ndarray
+    suggestions: dict[int, list[tuple[str, float]]]
+
+
+def _encode(rows, encoder: Encoder, suggester: Suggester) -> Encoded:
     """Vectors for a batch of resource rows, and suggested statements for each."""
     ids = np.array([r.id for r in rows], dtype=np.int64)
     texts = [resource_text(r.title, r.description, r.topics) for r in rows]
     encoded = encoder.encode(texts)
     suggested = suggester.suggest(encoded, [Candidate(t, r.level, r.archetypes)
                                             for t, r in zip(texts, rows, strict=True)])
-    return ids, encoded, dict(zip(ids.tolist(), suggested, strict=True))
+    return Encoded(ids, texts, encoded, dict(zip(ids.tolist(), suggested, strict=True)))
 
 
 def _flag_near_duplicates(session: Session, vectors: VectorIndex, ids: list[int]) -> None:

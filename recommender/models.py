@@ -153,6 +153,8 @@ class Learner(Base):
     assessments: Mapped[list[Assessment]] = relationship(
         back_populates="learner", cascade="all, delete-orphan", passive_deletes=True,
         order_by="Assessment.created_at")
+    feedback: Mapped[list[Feedback]] = relationship(
+        cascade="all, delete-orphan", passive_deletes=True, order_by="Feedback.id")
 
 
 class Assessment(Base):
@@ -182,3 +184,19 @@ class AssessmentAnswer(Base):
         ForeignKey("assessments.id", ondelete="CASCADE"), primary_key=True)
     capability_code: Mapped[str] = mapped_column(String(20), primary_key=True)
     rating: Mapped[int] = mapped_column(Integer)
+
+
+class Feedback(Base):
+    """A learner's verdict on a recommended resource, optionally for one capability."""
+
+    __tablename__ = "feedback"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    learner_id: Mapped[str] = mapped_column(ForeignKey("learners.id", ondelete="CASCADE"),
+                                            index=True)
+    resource_id: Mapped[int] = mapped_column(ForeignKey("resources.id", ondelete="CASCADE"),
+                                             index=True)
+    capability_code: Mapped[str | None] = mapped_column(String(20), nullable=True, index=True)
+    recommendation_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    verdict: Mapped[str] = mapped_column(String(20))  # useful, not_useful, started, completed
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -49,14 +49,18 @@ def enqueue_update():
 def _send(name: str, kind: str, **options):
     """Record the build as queued (so its status is visible at once), then send the task."""
     from recommender import db
+    from recommender.logs import current_request_id
     from recommender.models import IndexBuild
 
     task_id = str(uuid.uuid4())
     session = db.session()
     session.add(IndexBuild(id=task_id, kind=kind, status="queued"))
     session.commit()
+    request_id = current_request_id()  # the worker puts it on the task's log lines
+    headers = {"request_id": request_id} if request_id else None
     try:
-        return celery().send_task(name, task_id=task_id, queue="indexing", **options)
+        return celery().send_task(name, task_id=task_id, queue="indexing", headers=headers,
+                                  **options)
     except Exception:
         build = session.get(IndexBuild, task_id)
         build.status, build.detail = "not-queued", "the broker could not be reached"

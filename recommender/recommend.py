@@ -1,155 +1,309 @@
 """Turn a learner's gaps into ranked baseline and specialist lists, each item with its reasons.
 
-No model runs here unless the learner gives a free-text goal: capability vectors were computed
-when the index was built.
+Candidates come from lists computed at index time (each statement's nearest resources by
+meaning and by BM25) and the curators' mappings, so a request without free text runs no model
+and no vector search. A free-text goal is encoded once and searched in FAISS and in the
+database's full-text index.
 """
 
 from __future__ import annotations
 
 import uuid
+from collections import Counter
+from dataclasses import dataclass
 
 import numpy as np
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from indexes.embedding import Encoder
 from indexes.store import IndexVersion
-from recommender.models import Capability, Resource, ResourceCapability
-from recommender.ranking import Scores, Signals, preferred_level, score
-from recommender.requests import RecommendationRequest
+from recommender import text_search
+from recommender.models import Capability, Feedback, Resource
+from recommender.ranking import Scores, Signals, preferred_level, rrf, score
+from recommender.requests import Gap, RecommendationRequest
 from recommender.resource_views import public_fields
+from recommender.snapshot import ARCHETYPE_BITS, Snapshot
 
-CANDIDATES_PER_GAP = 50
+DENSE_DEPTH = 100      # per gap, from the statement's precomputed neighbours
+LEXICAL_DEPTH = 50
+GOAL_DEPTH = 100
+WEAK_MATCHES = 3       # nearest resources offered for a gap nothing serves
+STARTER_GAPS = 12
+PROVIDER_PENALTY = 0.08  # diversity: each item already shown from the same provider
+GAP_PENALTY = 0.06       # ... and each item already shown for the same best gap
 GOAL_REASON_SIMILARITY = 0.3
 
 
-def recommend(req: RecommendationRequest, index: IndexVersion, session: Session,
-              statements: dict[str, Capability], weights: dict[str, float],
+@dataclass
+class Candidates:
+    ids: np.ndarray      # resource ids
+    rows: np.ndarray     # their rows in the snapshot
+
+
+def recommend(req: RecommendationRequest, index: IndexVersion, snapshot: Snapshot,
+              session: Session, statements: dict[str, Capability], weights: dict[str, float],
               encoder: Encoder | None = None) -> dict:
     """Rank resources for the request's gaps; return the response body."""
-    codes = [g.capability for g in req.gaps]
-    queries = np.stack([_capability_vector(index, code) for code in codes])
-    depth = max(CANDIDATES_PER_GAP, req.limit * 5)
-    candidate_ids = _dense_candidates(index, queries, depth)
-    goal = None
+    note = None
+    gaps = req.gaps
+    if not gaps:
+        gaps = starter_gaps(statements, req.archetype)
+        note = f"a starter path for {req.archetype}s: the first-level statements for this role"
+    if index.vectors.count == 0 or len(snapshot.ids) == 0:
+        return _response(req, index, {"baseline": [], "specialist": []},
+                         "the catalogue is empty: nothing to recommend yet")
+    codes = [g.capability for g in gaps]
+    index_rows = [index.row(code) for code in codes]
+    queries = np.stack([index.capability_vectors[r] if r is not None
+                        else np.zeros(index.vectors.dimension, dtype=np.float32)
+                        for r in index_rows])
+    pool: set[int] = set()
+    for row in index_rows:
+        if row is not None:
+            pool.update(index.dense.ids[row][:DENSE_DEPTH].tolist())
+            pool.update(index.lexical.ids[row][:LEXICAL_DEPTH].tolist())
+    for code in codes:
+        pool.update(snapshot.curated.get(code, np.zeros(0, dtype=np.int64)).tolist())
+    goal, goal_text_rank = None, {}
     if req.free_text and encoder is not None:
         goal = encoder.encode([req.free_text])[0]
-        candidate_ids |= _dense_candidates(index, goal[None, :], depth)
-    curated_pairs = session.execute(
-        select(ResourceCapability.resource_id, ResourceCapability.capability_code)
-        .where(ResourceCapability.capability_code.in_(codes),
-               ResourceCapability.source == "curated")).all()
-    candidate_ids |= {rid for rid, _ in curated_pairs}
-
-    # light rows first: only what scoring needs; full rows later for the winners only
-    rows = session.execute(select(Resource.id, Resource.level, Resource.archetypes)
-                           .where(Resource.id.in_(candidate_ids))).all()
-    if not rows:
-        return _response(req, index, {"baseline": [], "specialist": []})
-    ids = [r.id for r in rows]
-    position = {rid: i for i, rid in enumerate(ids)}
-    curated = np.zeros((len(ids), len(codes)), dtype=bool)
-    column = {code: j for j, code in enumerate(codes)}
-    for rid, code in curated_pairs:
-        if rid in position:
-            curated[position[rid], column[code]] = True
-    vectors = np.stack([_resource_vector(index, rid) for rid in ids])
+        _, found = index.vectors.search(goal[None, :], GOAL_DEPTH)
+        pool.update(found[0].tolist())
+        hits = text_search.search(session, req.free_text, LEXICAL_DEPTH)
+        goal_text_rank = {rid: rank for rank, (rid, _) in enumerate(hits)}
+        pool.update(goal_text_rank)
+    pool.discard(-1)
+    candidates = _filtered(req, snapshot, session, np.array(sorted(pool), dtype=np.int64))
+    if not len(candidates.ids):
+        return _response(req, index, {"baseline": [], "specialist": []},
+                         note or "no resource passes the filters")
+    vectors = _vectors(index, candidates.ids)
+    goal_similarity = None
+    if goal is not None:
+        text_rank = np.array([goal_text_rank.get(int(rid), -1) for rid in candidates.ids])
+        goal_similarity = 0.7 * (vectors @ goal) + 0.3 * rrf(text_rank)
+    rows = candidates.rows
     scores = score(Signals(
         similarity=vectors @ queries.T,
-        curated=curated,
-        archetype_fit=np.array([req.archetype in (r.archetypes or []) for r in rows]),
-        is_baseline=np.array([r.level == "baseline" for r in rows]),
+        lexical_rank=_lexical_ranks(index, index_rows, candidates.ids),
+        curated=np.stack([np.isin(candidates.ids, snapshot.curated.get(c, []))
+                          for c in codes], axis=1),
+        archetype_fit=(snapshot.archetype_bits[rows] & ARCHETYPE_BITS.get(req.archetype, 0)) > 0,
+        is_baseline=snapshot.is_baseline[rows],
         gap_levels=np.array([statements[c].level for c in codes]),
-        severities=np.array([g.severity for g in req.gaps]),
-        goal_similarity=None if goal is None else vectors @ goal,
+        severities=np.array([g.severity for g in gaps]),
+        goal_similarity=goal_similarity,
+        format_preferred=snapshot.format.mask(list(req.preferences.formats))[rows]
+        if req.preferences.formats else None,
+        duration_fit=_duration_fit(snapshot.duration[rows], req.preferences.duration_minutes),
+        not_useful=_not_useful(session, candidates.ids, codes),
+        level_wanted=req.preferences.level,
     ), weights)
-
-    chosen: dict[str, list[int]] = {"baseline": [], "specialist": []}
-    order = sorted((i for i in range(len(ids)) if np.isfinite(scores.total[i])),
-                   key=lambda i: -scores.total[i])
-    for i in order:
-        bucket = chosen["baseline" if rows[i].level == "baseline" else "specialist"]
-        if len(bucket) < req.limit:
-            bucket.append(i)
-    wanted = [ids[i] for bucket in chosen.values() for i in bucket]
-    full = {r.id: r for r in session.scalars(select(Resource).where(Resource.id.in_(wanted)))}
-    lists = {level: [_item(full[ids[i]], i, scores, req, statements) for i in bucket]
-             for level, bucket in chosen.items()}
-    return _response(req, index, lists)
+    weak = _weak_matches(scores)
+    lists = {}
+    for level, is_baseline in (("baseline", True), ("specialist", False)):
+        chosen = _select(scores, snapshot, candidates, weak, is_baseline, req.limit, req.page)
+        full = {r.id: r for r in session.scalars(
+            select(Resource).where(Resource.id.in_([int(candidates.ids[i]) for i in chosen])))}
+        lists[level] = [_item(full[int(candidates.ids[i])], i, scores, weak, gaps, req,
+                              statements) for i in chosen if int(candidates.ids[i]) in full]
+    return _response(req, index, lists, note)
 
 
-def _response(req: RecommendationRequest, index: IndexVersion, lists: dict) -> dict:
-    return {
+def starter_gaps(statements: dict[str, Capability], archetype: str | None) -> tuple[Gap, ...]:
+    """Level-1 statements badged for the archetype, as mild gaps, in framework order."""
+    chosen = [code for code, c in statements.items()
+              if c.level == 1 and archetype in (c.archetypes or [])]
+    return tuple(Gap(code, 1) for code in chosen[:STARTER_GAPS])
+
+
+def _filtered(req: RecommendationRequest, snapshot: Snapshot, session: Session,
+              ids: np.ndarray) -> Candidates:
+    rows = snapshot.positions(ids)
+    keep = rows >= 0
+    f = req.filters
+    for values, column in ((f.formats, snapshot.format), (f.licences, snapshot.licence),
+                           (f.providers, snapshot.provider), (f.languages, snapshot.language)):
+        if values:
+            keep &= np.where(rows >= 0, column.mask(list(values))[rows], False)
+    if f.max_duration_minutes is not None:
+        duration = snapshot.duration[rows]
+        keep &= ~(duration > f.max_duration_minutes)  # unknown durations are kept
+    if req.learner_id and f.exclude_completed:
+        done = set(session.scalars(select(Feedback.resource_id).where(
+            Feedback.learner_id == req.learner_id, Feedback.verdict == "completed")))
+        if done:
+            keep &= ~np.isin(ids, list(done))
+    return Candidates(ids[keep], rows[keep])
+
+
+def _vectors(index: IndexVersion, ids: np.ndarray) -> np.ndarray:
+    """Resource vectors from the version's matrix; zeros for ids not in this version."""
+    sorted_ids, matrix = index.matrix()
+    where = np.clip(np.searchsorted(sorted_ids, ids), 0, max(len(sorted_ids) - 1, 0))
+    found = sorted_ids[where] == ids
+    out = np.zeros((len(ids), index.vectors.dimension), dtype=np.float32)
+    out[found] = matrix[where[found]]
+    return out
+
+
+def _lexical_ranks(index: IndexVersion, index_rows: list[int | None],
+                   ids: np.ndarray) -> np.ndarray:
+    ranks = np.full((len(ids), len(index_rows)), -1, dtype=np.int64)
+    for j, row in enumerate(index_rows):
+        if row is None:
+            continue
+        listed = index.lexical.ids[row]
+        listed = listed[listed >= 0]
+        order = np.argsort(listed)
+        where = np.clip(np.searchsorted(listed[order], ids), 0, max(len(listed) - 1, 0))
+        hit = listed[order][where] == ids if len(listed) else np.zeros(len(ids), dtype=bool)
+        ranks[hit, j] = order[where[hit]]
+    return ranks
+
+
+def _duration_fit(duration: np.ndarray, wanted: int | None) -> np.ndarray | None:
+    """1 at the preferred duration, falling with the log-ratio; 0 when unknown."""
+    if wanted is None:
+        return None
+    ratio = np.abs(np.log(np.where(np.isnan(duration), np.inf, duration) / wanted))
+    return np.where(np.isfinite(ratio), np.clip(1 - ratio / np.log(8), 0, 1), 0.0)
+
+
+def _not_useful(session: Session, ids: np.ndarray, codes: list[str]) -> np.ndarray | None:
+    """Net "not useful" marks (not useful minus useful) per candidate and gap."""
+    rows = session.execute(
+        select(Feedback.resource_id, Feedback.capability_code, Feedback.verdict, func.count())
+        .where(Feedback.capability_code.in_(codes),
+               Feedback.verdict.in_(("useful", "not_useful")))
+        .group_by(Feedback.resource_id, Feedback.capability_code, Feedback.verdict)).all()
+    if not rows:
+        return None
+    position = {int(rid): i for i, rid in enumerate(ids)}
+    column = {code: j for j, code in enumerate(codes)}
+    out = np.zeros((len(ids), len(codes)), dtype=np.float32)
+    for rid, code, verdict, count in rows:
+        if rid in position:
+            out[position[rid], column[code]] += count if verdict == "not_useful" else -count
+    return np.maximum(out, 0)
+
+
+def _weak_matches(scores: Scores) -> set[tuple[int, int]]:
+    """(candidate, gap) pairs offered as weaker matches for gaps nothing else serves."""
+    weak = set()
+    for j in range(scores.serves.shape[1]):
+        if not scores.serves[:, j].any():
+            for i in np.argsort(-scores.signals.similarity[:, j])[:WEAK_MATCHES]:
+                weak.add((int(i), j))
+    return weak
+
+
+def _select(scores: Scores, snapshot: Snapshot, candidates: Candidates,
+            weak: set[tuple[int, int]], is_baseline: bool, limit: int, page: int) -> list[int]:
+    """The page of one list: best first, spread across gaps and providers (a greedy,
+    MMR-like re-ranking), near-duplicates of items already shown left out."""
+    total = scores.total.copy()
+    for i, j in weak:
+        if not np.isfinite(total[i]):
+            total[i] = scores.per_gap[i, j] - 1.0  # below every real match
+    level_ok = scores.signals.is_baseline == is_baseline
+    pool = [i for i in np.argsort(-total, kind="stable") if level_ok[i] and np.isfinite(total[i])]
+    pool = pool[:limit * page * 4 + 20]
+    best_gap = np.argmax(np.where(scores.serves, scores.per_gap, -np.inf), axis=1)
+    providers, gaps_shown = Counter(), Counter()
+    chosen: list[int] = []
+    shown_ids: set[int] = set()
+    while pool and len(chosen) < limit * page:
+        def adjusted(i: int) -> float:
+            provider = snapshot.provider.codes[candidates.rows[i]]
+            return (total[i] - PROVIDER_PENALTY * providers[provider]
+                    - GAP_PENALTY * gaps_shown[best_gap[i]])
+        pick = max(pool, key=lambda i: (adjusted(i), -int(candidates.ids[i])))
+        pool.remove(pick)
+        rid = int(candidates.ids[pick])
+        if snapshot.duplicates.get(rid, set()) & shown_ids:
+            continue
+        chosen.append(pick)
+        shown_ids.add(rid)
+        providers[snapshot.provider.codes[candidates.rows[pick]]] += 1
+        gaps_shown[best_gap[pick]] += 1
+    return chosen[limit * (page - 1):]
+
+
+def _response(req: RecommendationRequest, index: IndexVersion, lists: dict,
+              note: str | None = None) -> dict:
+    body = {
         "recommendation_id": str(uuid.uuid4()),
         **({"assessment_id": req.assessment_id} if req.assessment_id else {}),
         "archetype": req.archetype,
         "framework_version": index.manifest.get("framework_version"),
         "index_version": index.name,
+        "page": req.page,
         **lists,
     }
+    if note:
+        body["note"] = note
+    return body
 
 
-def _capability_vector(index: IndexVersion, code: str) -> np.ndarray:
-    vector = index.capability_vector(code)
-    if vector is None:  # statement newer than the index: curated mappings still serve it
-        return np.zeros(index.vectors.dimension, dtype=np.float32)
-    return vector
-
-
-def _resource_vector(index: IndexVersion, resource_id: int) -> np.ndarray:
-    try:
-        return index.vectors.reconstruct(resource_id)
-    except RuntimeError:  # added after this index version was built
-        return np.zeros(index.vectors.dimension, dtype=np.float32)
-
-
-def _dense_candidates(index: IndexVersion, queries: np.ndarray, depth: int) -> set[int]:
-    _, ids = index.vectors.search(queries, depth)
-    return {int(i) for i in ids.ravel() if i >= 0}
-
-
-def _item(r: Resource, i: int, scores: Scores, req: RecommendationRequest,
-          statements: dict[str, Capability]) -> dict:
-    served = [j for j in np.argsort(-scores.per_gap[i]) if scores.serves[i, j]]
+def _item(r: Resource, i: int, scores: Scores, weak: set[tuple[int, int]], gaps: tuple[Gap, ...],
+          req: RecommendationRequest, statements: dict[str, Capability]) -> dict:
+    served = [int(j) for j in np.argsort(-scores.per_gap[i])
+              if scores.serves[i, j] or (i, int(j)) in weak]
     return {
         **public_fields(r),
-        "score": round(float(scores.total[i]), 4),
-        "because": [_because(i, j, scores, req, statements) for j in served],
+        "score": round(float(scores.total[i]), 4) if np.isfinite(scores.total[i]) else None,
+        "because": [_because(i, j, scores, (i, j) in weak, gaps, req, statements)
+                    for j in served],
     }
 
 
-def _because(i: int, j: int, scores: Scores, req: RecommendationRequest,
-             statements: dict[str, Capability]) -> dict:
-    gap = req.gaps[j]
+def _because(i: int, j: int, scores: Scores, weak: bool, gaps: tuple[Gap, ...],
+             req: RecommendationRequest, statements: dict[str, Capability]) -> dict:
+    gap = gaps[j]
     statement = statements[gap.capability]
-    signals = scores.signals
-    similarity = float(signals.similarity[i, j])
-    curated = bool(signals.curated[i, j])
-    archetype_fit = bool(signals.archetype_fit[i])
-    level_fit = bool(scores.level_fit[i, j])
-    goal = None if signals.goal_similarity is None else float(signals.goal_similarity[i])
-    reasons = ["a curator mapped it to this statement" if curated
-               else f"its content is close to this statement (similarity {similarity:.2f})"]
-    if archetype_fit:
+    s = scores.signals
+    similarity = float(s.similarity[i, j])
+    lexical_rank = int(s.lexical_rank[i, j])
+    curated = bool(s.curated[i, j])
+    goal = None if s.goal_similarity is None else float(s.goal_similarity[i])
+    if weak:
+        match = "weak"
+        reasons = [f"nothing in the catalogue matches this statement closely; this is among the "
+                   f"nearest (similarity {similarity:.2f})"]
+    else:
+        match = "curated" if curated else "similar"
+        reasons = ["a curator mapped it to this statement" if curated
+                   else f"its content is close to this statement (similarity {similarity:.2f})"]
+        if 0 <= lexical_rank < 20 and not curated:
+            reasons.append("it uses the statement's key words")
+    if bool(s.archetype_fit[i]):
         reasons.append(f"it is written for {req.archetype}s")
-    if level_fit:
-        reasons.append(f"{preferred_level(statement.level)} learning suits a level-"
-                       f"{statement.level} statement")
+    if bool(scores.level_fit[i, j]):
+        if req.preferences.level:
+            reasons.append(f"it is {req.preferences.level} learning, as you asked")
+        else:
+            reasons.append(f"{preferred_level(statement.level)} learning suits a level-"
+                           f"{statement.level} statement")
     if goal is not None and goal >= GOAL_REASON_SIMILARITY:
-        reasons.append(f"it matches your goal (similarity {goal:.2f})")
+        reasons.append(f"it matches your goal ({goal:.2f})")
+    if s.not_useful is not None and s.not_useful[i, j] > 0:
+        reasons.append("ranked lower: other learners marked it not useful for this")
     return {
         "capability": gap.capability,
         "statement": statement.text,
         "domain": statement.domain_name,
         "capability_level": statement.level,
         "severity": gap.severity,
-        "match": "curated" if curated else "similar",
+        "match": match,
         "score": round(float(scores.per_gap[i, j]), 4),
         "signals": {
             "similarity": round(similarity, 4),
+            "lexical_rank": lexical_rank if lexical_rank >= 0 else None,
             "curated": curated,
-            "archetype_fit": archetype_fit,
-            "level_fit": level_fit,
+            "archetype_fit": bool(s.archetype_fit[i]),
+            "level_fit": bool(scores.level_fit[i, j]),
             "goal_similarity": None if goal is None else round(goal, 4),
         },
         "reason": f"Serves your gap in {gap.capability}: " + "; ".join(reasons) + ".",

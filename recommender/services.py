@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import threading
+
 from flask import Flask, current_app
 
 from indexes.embedding import Encoder, get_encoder
-from indexes.store import IndexStore
+from indexes.store import IndexStore, IndexVersion
 from indexes.vectors import set_search_threads
 from recommender import db
 from recommender.framework_store import capabilities, current_version
 from recommender.models import Capability
 from recommender.search_index import IndexHolder
+from recommender.snapshot import Snapshot
+from recommender.snapshot import load as load_snapshot
+
+_snapshot_lock = threading.Lock()
 
 
 def init_app(app: Flask) -> None:
@@ -40,6 +46,18 @@ def statements() -> dict[str, Capability]:
         cache.clear()
         cache[version] = {row.code: row for row in rows}
     return cache[version]
+
+
+def snapshot(index: IndexVersion) -> Snapshot:
+    """The catalogue snapshot for an index version, rebuilt when the version changes."""
+    cached = current_app.extensions.get("snapshot")
+    if cached is None or cached.version != index.name:
+        with _snapshot_lock:
+            cached = current_app.extensions.get("snapshot")
+            if cached is None or cached.version != index.name:
+                cached = load_snapshot(db.session(), index.name)
+                current_app.extensions["snapshot"] = cached
+    return cached
 
 
 def encoder() -> Encoder:

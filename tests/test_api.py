@@ -63,8 +63,8 @@ def test_items_carry_fields_score_and_reasons(client):
     because = item["because"][0]
     assert because["capability"] == "2.2.1"
     assert because["statement"].startswith("I ")
-    assert set(because["signals"]) == {"similarity", "curated", "archetype_fit", "level_fit",
-                                       "goal_similarity"}
+    assert set(because["signals"]) == {"similarity", "lexical_rank", "curated",
+                                       "archetype_fit", "level_fit", "goal_similarity"}
     scores = [i["score"] for i in data["baseline"]]
     assert scores == sorted(scores, reverse=True)
     assert len(data["baseline"]) <= 3
@@ -91,7 +91,15 @@ BAD_BODIES = [
     ({"archetype": "nurse", "gaps": [{"capability": "6.1.1"}]}, "/archetype"),
     ({"archetype": "user", "gaps": [{"capability": "9.9.9"}]}, "/gaps/0/capability"),
     ({"archetype": "user", "gaps": []}, "/gaps"),
-    ({"archetype": "user"}, "/gaps"),
+    ({"archetype": "user", "gaps": [{"capability": "6.1.1"}], "filters": {"formats": ["x"]}},
+     "/filters/formats"),
+    ({"archetype": "user", "gaps": [{"capability": "6.1.1"}], "filters": {"colour": 1}},
+     "/filters/colour"),
+    ({"archetype": "user", "gaps": [{"capability": "6.1.1"}],
+      "preferences": {"level": "expert"}}, "/preferences/level"),
+    ({"archetype": "user", "gaps": [{"capability": "6.1.1"}], "page": 0}, "/page"),
+    ({"archetype": "user", "gaps": [{"capability": "6.1.1"}], "learner_id": "a b"},
+     "/learner_id"),
     ({"archetype": "user", "gaps": "6.1.1"}, "/gaps"),
     ({"archetype": "user", "gaps": [{"capability": "6.1.1", "severity": "high"}]},
      "/gaps/0/severity"),
@@ -176,3 +184,112 @@ def test_recommendations_from_a_stored_assessment(client):
     unknown = client.post("/api/v1/recommendations", json={"assessment_id": "nope"})
     assert unknown.status_code == 422
     assert unknown.get_json()["errors"][0]["pointer"] == "/assessment_id"
+
+
+def test_archetype_only_request_gets_a_starter_path(client):
+    data = recommend(client, archetype="driver", limit=5)
+    assert "starter path" in data["note"]
+    assert data["baseline"]
+    levels = {b["capability_level"] for item in data["baseline"] for b in item["because"]}
+    assert levels == {1}
+
+
+def test_filters_are_hard_constraints(client):
+    gaps = [{"capability": "6.1.1", "severity": 2}, {"capability": "5.1.4.1", "severity": 2}]
+    data = recommend(client, archetype="creator", limit=20, gaps=gaps,
+                     filters={"formats": ["course"], "max_duration_minutes": 600,
+                              "languages": ["en"]})
+    items = data["baseline"] + data["specialist"]
+    assert items
+    assert all(i["format"] == "course" for i in items)
+    assert all(i["duration_minutes"] is None or i["duration_minutes"] <= 600 for i in items)
+    openly = recommend(client, archetype="creator", limit=20, gaps=gaps,
+                       filters={"licences": ["CC-BY-4.0", "OGL-UK-3.0"]})
+    assert all(i["licence"] in ("CC-BY-4.0", "OGL-UK-3.0")
+               for i in openly["baseline"] + openly["specialist"])
+
+
+def test_pages_are_stable_and_do_not_overlap(client):
+    body = dict(archetype="user", limit=4, gaps=[{"capability": "2.2.1"},
+                                                 {"capability": "6.2.1"}])
+    first = recommend(client, **body)
+    again = recommend(client, **body)
+    second = recommend(client, page=2, **body)
+    ids = lambda d: [i["id"] for i in d["baseline"]]  # noqa: E731
+    assert ids(first) == ids(again)
+    assert ids(second) and not set(ids(first)) & set(ids(second))
+
+
+def test_diversity_spreads_a_list_across_gaps(client):
+    data = recommend(client, archetype="embedder", limit=6,
+                     gaps=[{"capability": "6.3.7", "severity": 3},
+                           {"capability": "5.2.1.3", "severity": 3},
+                           {"capability": "1.6", "severity": 3}])
+    best = [item["because"][0]["capability"] for item in data["specialist"]]
+    assert len(set(best)) >= 2, best
+
+
+def test_preferences_lift_but_do_not_hide(client):
+    gaps = [{"capability": "6.1.4", "severity": 2}]
+    plain = recommend(client, archetype="creator", limit=10, gaps=gaps)
+    videos = recommend(client, archetype="creator", limit=10, gaps=gaps,
+                       preferences={"formats": ["video"], "level": "specialist"})
+    position = lambda d, fmt: [i["format"] for i in d["specialist"]].index(fmt)  # noqa: E731
+    formats = [i["format"] for i in plain["specialist"]]
+    if "video" in formats and formats[0] != "video":
+        assert position(videos, "video") < position(plain, "video")
+    assert videos["specialist"][0]["because"][0]["signals"]["level_fit"]
+    assert {i["id"] for i in videos["baseline"]} == {i["id"] for i in plain["baseline"]}
+
+
+def test_feedback_completed_drops_out_and_not_useful_sinks(client):
+    gaps = [{"capability": "6.1.1", "severity": 2}]
+    learner = "learner-feedback-01"
+    before = recommend(client, archetype="user", limit=10, gaps=gaps, learner_id=learner)
+    first, second = before["baseline"][0]["id"], before["baseline"][1]["id"]
+    done = client.post("/api/v1/feedback", json={
+        "learner_id": learner, "resource": first, "verdict": "completed",
+        "capability": "6.1.1", "recommendation_id": before["recommendation_id"]})
+    assert done.status_code == 201
+    after = recommend(client, archetype="user", limit=10, gaps=gaps, learner_id=learner)
+    assert first not in [i["id"] for i in after["baseline"]]
+    assert first in [i["id"] for i in recommend(client, archetype="user", limit=10, gaps=gaps)
+                     ["baseline"]]
+    for n in range(3):
+        client.post("/api/v1/feedback", json={"learner_id": f"learner-other-{n:02d}",
+                                              "resource": second, "verdict": "not_useful",
+                                              "capability": "6.1.1"})
+    sunk = recommend(client, archetype="user", limit=10, gaps=gaps)
+    ranks = [i["id"] for i in sunk["baseline"]]
+    assert second not in ranks or ranks.index(second) > 1
+    exported = client.get(f"/api/v1/learners/{learner}").get_json()
+    assert exported["feedback"][0]["verdict"] == "completed"
+    assert client.delete(f"/api/v1/learners/{learner}").status_code == 204
+    again = recommend(client, archetype="user", limit=10, gaps=gaps, learner_id=learner)
+    assert first in [i["id"] for i in again["baseline"]]
+
+
+@pytest.mark.parametrize("body, pointer", [
+    ({"learner_id": "learner-x-0001", "resource": "nope", "verdict": "useful"}, "/resource"),
+    ({"learner_id": "x", "verdict": "useful"}, "/learner_id"),
+    ({"learner_id": "learner-x-0001", "verdict": "meh"}, "/verdict"),
+    ({"learner_id": "learner-x-0001", "verdict": "useful", "capability": "9.9"},
+     "/capability"),
+])
+def test_bad_feedback_is_refused(client, body, pointer):
+    response = client.post("/api/v1/feedback", json=body)
+    assert response.status_code == 422
+    assert pointer in [e["pointer"] for e in response.get_json()["errors"]]
+
+
+def test_empty_catalogue_gives_empty_lists_with_a_note(empty_app, encoder):
+    from recommender.indexing import build_index
+    from recommender.services import index_store
+
+    with empty_app.app_context():
+        build_index(db.session(), index_store(), encoder)
+    response = empty_app.test_client().post("/api/v1/recommendations", json={
+        "archetype": "user", "gaps": [{"capability": "6.1.1"}]})
+    assert response.status_code == 200
+    body = response.get_json()
+    assert body["baseline"] == body["specialist"] == [] and "empty" in body["note"]

@@ -5,6 +5,7 @@ import json
 import numpy as np
 import pytest
 
+from indexes.neighbours import NeighbourLists
 from indexes.store import MANIFEST_FILE, RESOURCES_FILE, IndexLoadError, IndexStore
 from indexes.vectors import VectorIndex
 
@@ -46,8 +47,13 @@ def test_empty_index_search_finds_nothing():
 
 def publish(store: IndexStore, n: int = 5, seed: int = 0) -> str:
     index = VectorIndex.build(np.arange(n), unit_vectors(n, seed=seed))
-    return store.publish(index, ["1.1", "1.2"], unit_vectors(2, seed=seed),
-                         {"model": "test", "catalogue_checksum": str(seed)})
+    statements = unit_vectors(2, seed=seed)
+    ids = np.arange(n)
+    return store.publish(index, ["1.1", "1.2"], statements,
+                         {"model": "test", "catalogue_checksum": str(seed)},
+                         dense=NeighbourLists.from_scores(ids, unit_vectors(n, seed=seed)
+                                                          @ statements.T),
+                         lexical=NeighbourLists.empty(2), lexical_stats={})
 
 
 def test_publish_then_load_round_trip(tmp_path):
@@ -58,7 +64,9 @@ def test_publish_then_load_round_trip(tmp_path):
     assert loaded.vectors.count == 7
     assert loaded.manifest["count"] == 7 and loaded.manifest["dimension"] == 16
     assert set(loaded.manifest["files"]) == {"resources.faiss", "capabilities.npy",
-                                             "capabilities.json"}
+                                             "capabilities.json", "neighbours.npz",
+                                             "lexical.json"}
+    assert loaded.dense.ids.shape == (2, 200) and (loaded.dense.ids[:, :7] >= 0).all()
     assert loaded.capability_vector("1.2").shape == (16,)
     assert loaded.capability_vector("9.9") is None
 

@@ -1,0 +1,141 @@
+"""BM25 between capability statements and resource texts, computed at index time.
+
+The statements are a fixed set per framework version, so their lexical neighbours are scored
+once when the index is built (and for changed resources on each update) instead of on every
+request. Only the statements' own words are tracked per resource, so memory stays small.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+
+import numpy as np
+
+K1, B = 1.2, 0.75
+_WORD = re.compile(r"[a-z0-9]{2,}")
+STOPWORDS = frozenset(
+    [
+        "a",
+        "about",
+        "an",
+        "and",
+        "are",
+        "as",
+        "at",
+        "be",
+        "by",
+        "can",
+        "can't",
+        "could",
+        "do",
+        "for",
+        "from",
+        "has",
+        "have",
+        "how",
+        "i",
+        "if",
+        "in",
+        "into",
+        "is",
+        "it",
+        "its",
+        "my",
+        "of",
+        "on",
+        "or",
+        "our",
+        "such",
+        "that",
+        "the",
+        "their",
+        "them",
+        "these",
+        "they",
+        "this",
+        "to",
+        "use",
+        "used",
+        "using",
+        "what",
+        "when",
+        "where",
+        "which",
+        "who",
+        "why",
+        "will",
+        "with",
+        "within",
+        "without",
+        "would",
+        "you",
+        "your",
+        "i'm",
+        "am",
+        "able",
+        "including",
+        "e",
+        "g",
+    ]
+)
+
+
+def tokens(text: str) -> list[str]:
+    return [w for w in _WORD.findall(text.lower()) if w not in STOPWORDS]
+
+
+@dataclass
+class Bm25:
+    """Collection statistics and the query terms they are kept for."""
+
+    queries: list[list[str]]
+    df: Counter = field(default_factory=Counter)
+    docs: int = 0
+    total_length: int = 0
+
+    @property
+    def vocabulary(self) -> set[str]:
+        return {t for q in self.queries for t in q}
+
+    def observe(self, text_tokens: list[str]) -> Counter:
+        """Count a document into the statistics; return its counts of query terms."""
+        self.docs += 1
+        self.total_length += len(text_tokens)
+        counts = self.counts(text_tokens)
+        self.df.update(counts.keys())
+        return counts
+
+    def counts(self, text_tokens: list[str]) -> Counter:
+        """A document's counts of query terms, leaving the statistics as they are."""
+        vocabulary = self.__dict__.setdefault("_vocab", self.vocabulary)
+        return Counter(t for t in text_tokens if t in vocabulary)
+
+    def score(self, doc_counts: list[Counter], doc_lengths: np.ndarray) -> np.ndarray:
+        """BM25 of each document (rows) for each query (columns)."""
+        avgdl = self.total_length / self.docs if self.docs else 1.0
+        idf = {t: math.log(1 + (self.docs - n + 0.5) / (n + 0.5)) for t, n in self.df.items()}
+        norm = K1 * (1 - B + B * doc_lengths / avgdl)
+        out = np.zeros((len(doc_counts), len(self.queries)), dtype=np.float32)
+        for j, query in enumerate(self.queries):
+            for term in set(query):
+                weight = idf.get(term)
+                if weight is None:
+                    continue
+                tf = np.array([c.get(term, 0) for c in doc_counts], dtype=np.float32)
+                out[:, j] += weight * tf * (K1 + 1) / (tf + norm)
+        return out
+
+    def to_json(self) -> dict:
+        return {"docs": self.docs, "total_length": self.total_length, "df": dict(self.df)}
+
+    @classmethod
+    def from_json(cls, queries: list[list[str]], data: dict) -> Bm25:
+        return cls(
+            queries=queries,
+            df=Counter(data["df"]),
+            docs=data["docs"],
+            total_length=data["total_length"],
+        )

@@ -1,0 +1,57 @@
+"""Per capability statement, its nearest resources by one measure, kept at index time."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+DEPTH = 200  # resources kept per statement
+
+
+@dataclass
+class NeighbourLists:
+    """ids (m statements x DEPTH), -1 padded, best first; scores alongside."""
+
+    ids: np.ndarray
+    scores: np.ndarray
+
+    @classmethod
+    def empty(cls, statements: int, depth: int = DEPTH) -> NeighbourLists:
+        return cls(np.full((statements, depth), -1, dtype=np.int64),
+                   np.full((statements, depth), -np.inf, dtype=np.float32))
+
+    @classmethod
+    def from_scores(cls, ids: np.ndarray, scores: np.ndarray, depth: int = DEPTH,
+                    floor: float = -np.inf) -> NeighbourLists:
+        """Lists from a full score matrix (resources x statements)."""
+        m = scores.shape[1] if scores.ndim == 2 else 0
+        out = cls.empty(m, depth)
+        return out.merge(ids, scores, floor=floor) if len(ids) else out
+
+    def merge(self, ids: np.ndarray, scores: np.ndarray, *, drop: np.ndarray | None = None,
+              floor: float = -np.inf) -> NeighbourLists:
+        """Lists with ``ids`` (their ``scores``: resources x statements) merged in, and the
+        resources in ``drop`` (and old entries of ``ids``) taken out. Scores at or below
+        ``floor`` are not kept."""
+        remove = np.concatenate([np.asarray(ids, dtype=np.int64),
+                                 np.asarray(drop if drop is not None else [], dtype=np.int64)])
+        keep = ~np.isin(self.ids, remove) & (self.ids >= 0)
+        depth = self.ids.shape[1]
+        new_ids = np.empty_like(self.ids)
+        new_scores = np.empty_like(self.scores)
+        for j in range(self.ids.shape[0]):
+            column = scores[:, j] if len(ids) else np.zeros(0, dtype=np.float32)
+            fresh = column > floor
+            all_ids = np.concatenate([self.ids[j][keep[j]], np.asarray(ids)[fresh]])
+            all_scores = np.concatenate([self.scores[j][keep[j]], column[fresh]])
+            order = np.lexsort((all_ids, -all_scores))[:depth]
+            n = len(order)
+            new_ids[j, :n], new_scores[j, :n] = all_ids[order], all_scores[order]
+            new_ids[j, n:], new_scores[j, n:] = -1, -np.inf
+        return NeighbourLists(new_ids, new_scores)
+
+    def ranks(self, row: int) -> dict[int, int]:
+        """resource id -> rank (0 = best) in one statement's list."""
+        ids = self.ids[row]
+        return {int(rid): rank for rank, rid in enumerate(ids) if rid >= 0}
