@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from catalogue.licences import parse_allowlist
-from indexes.embedding import DEFAULT_MODEL
+from indexes.embedding import BACKENDS, DEFAULT_MODEL
 from indexes.vectors import INDEX_KINDS
 
 # Environment variable -> (config key, default, description). The README's table lists these.
@@ -16,6 +16,9 @@ ENVIRONMENT = {
     "REDIS_URL": "Redis URL for the Celery broker and results; unset: an embedded SQLite broker",
     "INDEX_DIR": "Folder of index versions; default VAR_DIR/indexes",
     "EMBEDDING_MODEL": f"sentence-transformers model; default {DEFAULT_MODEL} (packaged, offline)",
+    "EMBEDDING_BACKEND": "torch (default), onnx (ONNX Runtime on a local export of the model, "
+                         "made once under VAR_DIR/models) or onnx-int8 (that export with int8 "
+                         "weights: fastest, vectors slightly different)",
     "VAR_DIR": "Folder for the embedded database, broker and indexes; default ./var",
     "INDEX_KEEP": "How many index versions to keep on disk; default 3",
     "INDEX_TYPE": "flat (exact, default) or hnsw (approximate, for very large catalogues)",
@@ -56,6 +59,7 @@ def from_environment(env: os._Environ | dict | None = None) -> dict:
         "INDEX_TYPE": _choice(env, "INDEX_TYPE", INDEX_KINDS),
         "INDEX_CHECK_SECONDS": float(env.get("INDEX_CHECK_SECONDS") or 900),
         "EMBEDDING_MODEL": env.get("EMBEDDING_MODEL") or DEFAULT_MODEL,
+        "EMBEDDING_BACKEND": _choice(env, "EMBEDDING_BACKEND", BACKENDS),
         "RECOMMENDATION_MAX_LIMIT": int(env.get("RECOMMENDATION_MAX_LIMIT") or 50),
         "LICENCE_ALLOWLIST": parse_allowlist(env.get("LICENCE_ALLOWLIST")),
         # the first choice is the default: text on a terminal, json for a log collector

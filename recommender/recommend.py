@@ -9,7 +9,7 @@ database's full-text index.
 from __future__ import annotations
 
 import uuid
-from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -19,20 +19,23 @@ from sqlalchemy.orm import Session
 from indexes.embedding import Encoder
 from indexes.store import IndexVersion
 from recommender import text_search
-from recommender.models import Capability, Feedback, Resource
+from recommender.models import Feedback, Resource
 from recommender.ranking import Scores, Signals, preferred_level, rrf, score
 from recommender.requests import Gap, RecommendationRequest
 from recommender.resource_views import public_fields
+from recommender.services import Statement
 from recommender.snapshot import ARCHETYPE_BITS, Snapshot
 
-DENSE_DEPTH = 100      # per gap, from the statement's precomputed neighbours
-LEXICAL_DEPTH = 50
+DENSE_DEPTH = 60       # per gap, from the statement's precomputed neighbours
+LEXICAL_DEPTH = 30
+CURATED_DEPTH = 60
 GOAL_DEPTH = 100
 WEAK_MATCHES = 3       # nearest resources offered for a gap nothing serves
 STARTER_GAPS = 12
 PROVIDER_PENALTY = 0.08  # diversity: each item already shown from the same provider
 GAP_PENALTY = 0.06       # ... and each item already shown for the same best gap
 GOAL_REASON_SIMILARITY = 0.3
+EXPLAINED_GAPS = 3       # gaps explained in full per item; the rest are listed by id
 
 
 @dataclass
@@ -42,7 +45,7 @@ class Candidates:
 
 
 def recommend(req: RecommendationRequest, index: IndexVersion, snapshot: Snapshot,
-              session: Session, statements: dict[str, Capability], weights: dict[str, float],
+              session: Session, statements: Mapping[str, Statement], weights: dict[str, float],
               encoder: Encoder | None = None) -> dict:
     """Rank resources for the request's gaps; return the response body."""
     note = None
@@ -63,8 +66,9 @@ def recommend(req: RecommendationRequest, index: IndexVersion, snapshot: Snapsho
         if row is not None:
             pool.update(index.dense.ids[row][:DENSE_DEPTH].tolist())
             pool.update(index.lexical.ids[row][:LEXICAL_DEPTH].tolist())
-    for code in codes:
-        pool.update(snapshot.curated.get(code, np.zeros(0, dtype=np.int64)).tolist())
+    for code in codes:  # curated lists are ordered by similarity to their statement
+        pool.update(snapshot.curated.get(code, np.zeros(0, dtype=np.int64))[:CURATED_DEPTH]
+                    .tolist())
     goal, goal_text_rank = None, {}
     if req.free_text and encoder is not None:
         goal = encoder.encode([req.free_text])[0]
@@ -101,17 +105,18 @@ def recommend(req: RecommendationRequest, index: IndexVersion, snapshot: Snapsho
         level_wanted=req.preferences.level,
     ), weights)
     weak = _weak_matches(scores)
-    lists = {}
-    for level, is_baseline in (("baseline", True), ("specialist", False)):
-        chosen = _select(scores, snapshot, candidates, weak, is_baseline, req.limit, req.page)
-        full = {r.id: r for r in session.scalars(
-            select(Resource).where(Resource.id.in_([int(candidates.ids[i]) for i in chosen])))}
-        lists[level] = [_item(full[int(candidates.ids[i])], i, scores, weak, gaps, req,
-                              statements) for i in chosen if int(candidates.ids[i]) in full]
+    chosen = {level: _select(scores, snapshot, candidates, weak, is_baseline, req.limit,
+                             req.page)
+              for level, is_baseline in (("baseline", True), ("specialist", False))}
+    wanted = [int(candidates.ids[i]) for picks in chosen.values() for i in picks]
+    full = {r.id: r for r in session.scalars(select(Resource).where(Resource.id.in_(wanted)))}
+    lists = {level: [_item(full[int(candidates.ids[i])], i, scores, weak, gaps, req, statements)
+                     for i in picks if int(candidates.ids[i]) in full]
+             for level, picks in chosen.items()}
     return _response(req, index, lists, note)
 
 
-def starter_gaps(statements: dict[str, Capability], archetype: str | None) -> tuple[Gap, ...]:
+def starter_gaps(statements: Mapping[str, Statement], archetype: str | None) -> tuple[Gap, ...]:
     """Level-1 statements badged for the archetype, as mild gaps, in framework order."""
     chosen = [code for code, c in statements.items()
               if c.level == 1 and archetype in (c.archetypes or [])]
@@ -207,27 +212,28 @@ def _select(scores: Scores, snapshot: Snapshot, candidates: Candidates,
     for i, j in weak:
         if not np.isfinite(total[i]):
             total[i] = scores.per_gap[i, j] - 1.0  # below every real match
-    level_ok = scores.signals.is_baseline == is_baseline
-    pool = [i for i in np.argsort(-total, kind="stable") if level_ok[i] and np.isfinite(total[i])]
-    pool = pool[:limit * page * 4 + 20]
-    best_gap = np.argmax(np.where(scores.serves, scores.per_gap, -np.inf), axis=1)
-    providers, gaps_shown = Counter(), Counter()
+    order = np.argsort(-total, kind="stable")
+    order = order[(scores.signals.is_baseline[order] == is_baseline)
+                  & np.isfinite(total[order])][:limit * page * 4 + 20]
+    # ties broken by resource id so that pages stay stable
+    order = order[np.lexsort((candidates.ids[order], -total[order]))]
+    best_gap = np.argmax(np.where(scores.serves, scores.per_gap, -np.inf), axis=1)[order]
+    provider = snapshot.provider.codes[candidates.rows[order]]
+    base = total[order]
+    penalty = np.zeros(len(order))
+    open_ = np.ones(len(order), dtype=bool)
     chosen: list[int] = []
     shown_ids: set[int] = set()
-    while pool and len(chosen) < limit * page:
-        def adjusted(i: int) -> float:
-            provider = snapshot.provider.codes[candidates.rows[i]]
-            return (total[i] - PROVIDER_PENALTY * providers[provider]
-                    - GAP_PENALTY * gaps_shown[best_gap[i]])
-        pick = max(pool, key=lambda i: (adjusted(i), -int(candidates.ids[i])))
-        pool.remove(pick)
-        rid = int(candidates.ids[pick])
+    while open_.any() and len(chosen) < limit * page:
+        k = int(np.argmax(np.where(open_, base - penalty, -np.inf)))
+        open_[k] = False
+        rid = int(candidates.ids[order[k]])
         if snapshot.duplicates.get(rid, set()) & shown_ids:
             continue
-        chosen.append(pick)
+        chosen.append(int(order[k]))
         shown_ids.add(rid)
-        providers[snapshot.provider.codes[candidates.rows[pick]]] += 1
-        gaps_shown[best_gap[pick]] += 1
+        penalty += PROVIDER_PENALTY * (provider == provider[k])
+        penalty += GAP_PENALTY * (best_gap == best_gap[k])
     return chosen[limit * (page - 1):]
 
 
@@ -248,19 +254,20 @@ def _response(req: RecommendationRequest, index: IndexVersion, lists: dict,
 
 
 def _item(r: Resource, i: int, scores: Scores, weak: set[tuple[int, int]], gaps: tuple[Gap, ...],
-          req: RecommendationRequest, statements: dict[str, Capability]) -> dict:
+          req: RecommendationRequest, statements: Mapping[str, Statement]) -> dict:
     served = [int(j) for j in np.argsort(-scores.per_gap[i])
               if scores.serves[i, j] or (i, int(j)) in weak]
     return {
         **public_fields(r),
         "score": round(float(scores.total[i]), 4) if np.isfinite(scores.total[i]) else None,
         "because": [_because(i, j, scores, (i, j) in weak, gaps, req, statements)
-                    for j in served],
+                    for j in served[:EXPLAINED_GAPS]],
+        "also_serves": [gaps[j].capability for j in served[EXPLAINED_GAPS:]],
     }
 
 
 def _because(i: int, j: int, scores: Scores, weak: bool, gaps: tuple[Gap, ...],
-             req: RecommendationRequest, statements: dict[str, Capability]) -> dict:
+             req: RecommendationRequest, statements: Mapping[str, Statement]) -> dict:
     gap = gaps[j]
     statement = statements[gap.capability]
     s = scores.signals

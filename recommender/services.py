@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import threading
+from dataclasses import dataclass
+from pathlib import Path
 
 from flask import Flask, current_app
 
-from indexes.embedding import Encoder, get_encoder
+from indexes.embedding import Encoder, encoder_name, get_encoder
 from indexes.store import IndexStore, IndexVersion
 from indexes.vectors import set_search_threads
 from recommender import db
 from recommender.framework_store import capabilities, current_version
-from recommender.models import Capability
 from recommender.search_index import IndexHolder
 from recommender.snapshot import Snapshot
 from recommender.snapshot import load as load_snapshot
@@ -34,17 +35,34 @@ def index_store() -> IndexStore:
     return index_holder().store
 
 
-def statements() -> dict[str, Capability]:
+@dataclass(frozen=True)
+class Statement:
+    """A capability statement as plain data (the ORM row's fields, cheap to read)."""
+
+    code: str
+    text: str
+    level: int
+    archetypes: tuple[str, ...]
+    provenance: str
+    domain_id: str
+    domain_name: str
+    group_id: str
+    group_name: str
+    framework_version: str
+
+
+def statements() -> dict[str, Statement]:
     """The current framework's statements by id, cached per framework version."""
     session = db.session()
     version = current_version(session)
     cache = current_app.extensions["statements"]
     if version not in cache:
-        rows = capabilities(session, version)
-        for row in rows:
-            session.expunge(row)
         cache.clear()
-        cache[version] = {row.code: row for row in rows}
+        cache[version] = {
+            c.code: Statement(c.code, c.text, c.level, tuple(c.archetypes), c.provenance,
+                              c.domain_id, c.domain_name, c.group_id, c.group_name,
+                              c.framework_version)
+            for c in capabilities(session, version)}
     return cache[version]
 
 
@@ -55,11 +73,20 @@ def snapshot(index: IndexVersion) -> Snapshot:
         with _snapshot_lock:
             cached = current_app.extensions.get("snapshot")
             if cached is None or cached.version != index.name:
-                cached = load_snapshot(db.session(), index.name)
+                cached = load_snapshot(db.session(), index)
                 current_app.extensions["snapshot"] = cached
     return cached
 
 
 def encoder() -> Encoder:
-    """The app's embedding model (loaded on first use)."""
-    return get_encoder(current_app.config["EMBEDDING_MODEL"])
+    """The app's embedding model (loaded on first use); an ONNX backend keeps its export of the
+    model under VAR_DIR/models."""
+    config = current_app.config
+    return get_encoder(config["EMBEDDING_MODEL"], config.get("EMBEDDING_BACKEND", "torch"),
+                       Path(config["VAR_DIR"]) / "models")
+
+
+def model_name() -> str:
+    """The name the app's encoder records in index manifests, without loading the model."""
+    config = current_app.config
+    return encoder_name(config["EMBEDDING_MODEL"], config.get("EMBEDDING_BACKEND", "torch"))

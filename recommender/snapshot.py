@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from catalogue.framework import ARCHETYPE_BADGES
+from indexes.store import IndexVersion
 from recommender.models import NearDuplicate, Resource, ResourceCapability
 
 ARCHETYPE_BITS = {name: 1 << i for i, name in enumerate(ARCHETYPE_BADGES)}
@@ -56,7 +57,9 @@ class Snapshot:
         return np.where(found, where, -1)
 
 
-def load(session: Session, version: str) -> Snapshot:
+def load(session: Session, index: IndexVersion) -> Snapshot:
+    """Read the catalogue's ranking columns; curated lists come ordered by similarity to
+    their statement, so a request can take the best ones first."""
     rows = session.execute(select(Resource.id, Resource.slug, Resource.level,
                                   Resource.archetypes, Resource.duration_minutes,
                                   Resource.provider, Resource.format, Resource.licence,
@@ -72,7 +75,7 @@ def load(session: Session, version: str) -> Snapshot:
         duplicates.setdefault(a, set()).add(b)
         duplicates.setdefault(b, set()).add(a)
     return Snapshot(
-        version=version,
+        version=index.name,
         ids=np.array([r.id for r in rows], dtype=np.int64),
         slugs=[r.slug for r in rows],
         is_baseline=np.array([r.level == "baseline" for r in rows], dtype=bool),
@@ -84,7 +87,7 @@ def load(session: Session, version: str) -> Snapshot:
         format=_codes([r.format for r in rows]),
         licence=_codes([r.licence for r in rows]),
         language=_codes([r.language for r in rows]),
-        curated={code: np.array(sorted(ids), dtype=np.int64) for code, ids in curated.items()},
+        curated={code: _by_similarity(index, code, ids) for code, ids in curated.items()},
         duplicates=duplicates,
     )
 
@@ -93,3 +96,15 @@ def _codes(values: list[str]) -> Codes:
     labels = sorted(set(values))
     index = {label: i for i, label in enumerate(labels)}
     return Codes(np.array([index[v] for v in values], dtype=np.int32), labels)
+
+
+def _by_similarity(index: IndexVersion, code: str, ids: list[int]) -> np.ndarray:
+    ids_array = np.array(sorted(ids), dtype=np.int64)
+    row = index.row(code)
+    if row is None or not len(ids_array):
+        return ids_array
+    sorted_ids, matrix = index.matrix()
+    where = np.clip(np.searchsorted(sorted_ids, ids_array), 0, max(len(sorted_ids) - 1, 0))
+    found = sorted_ids[where] == ids_array if len(sorted_ids) else np.zeros(len(ids_array), bool)
+    similarity = np.where(found, matrix[where] @ index.capability_vectors[row], -np.inf)
+    return ids_array[np.argsort(-similarity, kind="stable")]

@@ -2,6 +2,7 @@
 
 import shutil
 import socket
+from pathlib import Path
 
 from recommender import create_app
 from recommender.problems import CONTENT_TYPE
@@ -19,6 +20,13 @@ def publish_copy(built, app) -> str:
     """Publish the index another app built into ``app``'s index folder; returns its version."""
     shutil.copytree(built.config["INDEX_DIR"], app.config["INDEX_DIR"], dirs_exist_ok=True)
     return built.extensions["index"].store.current_name()
+
+
+def corrupt(version_dir: Path) -> Path:
+    """Damage one data file of an index version, as a half-written copy would."""
+    damaged = sorted(p for p in version_dir.iterdir() if p.name != "manifest.json")[0]
+    damaged.write_bytes(damaged.read_bytes()[:-8] + b"corrupt!")
+    return damaged
 
 
 def failing_checks(response) -> dict[str, str]:
@@ -48,15 +56,24 @@ def test_readyz_waits_for_an_index_then_is_ready(tmp_path, framework, served_app
     assert response.get_json() == {"status": "ready", "checks": {
         "database": {"status": "ok"}, "index": {"status": "ok", "version": version}}}
 
+    # a newer version that fails its checks: the loaded one keeps serving, and readyz says why
+    store = app.extensions["index"].store
+    broken = store.root / "versions" / f"{version}-broken"
+    shutil.copytree(store.root / "versions" / version, broken)
+    corrupt(broken)
+    store.pointer.write_text(broken.name)
+    response = client.get("/readyz")
+    assert response.status_code == 200
+    check = response.get_json()["checks"]["index"]
+    assert check["version"] == version and check["last_error"]
+
 
 def test_readyz_reports_why_the_index_did_not_load(tmp_path, framework, served_app, make_app):
     app = make_app(tmp_path, framework, [])
     version_dir = app.extensions["index"].store.root / "versions" / publish_copy(served_app, app)
-    damaged = sorted(p for p in version_dir.iterdir() if p.name != "manifest.json")[0]
-    damaged.write_bytes(damaged.read_bytes()[:-8] + b"corrupt!")
+    damaged = corrupt(version_dir)
 
-    fresh = create_app(app.config)  # what a newly started process sees
-    detail = failing_checks(fresh.test_client().get("/readyz"))["index"]
+    detail = failing_checks(app.test_client().get("/readyz"))["index"]
     assert detail.startswith("no index version is loaded; the last load failed: ")
     assert damaged.name in detail
 

@@ -10,7 +10,9 @@ def signals(**overrides) -> Signals:
     base = dict(similarity=np.array([[0.5]]), curated=np.array([[False]]),
                 archetype_fit=np.array([True]), is_baseline=np.array([True]),
                 gap_levels=np.array([1]), severities=np.array([1]))
-    return Signals(**{**base, **overrides})
+    merged = {**base, **overrides}
+    merged.setdefault("lexical_rank", np.full(merged["similarity"].shape, -1))
+    return Signals(**merged)
 
 
 def test_worked_example_adds_the_named_weights():
@@ -51,3 +53,21 @@ def test_serving_more_gaps_adds_breadth():
                         gap_levels=np.array([1, 1]), severities=np.array([1, 1])),
                 DEFAULT_WEIGHTS)
     assert two.total[0] - one.total[0] == pytest.approx(DEFAULT_WEIGHTS["breadth"])
+
+
+def test_lexical_leg_is_reciprocal_rank_fused():
+    absent = score(signals(), DEFAULT_WEIGHTS).total[0]
+    top = score(signals(lexical_rank=np.array([[0]])), DEFAULT_WEIGHTS).total[0]
+    tenth = score(signals(lexical_rank=np.array([[9]])), DEFAULT_WEIGHTS).total[0]
+    assert top - absent == pytest.approx(DEFAULT_WEIGHTS["lexical"])
+    assert absent < tenth < top
+    # a low-similarity resource still serves a gap when it is among the best BM25 matches
+    lexical_only = score(signals(similarity=np.array([[0.1]]), lexical_rank=np.array([[3]])),
+                         DEFAULT_WEIGHTS)
+    assert lexical_only.serves[0, 0]
+
+
+def test_not_useful_marks_sink_a_resource_for_that_gap():
+    plain = score(signals(), DEFAULT_WEIGHTS).total[0]
+    marked = score(signals(not_useful=np.array([[3.0]])), DEFAULT_WEIGHTS).total[0]
+    assert plain - marked == pytest.approx(DEFAULT_WEIGHTS["not_useful"])
