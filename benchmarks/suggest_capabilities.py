@@ -22,7 +22,7 @@ from common import synthetic_resources  # noqa: F401  (puts the project on sys.p
 from catalogue.framework import load_framework
 from catalogue.importers import read_resources, shipped_files
 from indexes.embedding import DEFAULT_MODEL, get_encoder
-from recommender.suggestions import Candidate, Statement, Suggester
+from recommender.suggestions import Candidate, Suggester
 
 K = 3
 
@@ -67,8 +67,7 @@ def main() -> None:
     encoder = get_encoder(DEFAULT_MODEL)
     vectors = encoder.encode([r.embedding_text() for r in resources])
     capability_vectors = encoder.encode([s.embedding_text() for s in statements])
-    suggester = Suggester([Statement(s.id, s.embedding_text(), s.level, s.archetypes)
-                           for s in statements], capability_vectors)
+    suggester = Suggester(statements, capability_vectors)
     ours = [[code for code, _ in row] for row in suggester.suggest(
         vectors, [Candidate(r.embedding_text(), r.level, r.archetypes) for r in resources])]
     cosine_only = [[statements[j].id for j in row] for row in

@@ -75,7 +75,7 @@ def framework():
     response = jsonify({
         "version": version,
         "capabilities": [
-            {"id": c.code, "text": c.text, "level": c.level, "archetypes": c.archetypes,
+            {"id": c.id, "text": c.text, "level": c.level, "archetypes": c.archetypes,
              "domain": c.domain_name, "group": c.group_name, "provenance": c.provenance}
             for c in known.values()
         ],

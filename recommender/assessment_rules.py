@@ -9,6 +9,8 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from catalogue.framework import Capability
+
 # The confidence scale a learner rates each statement on.
 SCALE = (
     (0, "Not aware", "I have not come across this"),
@@ -21,16 +23,8 @@ RATINGS = tuple(value for value, _, _ in SCALE)
 CONFIDENT, DEVELOPING = 3, 2
 
 
-@dataclass(frozen=True)
-class StatementInfo:
-    id: str
-    level: int
-    archetypes: tuple[str, ...]
-    domain_id: str
-    domain_name: str
-    group_id: str
-    group_name: str
-    text: str = ""
+# what the rule reads of a statement: its id, level, badges, domain and sub-domain
+StatementInfo = Capability
 
 
 @dataclass(frozen=True)

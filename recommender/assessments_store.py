@@ -8,15 +8,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from recommender.assessment_rules import StatementInfo, compute_gaps, progress, roll_up
-from recommender.framework_store import capabilities
+from recommender.framework_store import statements
 from recommender.models import Assessment, AssessmentAnswer, Learner, Resource
 
 
 def statement_infos(session: Session, version: str) -> dict[str, StatementInfo]:
     """The statements of a framework version, as the assessment rule needs them."""
-    return {c.code: StatementInfo(c.code, c.level, tuple(c.archetypes), c.domain_id,
-                                  c.domain_name, c.group_id, c.group_name, c.text)
-            for c in capabilities(session, version)}
+    return statements(session, version)
 
 
 def create_assessment(session: Session, *, learner_id: str | None, framework_version: str,
@@ -71,9 +69,11 @@ def view(session: Session, assessment: Assessment, current_version: str | None) 
     return body
 
 
-def mapped(session: Session, assessment: Assessment, version: str) -> dict:
-    """The assessment's answers carried to another framework version where ids persist."""
-    statements = statement_infos(session, version)
+def mapped(session: Session, assessment: Assessment, version: str,
+           statements: dict[str, StatementInfo] | None = None) -> dict:
+    """The assessment's answers carried to another framework version where ids persist
+    (``statements``: that version's, when the caller already holds them)."""
+    statements = statements if statements is not None else statement_infos(session, version)
     answers = answers_of(assessment)
     kept = {code: rating for code, rating in answers.items() if code in statements}
     return {

@@ -29,6 +29,8 @@ ENVIRONMENT = {
                                  "that died is delivered again; default 600",
     "LICENCE_ALLOWLIST": "Comma-separated licence ids admitted to the catalogue; default all "
                          "known open licences plus the free-access marker",
+    "COVERAGE_MIN_LEARNERS": "Fewest learners a coverage demand figure may count before it is "
+                             "suppressed (shown without a number); default 5",
     "LOG_FORMAT": "json (one object per line) or text; default text when stderr is a "
                   "terminal, else json",
     "LOG_LEVEL": "Level of the web processes' logs (Celery takes --loglevel); default INFO",
@@ -62,6 +64,7 @@ def from_environment(env: os._Environ | dict | None = None) -> dict:
         "EMBEDDING_BACKEND": _choice(env, "EMBEDDING_BACKEND", BACKENDS),
         "RECOMMENDATION_MAX_LIMIT": int(env.get("RECOMMENDATION_MAX_LIMIT") or 50),
         "LICENCE_ALLOWLIST": parse_allowlist(env.get("LICENCE_ALLOWLIST")),
+        "COVERAGE_MIN_LEARNERS": _positive(env, "COVERAGE_MIN_LEARNERS", 5),
         # the first choice is the default: text on a terminal, json for a log collector
         "LOG_FORMAT": _choice(env, "LOG_FORMAT", ("text", "json") if sys.stderr.isatty()
                               else ("json", "text")),
@@ -116,3 +119,10 @@ def _choice(env, name: str, allowed: tuple[str, ...]) -> str:
     if value not in allowed:
         raise ValueError(f"{name} must be one of {', '.join(allowed)}, not {value!r}")
     return value
+
+
+def _positive(env, name: str, default: int) -> int:
+    raw = (env.get(name) or str(default)).strip()
+    if not raw.isdigit() or int(raw) < 1:
+        raise ValueError(f"{name} must be a whole number of at least 1, not {raw!r}")
+    return int(raw)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from catalogue.framework import Capability as Statement
 from catalogue.framework import Framework
 from recommender.models import Capability, FrameworkVersion
 
@@ -41,6 +42,15 @@ def load_framework(session: Session, framework: Framework) -> str:
 
 def current_version(session: Session) -> str | None:
     return session.scalar(select(FrameworkVersion.version).where(FrameworkVersion.is_current))
+
+
+def statements(session: Session, version: str | None = None) -> dict[str, Statement]:
+    """A framework version's statements (default: the current one) as plain records, by id."""
+    return {c.code: Statement(id=c.code, text=c.text, level=c.level,
+                              archetypes=tuple(c.archetypes), provenance=c.provenance,
+                              domain_id=c.domain_id, domain_name=c.domain_name,
+                              group_id=c.group_id, group_name=c.group_name)
+            for c in capabilities(session, version)}
 
 
 def capabilities(session: Session, version: str | None = None) -> list[Capability]:

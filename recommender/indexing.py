@@ -15,7 +15,8 @@ import numpy as np
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from catalogue.text import capability_text, resource_text
+from catalogue.framework import Capability
+from catalogue.text import resource_text
 from indexes.embedding import Encoder
 from indexes.lexical import Bm25
 from indexes.lexical import tokens as lexical_tokens
@@ -23,9 +24,10 @@ from indexes.neighbours import NeighbourLists
 from indexes.store import IndexStore, IndexVersion
 from indexes.vectors import VectorIndex
 from recommender.catalogue_store import catalogue_checksum, replace_suggestions
-from recommender.framework_store import capabilities, current_version
+from recommender.framework_store import current_version
+from recommender.framework_store import statements as framework_statements
 from recommender.models import FrameworkVersion, IndexOutbox, NearDuplicate, Resource
-from recommender.suggestions import Candidate, Statement, Suggester, near_duplicate_pairs
+from recommender.suggestions import Candidate, Suggester, near_duplicate_pairs
 
 log = logging.getLogger(__name__)
 BATCH_SIZE = 256
@@ -86,9 +88,9 @@ def build_index(session: Session, store: IndexStore, encoder: Encoder, *, force:
         capability_ids = [s.id for s in statements]
         capability_vectors = _reuse_statement_vectors(store, wanted, capability_ids)
         if capability_vectors is None:
-            capability_vectors = encoder.encode([s.text for s in statements])
+            capability_vectors = encoder.encode([s.embedding_text() for s in statements])
         suggester = Suggester(statements, capability_vectors)
-        bm25 = Bm25([lexical_tokens(s.text) for s in statements])
+        bm25 = Bm25([lexical_tokens(s.embedding_text()) for s in statements])
         vectors = VectorIndex(encoder.dimension, kind=index_type)
         done = 0
         rows = session.execute(_RESOURCE_FIELDS.order_by(Resource.id)
@@ -154,7 +156,7 @@ def apply_changes(session: Session, store: IndexStore, encoder: Encoder, *,
         replace_suggestions(session, changed.suggestions)
         _flag_near_duplicates(session, loaded.vectors, changed.ids.tolist())
         # lexical scores of changed resources use the statistics of the last full build
-        bm25 = Bm25.from_json([lexical_tokens(s.text) for s in statements],
+        bm25 = Bm25.from_json([lexical_tokens(s.embedding_text()) for s in statements],
                               loaded.lexical_stats)
         words = [lexical_tokens(t) for t in changed.texts]
         lexical_scores = bm25.score([bm25.counts(w) for w in words],
@@ -213,9 +215,8 @@ _RESOURCE_FIELDS = select(Resource.id, Resource.title, Resource.description, Res
                           Resource.level, Resource.archetypes)
 
 
-def _statements(session: Session, framework_version: str) -> list[Statement]:
-    return [Statement(c.code, capability_text(c.domain_name, c.group_name, c.text), c.level,
-                      tuple(c.archetypes)) for c in capabilities(session, framework_version)]
+def _statements(session: Session, framework_version: str) -> list[Capability]:
+    return list(framework_statements(session, framework_version).values())
 
 
 @dataclass

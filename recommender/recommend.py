@@ -16,6 +16,7 @@ import numpy as np
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from catalogue.framework import Capability
 from indexes.embedding import Encoder
 from indexes.store import IndexVersion
 from recommender import text_search
@@ -23,7 +24,6 @@ from recommender.models import Feedback, Resource
 from recommender.ranking import Scores, Signals, preferred_level, rrf, score
 from recommender.requests import Gap, RecommendationRequest
 from recommender.resource_views import public_fields
-from recommender.services import Statement
 from recommender.snapshot import ARCHETYPE_BITS, Snapshot
 
 DENSE_DEPTH = 60       # per gap, from the statement's precomputed neighbours
@@ -45,7 +45,7 @@ class Candidates:
 
 
 def recommend(req: RecommendationRequest, index: IndexVersion, snapshot: Snapshot,
-              session: Session, statements: Mapping[str, Statement], weights: dict[str, float],
+              session: Session, statements: Mapping[str, Capability], weights: dict[str, float],
               encoder: Encoder | None = None) -> dict:
     """Rank resources for the request's gaps; return the response body."""
     note = None
@@ -116,7 +116,7 @@ def recommend(req: RecommendationRequest, index: IndexVersion, snapshot: Snapsho
     return _response(req, index, lists, note)
 
 
-def starter_gaps(statements: Mapping[str, Statement], archetype: str | None) -> tuple[Gap, ...]:
+def starter_gaps(statements: Mapping[str, Capability], archetype: str | None) -> tuple[Gap, ...]:
     """Level-1 statements badged for the archetype, as mild gaps, in framework order."""
     chosen = [code for code, c in statements.items()
               if c.level == 1 and archetype in (c.archetypes or [])]
@@ -254,7 +254,7 @@ def _response(req: RecommendationRequest, index: IndexVersion, lists: dict,
 
 
 def _item(r: Resource, i: int, scores: Scores, weak: set[tuple[int, int]], gaps: tuple[Gap, ...],
-          req: RecommendationRequest, statements: Mapping[str, Statement]) -> dict:
+          req: RecommendationRequest, statements: Mapping[str, Capability]) -> dict:
     served = [int(j) for j in np.argsort(-scores.per_gap[i])
               if scores.serves[i, j] or (i, int(j)) in weak]
     return {
@@ -267,7 +267,7 @@ def _item(r: Resource, i: int, scores: Scores, weak: set[tuple[int, int]], gaps:
 
 
 def _because(i: int, j: int, scores: Scores, weak: bool, gaps: tuple[Gap, ...],
-             req: RecommendationRequest, statements: Mapping[str, Statement]) -> dict:
+             req: RecommendationRequest, statements: Mapping[str, Capability]) -> dict:
     gap = gaps[j]
     statement = statements[gap.capability]
     s = scores.signals

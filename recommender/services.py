@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
 from pathlib import Path
 
 from flask import Flask, current_app
 
+from catalogue.framework import Capability as Statement
 from indexes.embedding import Encoder, encoder_name, get_encoder
 from indexes.store import IndexStore, IndexVersion
 from indexes.vectors import set_search_threads
 from recommender import db
-from recommender.framework_store import capabilities, current_version
+from recommender.framework_store import current_version
+from recommender.framework_store import statements as framework_statements
 from recommender.search_index import IndexHolder
 from recommender.snapshot import Snapshot
 from recommender.snapshot import load as load_snapshot
@@ -35,22 +36,6 @@ def index_store() -> IndexStore:
     return index_holder().store
 
 
-@dataclass(frozen=True)
-class Statement:
-    """A capability statement as plain data (the ORM row's fields, cheap to read)."""
-
-    code: str
-    text: str
-    level: int
-    archetypes: tuple[str, ...]
-    provenance: str
-    domain_id: str
-    domain_name: str
-    group_id: str
-    group_name: str
-    framework_version: str
-
-
 def statements() -> dict[str, Statement]:
     """The current framework's statements by id, cached per framework version."""
     session = db.session()
@@ -58,11 +43,7 @@ def statements() -> dict[str, Statement]:
     cache = current_app.extensions["statements"]
     if version not in cache:
         cache.clear()
-        cache[version] = {
-            c.code: Statement(c.code, c.text, c.level, tuple(c.archetypes), c.provenance,
-                              c.domain_id, c.domain_name, c.group_id, c.group_name,
-                              c.framework_version)
-            for c in capabilities(session, version)}
+        cache[version] = framework_statements(session, version)
     return cache[version]
 
 

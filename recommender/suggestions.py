@@ -22,20 +22,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from catalogue.framework import Capability
+
 SUGGESTIONS_PER_RESOURCE = 3
 LEXICAL, LEVEL, ARCHETYPE = 0.2, 0.08, 0.05
 # above the closest pair of distinct resources in the shipped catalogue (0.914: NHS England's
 # and SHTG's guides to home blood pressure monitoring), so a flag means a likely copy
 NEAR_DUPLICATE_SIMILARITY = 0.93
 _WORD = re.compile(r"[a-z]{3,}")
-
-
-@dataclass(frozen=True)
-class Statement:
-    id: str
-    text: str
-    level: int
-    archetypes: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -50,10 +44,10 @@ class Candidate:
 class Suggester:
     """Suggests statements for resources; built once per framework version and index."""
 
-    def __init__(self, statements: list[Statement], vectors: np.ndarray):
+    def __init__(self, statements: list[Capability], vectors: np.ndarray):
         self.statements = statements
         self.vectors = vectors
-        self._words = [Counter(_WORD.findall(s.text.lower())) for s in statements]
+        self._words = [Counter(_WORD.findall(s.embedding_text().lower())) for s in statements]
         df = Counter(word for words in self._words for word in words)
         self._idf = {w: math.log(len(statements) / df[w]) for w in df}
         self._low_level = np.array([s.level <= 2 for s in statements])

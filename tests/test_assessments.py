@@ -13,7 +13,9 @@ from recommender.models import Assessment, AssessmentAnswer, Learner
 
 
 def info(code, level, archetypes, domain="6", group="6.3"):
-    return StatementInfo(code, level, tuple(archetypes), domain, "AI", group, "Evaluating")
+    return StatementInfo(id=code, text="I can ...", level=level, archetypes=tuple(archetypes),
+                         provenance="authored", domain_id=domain, domain_name="AI",
+                         group_id=group, group_name="Evaluating")
 
 
 STATEMENTS = {
