@@ -38,7 +38,7 @@ from suggest_capabilities import precision_recall
 from catalogue.framework import load_framework
 from catalogue.importers import read_resources, shipped_files
 from indexes.embedding import BACKENDS, DEFAULT_MODEL, Encoder, get_encoder
-from recommender.suggestions import Candidate, Statement, Suggester
+from recommender.suggestions import Candidate, Suggester
 
 ROOT = Path(__file__).resolve().parent.parent
 TOP = 10
@@ -60,8 +60,7 @@ def timed_vectors(encoders: dict[str, Encoder], texts: list[str], rounds: int):
 
 def suggestion_precision(vectors, capability_vectors, resources, statements) -> float:
     """Precision@3 of the Suggester, built as benchmarks/suggest_capabilities.py builds it."""
-    suggester = Suggester([Statement(s.id, s.embedding_text(), s.level, s.archetypes)
-                           for s in statements], capability_vectors)
+    suggester = Suggester(statements, capability_vectors)
     ours = [[code for code, _ in row] for row in suggester.suggest(
         vectors, [Candidate(r.embedding_text(), r.level, r.archetypes) for r in resources])]
     return float(precision_recall(ours, resources)[0])

@@ -70,16 +70,16 @@ class Encoder:
         from transformers.utils import logging as transformers_logging
 
         transformers_logging.disable_progress_bar()
-        self.model = name or DEFAULT_MODEL
+        self.model_name = name or DEFAULT_MODEL
         self.backend = backend
-        self.name = encoder_name(self.model, backend)
+        self.name = encoder_name(self.model_name, backend)
         self.export_dir: Path | None = None
         if backend != "torch":
             from indexes import onnx_backend
 
             self.export_dir = onnx_backend.export_dir(cache_dir or default_cache_dir(),
-                                                      self.model)
-            meta = onnx_backend.ensure_export(self.model, resolve_model(self.model),
+                                                      self.model_name)
+            meta = onnx_backend.ensure_export(self.model_name, resolve_model(self.model_name),
                                               self.export_dir)
             self._model = onnx_backend.OnnxModel(self.export_dir, backend, meta, threads)
             self.dimension = self._model.dimension
@@ -89,7 +89,7 @@ class Encoder:
 
         if threads:
             torch.set_num_threads(threads)
-        self._model = SentenceTransformer(resolve_model(self.model), device="cpu")
+        self._model = SentenceTransformer(resolve_model(self.model_name), device="cpu")
         # renamed in sentence-transformers 6; older releases only have the long name
         dimension_of = getattr(self._model, "get_embedding_dimension", None) or \
             self._model.get_sentence_embedding_dimension
@@ -102,7 +102,7 @@ class Encoder:
         """Encode texts; an empty list gives a (0, dimension) array."""
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
-        with _lock:  # torch modules are not safe to call from several threads at once
+        with _lock:  # neither backend's model is meant to be called from several threads at once
             if self.backend != "torch":
                 vectors = self._model.encode(texts, batch_size=batch_size)
             else:

@@ -2,8 +2,8 @@
 
 The export is made once, offline, from the same local model the torch backend loads: the whole
 sentence-transformers pipeline after tokenisation (transformer, pooling, normalisation) is
-exported to ``model.onnx``, and ``model-int8.onnx`` is the same graph with its weights
-quantised to int8 per channel (dynamic quantisation: activations are quantised at run time).
+exported to ``model.onnx``, and ``model-int8.onnx`` is the same graph with its matrix products
+in int8 (dynamic quantisation: weights per channel ahead of time, activations at run time).
 Both are checked against the sentence-transformers vectors before the export is published,
 written into a temporary folder and renamed into place, so a process never sees half an export.
 Later loads only read the folder (no torch model is loaded); the export is made again only when
@@ -135,7 +135,10 @@ def _export(model: str, source: str, directory: Path, fingerprint: str) -> dict:
         def forward(self, *tensors):
             return self.model(dict(zip(self.names, tensors, strict=True)))["sentence_embedding"]
 
-    st = SentenceTransformer(source, device="cpu")
+    # eager attention exports as plain MatMul and Softmax nodes, whose matrix products the int8
+    # quantisation then covers too: in one interleaved run int8 reached 1.55x torch's texts/s
+    # this way against 1.29x with SDPA attention (same vectors either way)
+    st = SentenceTransformer(source, device="cpu", model_kwargs={"attn_implementation": "eager"})
     tokenizer = st.tokenizer
     max_length = int(st.max_seq_length or tokenizer.model_max_length)
     names = tuple(name for name in INPUT_NAMES if name in tokenizer(["probe"]))

@@ -12,10 +12,16 @@ def create_app(config: Mapping | None = None) -> Flask:
     from recommender import (
         api,
         assessments_api,
+        auth,
+        batch_api,
+        cors,
+        coverage_api,
         curation_api,
         db,
+        etags,
         feedback_api,
         health,
+        limits,
         logs,
         metrics,
         problems,
@@ -36,10 +42,16 @@ def create_app(config: Mapping | None = None) -> Flask:
     problems.init_app(app)
     services.init_app(app)
     queue.celery_init_app(app)
+    limits.init_app(app)  # before auth: a request with a bad key still counts
+    auth.init_app(app)
+    cors.init_app(app)
+    etags.init_app(app)
     app.register_blueprint(api.bp)
+    app.register_blueprint(batch_api.bp)
     app.register_blueprint(resources_api.bp)
     app.register_blueprint(curation_api.bp)
     app.register_blueprint(assessments_api.bp)
     app.register_blueprint(feedback_api.bp)
+    app.register_blueprint(coverage_api.bp)
     app.register_blueprint(health.bp)
     return app

@@ -28,15 +28,20 @@ bp = Blueprint("api", __name__, url_prefix="/api/v1")
 @bp.post("/recommendations")
 def recommendations():
     """Rank baseline and specialist resources for a learner's gaps and archetype."""
-    body = json_body(request)
+    return jsonify(recommend_body(json_body(request)))
+
+
+def recommend_body(body: dict) -> dict:
+    """The answer to one recommendation request body; raises a Problem when it cannot be
+    answered (shared by the single and the batch endpoints)."""
     known = statements()
     req = parse_recommendation(body, set(known), current_app.config["RECOMMENDATION_MAX_LIMIT"])
     if req.assessment_id is not None:
         req = _from_assessment(req)
         if not req.gaps:
-            return jsonify({"assessment_id": req.assessment_id, "archetype": req.archetype,
-                            "baseline": [], "specialist": [],
-                            "detail": "this assessment shows no gaps"})
+            return {"assessment_id": req.assessment_id, "archetype": req.archetype,
+                    "baseline": [], "specialist": [],
+                    "detail": "this assessment shows no gaps"}
     index = index_holder().get()
     if index is None:
         raise Problem(503, "Index not ready", "no search index has been built yet; try again "
@@ -48,7 +53,7 @@ def recommendations():
         raise Problem(503, "Index model mismatch", f"the index was built with "
                       f"{index.manifest.get('model')}, not {model.name}; rebuild the index",
                       kind="index-model-mismatch")
-    return jsonify(recommend(req, index, snapshot(index), db.session(), known, weights, model))
+    return recommend(req, index, snapshot(index), db.session(), known, weights, model)
 
 
 def _from_assessment(req: RecommendationRequest) -> RecommendationRequest:

@@ -13,7 +13,7 @@ from recommender.catalogue_store import upsert_resources
 from recommender.framework_store import load_framework as store_framework
 from recommender.indexing import BASIS, is_up_to_date, wanted_manifest
 from recommender.queue import enqueue_build, enqueue_update
-from recommender.services import index_store
+from recommender.services import index_store, model_name
 
 
 def bootstrap(app: Flask, echo: Callable[[str], object] = print, timeout: float = 1800) -> None:
@@ -29,7 +29,7 @@ def bootstrap(app: Flask, echo: Callable[[str], object] = print, timeout: float 
         for error in batch.errors:
             echo(f"shipped catalogue: rejected {error}")
         echo(f"catalogue: {upsert_resources(session, batch.resources).summary()}")
-        wanted = wanted_manifest(session, app.config["EMBEDDING_MODEL"], app.config["INDEX_TYPE"])
+        wanted = wanted_manifest(session, model_name(), app.config["INDEX_TYPE"])
         if is_up_to_date(index_store(), wanted):
             echo(f"index up to date: version {index_store().current_name()}")
             return

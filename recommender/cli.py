@@ -15,6 +15,7 @@ from flask import Flask
 
 from catalogue.importers import FORMATS as IMPORT_FORMATS
 from recommender import create_app
+from recommender.keys_cli import keys_group
 
 
 def _app() -> Flask:
@@ -26,6 +27,9 @@ def _app() -> Flask:
 @click.group()
 def main() -> None:
     """Recommend open learning resources for DART-Ed capability gaps."""
+
+
+main.add_command(keys_group)
 
 
 @main.group("db")
@@ -169,6 +173,7 @@ def recommend_cmd(archetype: str, gaps: tuple[str, ...], free_text: str | None, 
     if free_text:
         body["free_text"] = free_text
     app = _app()
+    app.config["AUTH_REQUIRED"] = False  # a local command, not a caller over the network
     response = app.test_client().post("/api/v1/recommendations", json=body)
     data = response.get_json()
     if response.status_code != 200:

@@ -34,7 +34,19 @@ ENVIRONMENT = {
     "LOG_FORMAT": "json (one object per line) or text; default text when stderr is a "
                   "terminal, else json",
     "LOG_LEVEL": "Level of the web processes' logs (Celery takes --loglevel); default INFO",
+    "OPEN_READ": "Read scopes open without an API key: comma-separated recommend, "
+                 "catalogue:read, coverage:read, framework, or none; default "
+                 "recommend,catalogue:read,framework",
+    "RATE_LIMIT": "Requests allowed per API key (or per client address without one); "
+                  "default 600/minute;20/second",
+    "RATE_LIMIT_ENABLED": "true or false; default true (false in the test config)",
+    "MAX_REQUEST_BYTES": "Largest request body accepted (413 above it); default 2097152 (2 MB)",
+    "BATCH_MAX": "Most recommendation requests in one batch; default 50",
+    "CORS_ORIGINS": "Comma-separated browser origins allowed to call the API (* for any); "
+                    "default none: no CORS headers",
 }
+OPEN_READ_SCOPES = ("recommend", "catalogue:read", "coverage:read", "framework")
+DEFAULT_OPEN_READ = "recommend,catalogue:read,framework"
 
 
 def normalise_database_url(url: str) -> str:
@@ -66,9 +78,17 @@ def from_environment(env: os._Environ | dict | None = None) -> dict:
         "LICENCE_ALLOWLIST": parse_allowlist(env.get("LICENCE_ALLOWLIST")),
         "COVERAGE_MIN_LEARNERS": _positive(env, "COVERAGE_MIN_LEARNERS", 5),
         # the first choice is the default: text on a terminal, json for a log collector
-        "LOG_FORMAT": _choice(env, "LOG_FORMAT", ("text", "json") if sys.stderr.isatty()
+        "LOG_FORMAT": _choice(env, "LOG_FORMAT", ("text", "json") if _terminal()
                               else ("json", "text")),
         "LOG_LEVEL": (env.get("LOG_LEVEL") or "INFO").upper(),
+        "OPEN_READ": _open_read(env.get("OPEN_READ") or DEFAULT_OPEN_READ),
+        "RATE_LIMIT": env.get("RATE_LIMIT") or "600/minute;20/second",
+        # None: on, except in an app built with TESTING (recommender.limits decides)
+        "RATE_LIMIT_ENABLED": _flag(env, "RATE_LIMIT_ENABLED"),
+        "MAX_REQUEST_BYTES": int(env.get("MAX_REQUEST_BYTES") or 2 * 1024 * 1024),
+        "BATCH_MAX": int(env.get("BATCH_MAX") or 50),
+        "CORS_ORIGINS": frozenset(o.strip().rstrip("/") for o in
+                                  (env.get("CORS_ORIGINS") or "").split(",") if o.strip()),
         "CELERY": celery_settings(redis_url, var_dir,
                                   float(env.get("INDEX_CHECK_SECONDS") or 900),
                                   float(env.get("BROKER_VISIBILITY_SECONDS") or 600)),
@@ -97,7 +117,8 @@ def celery_settings(redis_url: str | None, var_dir: Path, check_seconds: float =
         "task_acks_late": True,
         "result_expires": 3600,
         # a task whose worker died unacknowledged is delivered again after this long
-        "broker_transport_options": _transport_options(visibility_seconds),
+        # only Redis redelivers by visibility timeout; the SQLAlchemy transport rejects it
+        "broker_transport_options": _transport_options(visibility_seconds) if redis_url else {},
         "beat_schedule": {"check-index": {"task": "workers.tasks.check_index",
                                           "schedule": check_seconds}},
         "beat_schedule_filename": str(var_dir / "celerybeat-schedule"),
@@ -114,6 +135,10 @@ def _transport_options(visibility_seconds: float) -> dict:
     return options
 
 
+def _terminal() -> bool:
+    return sys.stderr is not None and sys.stderr.isatty()
+
+
 def _choice(env, name: str, allowed: tuple[str, ...]) -> str:
     value = (env.get(name) or allowed[0]).strip().lower()
     if value not in allowed:
@@ -126,3 +151,21 @@ def _positive(env, name: str, default: int) -> int:
     if not raw.isdigit() or int(raw) < 1:
         raise ValueError(f"{name} must be a whole number of at least 1, not {raw!r}")
     return int(raw)
+
+
+def _open_read(value: str) -> frozenset[str]:
+    scopes = frozenset(s.strip().lower() for s in value.split(",") if s.strip()) - {"none"}
+    unknown = scopes - set(OPEN_READ_SCOPES)
+    if unknown:
+        raise ValueError(f"OPEN_READ may name {', '.join(OPEN_READ_SCOPES)} or none, not "
+                         f"{', '.join(sorted(unknown))}")
+    return scopes
+
+
+def _flag(env, name: str) -> bool | None:
+    value = (env.get(name) or "").strip().lower()
+    if not value:
+        return None
+    if value not in ("1", "true", "yes", "on", "0", "false", "no", "off"):
+        raise ValueError(f"{name} must be true or false, not {value!r}")
+    return value in ("1", "true", "yes", "on")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
@@ -15,7 +16,7 @@ from catalogue.resources import LEVELS
 from recommender.assessment_rules import StatementInfo
 from recommender.assessments_store import mapped, statement_infos
 from recommender.framework_store import current_version
-from recommender.models import Assessment, Feedback, Resource
+from recommender.models import Assessment, AssessmentAnswer, Feedback, Resource
 from recommender.ranking import preferred_level
 
 ARCHETYPES = tuple(ARCHETYPE_BADGES)  # shaper, driver, creator, embedder, user
@@ -191,16 +192,40 @@ def _supply(coverage: Coverage, marks: dict[tuple[int, str], tuple[int, int]]) -
             servings.sort(key=lambda sv: (-sv.weight, sv.resource.slug))
 
 
+class _Answer(NamedTuple):
+    capability_code: str
+    rating: int
+
+
+@dataclass
+class _Latest:
+    """A learner's latest assessment as plain rows: the fields assessments_store.mapped()
+    reads, without building an ORM object per answer."""
+
+    learner_id: str
+    archetypes: list[str]
+    answers: list[_Answer] = field(default_factory=list)
+
+
 def _demand(session: Session, coverage: Coverage) -> None:
     """Learners' gaps from each learner's latest assessment, carried to the current
     framework version where statement ids persist."""
-    ranked = select(Assessment.id, func.row_number().over(
-        partition_by=Assessment.learner_id,
-        order_by=(Assessment.created_at.desc(), Assessment.id.desc())).label("n")).subquery()
-    latest = session.scalars(select(Assessment).join(ranked, ranked.c.id == Assessment.id)
-                             .where(ranked.c.n == 1).order_by(Assessment.learner_id))
-    for assessment in latest:
-        coverage.learners += 1
+    ranked = select(Assessment.id, Assessment.learner_id, Assessment.archetypes,
+                    func.row_number().over(
+                        partition_by=Assessment.learner_id,
+                        order_by=(Assessment.created_at.desc(), Assessment.id.desc())
+                    ).label("n")).subquery()
+    latest = {ident: _Latest(learner, list(archetypes)) for ident, learner, archetypes in
+              session.execute(select(ranked.c.id, ranked.c.learner_id, ranked.c.archetypes)
+                              .where(ranked.c.n == 1))}
+    answers = session.execute(
+        select(AssessmentAnswer.assessment_id, AssessmentAnswer.capability_code,
+               AssessmentAnswer.rating)
+        .join(ranked, ranked.c.id == AssessmentAnswer.assessment_id).where(ranked.c.n == 1))
+    for ident, code, rating in answers:
+        latest[ident].answers.append(_Answer(code, rating))
+    coverage.learners = len(latest)
+    for assessment in latest.values():
         carried = mapped(session, assessment, coverage.version, coverage.statements)
         for gap in carried["gaps"]:
             badges = coverage.statements[gap["capability"]].archetypes

@@ -47,12 +47,13 @@ def ranked_cells(coverage: Coverage) -> list[dict]:
             cell = {"statement": s.id, "archetype": archetype, "level": level,
                     "statement_level": s.level, "domain": s.domain_id, "group": s.group_id,
                     **coverage.summary([s], archetype, level)}
+            supply = sum(sv.weight for sv in coverage.servings(s.id, archetype, level))
             if cell["demand_suppressed"]:
-                if cell["weighted_supply"] < THIN_SUPPLY:
+                if supply < THIN_SUPPLY:
                     without.append((cell, s))
                 continue
             cell["priority"] = round(priority(cell["demand_learners"], cell["mean_severity"],
-                                              cell["weighted_supply"]), 3)
+                                              supply), 3)
             with_demand.append((cell, s))
     arche = {a: i for i, a in enumerate(ARCHETYPES)}
     with_demand.sort(key=lambda cs: (-cs[0]["priority"], -cs[0]["demand_learners"],
@@ -85,7 +86,7 @@ def brief(coverage: Coverage, cell: dict, index) -> dict:
         a for a in ARCHETYPES if a != cell["archetype"] and a in s.archetypes
         and coverage.summary([s], a, level)["weighted_supply"] < THIN_SUPPLY]
     formats = suggested_formats(s.level, cell["archetype"])
-    who = ", ".join(archetypes)
+    who = ", ".join(f"{a}s" for a in archetypes)
     return {"statement": s.id, "text": s.text, "archetypes": archetypes, "level": level,
             "formats": formats, "access": ACCESS_ADVICE[level],
             "summary": f"A {level} {' or '.join(formats[:2])} for {who} (framework level "

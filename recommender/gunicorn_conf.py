@@ -3,11 +3,31 @@
 With ``PROMETHEUS_MULTIPROC_DIR`` set, each worker process writes its metrics to files in
 that folder and ``/metrics`` sums them (see ``recommender.metrics``): the folder is emptied
 when gunicorn starts, and the files of a worker that exits are marked dead.
+
+With ``LOG_FORMAT=json``, gunicorn's own lines (start, worker boots and timeouts) are JSON like
+the app's. Requests are logged by the app (``recommender.logs``, with their request id), so
+gunicorn's access log stays off.
 """
 
 import os
 import shutil
 from pathlib import Path
+
+# gunicorn 25+ opens a control socket under $HOME; nothing here uses it, and two instances on
+# one host (tests, make run) would share its path (older releases ignore the name)
+control_socket_disable = True
+
+if os.environ.get("LOG_FORMAT") == "json":
+    logconfig_dict = {
+        "root": {"level": "WARNING", "handlers": []},  # the app installs its own handler
+        "loggers": {
+            "gunicorn.error": {"level": "INFO", "handlers": ["json"], "propagate": False},
+            "gunicorn.access": {"level": "INFO", "handlers": [], "propagate": False},
+        },
+        "handlers": {"json": {"class": "logging.StreamHandler", "formatter": "json",
+                              "stream": "ext://sys.stderr"}},
+        "formatters": {"json": {"()": "recommender.logs.JsonFormatter"}},
+    }
 
 
 def on_starting(_server) -> None:

@@ -63,6 +63,9 @@ class Metrics:
 
 
 def init_app(app: Flask) -> None:
+    folder = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if folder:  # gunicorn_conf creates it at start; a process started otherwise may not
+        os.makedirs(folder, exist_ok=True)
     app.extensions["metrics"] = Metrics()
     app.before_request(_start_timer)
     app.after_request(_count)
@@ -77,7 +80,7 @@ def metrics_view() -> Response:
     else:
         registry.register(current_app.extensions["metrics"].registry)
     registry.register(StateCollector(current_app._get_current_object()))
-    return Response(generate_latest(registry), mimetype=CONTENT_TYPE_LATEST)
+    return Response(generate_latest(registry), content_type=CONTENT_TYPE_LATEST)
 
 
 def _start_timer() -> None:

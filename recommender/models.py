@@ -200,3 +200,20 @@ class Feedback(Base):
     recommendation_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
     verdict: Mapped[str] = mapped_column(String(20))  # useful, not_useful, started, completed
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class ApiKey(Base):
+    """A key another platform calls the API with. Only a salted hash of its secret is kept:
+    the key itself is shown once, when it is created."""
+
+    __tablename__ = "api_keys"
+
+    id: Mapped[str] = mapped_column(String(16), primary_key=True)  # public, part of the key
+    name: Mapped[str] = mapped_column(String(100), index=True)
+    scopes: Mapped[list] = mapped_column(JSON)
+    salt: Mapped[str] = mapped_column(String(32))
+    secret_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    last_used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True),
+                                                          nullable=True)
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)

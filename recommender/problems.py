@@ -26,12 +26,15 @@ class Problem(Exception):
         self.errors = errors or []
         self.headers = headers or {}
 
-    def to_response(self) -> Response:
+    def body(self) -> dict:
         body = {"type": PROBLEM_TYPE + self.kind, "title": self.title, "status": self.status,
                 "detail": self.detail}
         if self.errors:
             body["errors"] = self.errors
-        response = Response(json.dumps(body), status=self.status, mimetype=CONTENT_TYPE)
+        return body
+
+    def to_response(self) -> Response:
+        response = Response(json.dumps(self.body()), status=self.status, mimetype=CONTENT_TYPE)
         response.headers.update(self.headers)
         return response
 

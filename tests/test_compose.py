@@ -7,11 +7,13 @@ No Docker engine is needed: the image's entry points are the venv's executables.
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import json
 import os
 import re
 import shlex
+import signal
 import socket
 import subprocess
 import sys
@@ -27,7 +29,6 @@ from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import create_engine, text
 
 from recommender.config import ENVIRONMENT, celery_settings
-from recommender.worker_process import stop
 
 pytestmark = pytest.mark.services
 
@@ -84,7 +85,7 @@ def test_every_long_running_service_has_a_health_check():
     for name, service in SERVICES.items():
         if service.get("restart") == "no":  # one-shot
             continue
-        assert health_test(service), name
+        assert "healthcheck" in service and health_test(service), name
 
 
 def test_commands_name_executables_and_modules_that_exist():
@@ -184,7 +185,8 @@ class NativeStack:
         with self.logs[name].open("wb") as out:
             self.processes[name] = subprocess.Popen(
                 self.native(args(service["command"])), env=self.environment(service),
-                cwd=self.folder, stdout=out, stderr=subprocess.STDOUT)
+                cwd=self.folder, stdout=out, stderr=subprocess.STDOUT,
+                start_new_session=True)  # its own process group, so close() finds its children
 
     def wait(self, name: str, timeout: float) -> int:
         try:
@@ -205,9 +207,22 @@ class NativeStack:
     def tail(self, name: str, lines: int = 40) -> str:
         return "\n".join(self.logs[name].read_text(errors="replace").splitlines()[-lines:])
 
-    def close(self) -> None:
-        for process in reversed(list(self.processes.values())):
-            stop(process, timeout=20)
+    def close(self, timeout: float = 20) -> None:
+        """Ask every process to stop (SIGTERM: graceful for gunicorn and Celery), kill any
+        that lingers, then kill whatever each left behind in its process group."""
+        running = [p for p in reversed(self.processes.values()) if p.poll() is None]
+        for process in running:
+            process.terminate()
+        deadline = time.monotonic() + timeout
+        for process in running:
+            try:
+                process.wait(max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+        for process in self.processes.values():
+            with contextlib.suppress(ProcessLookupError):  # no group left: nothing lingers
+                os.killpg(process.pid, signal.SIGKILL)
 
 
 def start_order() -> list[str]:
@@ -278,6 +293,8 @@ def test_the_stack_runs_natively_builds_its_index_through_the_worker_and_serves(
         engine.dispose()
         assert ("full", "built") in builds or ("incremental", "built") in builds, builds
         assert '"logger": "workers.tasks"' in stack.tail("indexer", 400)
+        web_lines = stack.logs[web].read_text().splitlines()
+        assert [json.loads(line)["logger"] for line in web_lines][:1] == ["gunicorn.error"]
 
         # the web processes' metrics, summed across gunicorn workers
         for _ in range(4):  # reach both workers

@@ -11,7 +11,7 @@ from recommender.config import celery_settings
 from recommender.models import IndexBuild, utcnow
 from recommender.queue import enqueue_build
 
-TEST_REDIS = "redis://127.0.0.1:6379/11"  # shared with test_logs.py, flushed by each
+TEST_REDIS = "redis://127.0.0.1:6379/10"  # a database number only this test uses
 RECOMMEND = "/api/v1/recommendations"
 ASK = {"archetype": "user", "gaps": [{"capability": "6.1.1", "severity": 3}], "limit": 3}
 

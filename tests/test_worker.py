@@ -25,7 +25,9 @@ def test_worker_over_redis_builds_then_applies_a_change_within_two_seconds(
         tmp_path, framework, shipped_resources):
     redis.Redis.from_url(TEST_REDIS).flushdb()  # no stale tasks from an aborted run
     env = {"VAR_DIR": str(tmp_path), "REDIS_URL": TEST_REDIS}
-    app = create_app(from_environment(env))
+    # production settings but no keys and no rate limit: this test polls quickly
+    app = create_app({**from_environment(env), "AUTH_REQUIRED": False,
+                      "RATE_LIMIT_ENABLED": False})
     client = app.test_client()
     with app.app_context():
         migrate.upgrade(db.engine())

@@ -1,0 +1,40 @@
+"""Batch recommendations: many learners' requests in one call, each answered on its own."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, jsonify, request
+
+from recommender.api import recommend_body
+from recommender.problems import Problem, invalid
+from recommender.requests import json_body
+
+bp = Blueprint("batch", __name__, url_prefix="/api/v1")
+
+
+@bp.post("/recommendations:batch")
+def recommendations():
+    """Answer up to BATCH_MAX recommendation requests in order: each result carries the
+    status and body (or problem) the single endpoint would have given that request alone."""
+    body = json_body(request)
+    most = current_app.config["BATCH_MAX"]
+    errors = [{"pointer": f"/{name}", "detail": "unknown field"}
+              for name in sorted(set(body) - {"requests"})]
+    items = body.get("requests")
+    if not isinstance(items, list) or not items:
+        errors.append({"pointer": "/requests",
+                       "detail": "must be a non-empty list of recommendation requests"})
+    elif len(items) > most:
+        errors.append({"pointer": "/requests", "detail": f"at most {most} requests per batch"})
+    if errors:
+        raise invalid(errors)
+    served = current_app.extensions["metrics"].recommendations
+    results = []
+    for item in items:
+        try:
+            if not isinstance(item, dict):
+                raise invalid([{"pointer": "", "detail": "the request must be a JSON object"}])
+            results.append({"status": 200, "body": recommend_body(item)})
+            served.inc()
+        except Problem as problem:  # pointers are relative to the item, as if sent alone
+            results.append({"status": problem.status, "problem": problem.body()})
+    return jsonify({"results": results})

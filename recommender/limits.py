@@ -1,0 +1,89 @@
+"""Request limits: body size (413) and request rate per API key or client address (429).
+
+Rates are counted by Flask-Limiter in Redis when ``REDIS_URL`` is set, so that every web
+process and replica shares one count, and in the process's memory otherwise. Every limited
+answer carries the IETF draft headers ``RateLimit-Limit``, ``RateLimit-Remaining`` and
+``RateLimit-Reset`` (seconds until the window resets); a 429 adds ``Retry-After``.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+
+from flask import Flask, Response, current_app, request
+from flask_limiter import Limiter, RateLimitExceeded
+from limits import parse_many
+from werkzeug.exceptions import RequestEntityTooLarge
+
+from recommender.auth import ENDPOINTS, OPEN, client_identity
+from recommender.problems import Problem
+
+
+def init_app(app: Flask) -> None:
+    app.config["MAX_CONTENT_LENGTH"] = app.config["MAX_REQUEST_BYTES"]
+    app.register_error_handler(RequestEntityTooLarge, _too_large)
+    enabled = app.config.get("RATE_LIMIT_ENABLED")
+    if enabled is None:  # tests opt in: their many quick requests all come from one address
+        enabled = not app.testing
+    app.config["RATE_LIMIT_ENABLED"] = enabled
+    if not enabled:
+        return
+    try:  # a typo should stop the start, not fail every request
+        parse_many(app.config["RATE_LIMIT"])
+    except ValueError as exc:
+        raise ValueError(f"RATE_LIMIT: {exc}") from exc
+    limiter = Limiter(
+        client_identity,
+        # one budget per key or address across the whole API, not one per endpoint
+        application_limits=[app.config["RATE_LIMIT"]],
+        storage_uri=app.config.get("REDIS_URL") or "memory://",
+        # Redis away: count in memory rather than fail requests
+        in_memory_fallback_enabled=True,
+        key_prefix="recommender",
+        headers_enabled=False,  # _headers writes the draft's names and values
+    )
+    limiter.request_filter(_exempt)
+    limiter.init_app(app)
+    app.extensions["rate_limiter"] = limiter
+    app.register_error_handler(RateLimitExceeded, _too_many)
+    app.after_request(_headers)
+
+
+def _exempt() -> bool:
+    """Probes, metrics and CORS preflights are never limited."""
+    return request.method == "OPTIONS" or (request.endpoint in ENDPOINTS
+                                           and ENDPOINTS[request.endpoint] is OPEN)
+
+
+def _too_large(_exc: RequestEntityTooLarge) -> Response:
+    return Problem(413, "Content Too Large", f"the request body is larger than "
+                   f"{current_app.config['MAX_CONTENT_LENGTH']} bytes", kind="too-large"
+                   ).to_response()
+
+
+def _too_many(exc: RateLimitExceeded) -> Response:
+    return Problem(429, "Too Many Requests",
+                   f"more than {exc.limit.limit} for this API key or client address; retry "
+                   "after the number of seconds in the Retry-After header",
+                   kind="rate-limited").to_response()
+
+
+def _headers(response: Response) -> Response:
+    limiter: Limiter = current_app.extensions["rate_limiter"]
+    try:
+        evaluated = limiter.current_limits
+        if not evaluated:
+            return response
+        # the tightest limit: fewest requests left, then the longest wait
+        tightest = min(evaluated, key=lambda lim: (lim.remaining, -lim.window.reset_time))
+        reset = max(0, math.ceil(tightest.window.reset_time - time.time()))
+    except Exception:  # headers are advice: never fail an answer over them
+        current_app.logger.warning("rate limit headers skipped", exc_info=True)
+        return response
+    response.headers["RateLimit-Limit"] = str(tightest.limit.amount)
+    response.headers["RateLimit-Remaining"] = str(tightest.remaining)
+    response.headers["RateLimit-Reset"] = str(reset)
+    if response.status_code == 429:
+        response.headers["Retry-After"] = str(max(1, reset))
+    return response
