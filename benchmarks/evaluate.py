@@ -8,6 +8,7 @@ The headline ratio is our nDCG@10 over the better baseline's.
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 from common import make_app
 
@@ -23,10 +24,12 @@ from recommender.services import index_holder, index_store, snapshot, statements
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="same as the full run")
-    parser.parse_args()
+    parser.add_argument("--backend", default="torch", help="encoder backend: torch, onnx or "
+                        "onnx-int8 (the index is built and queried with it)")
+    args = parser.parse_args()
     resources = read_resources(shipped_files(), load_framework()).resources
     app = make_app(resources)
-    encoder = get_encoder(DEFAULT_MODEL)
+    encoder = get_encoder(DEFAULT_MODEL, args.backend, cache_dir=Path("var") / "models")
     with app.app_context():
         build_index(db.session(), index_store(), encoder)
         index = index_holder().get()
@@ -34,6 +37,7 @@ def main() -> None:
         queries = load_queries()
         results = evaluator.run(queries)
     print(f"queries: {len(queries)}")
+    print(f"backend: {args.backend}")
     for system, metrics in results.items():
         for name, value in metrics.items():
             print(f"{system}_{name}: {value:.4f}")
