@@ -77,9 +77,7 @@ def create():
 def show(assessment_id: str):
     """One assessment with its gaps, roll-ups and progress since the previous one."""
     session = db.session()
-    assessment = session.get(Assessment, assessment_id)
-    if assessment is None:
-        raise _not_found("assessment", assessment_id)
+    assessment = _get(Assessment, assessment_id)
     return jsonify(view(session, assessment, current_version(session)))
 
 
@@ -87,9 +85,7 @@ def show(assessment_id: str):
 def export(learner_id: str):
     """Everything held about a learner, as JSON (their right of access)."""
     session = db.session()
-    learner = session.get(Learner, learner_id)
-    if learner is None:
-        raise _not_found("learner", learner_id)
+    learner = _get(Learner, learner_id)
     response = jsonify(export_learner(session, learner, current_version(session)))
     response.headers["Content-Disposition"] = f"attachment; filename=learner-{learner_id}.json"
     return response
@@ -99,9 +95,7 @@ def export(learner_id: str):
 def forget(learner_id: str):
     """Delete a learner and everything derived from them."""
     session = db.session()
-    learner = session.get(Learner, learner_id)
-    if learner is None:
-        raise _not_found("learner", learner_id)
+    learner = _get(Learner, learner_id)
     delete_learner(session, learner)
     return Response(status=204)
 
@@ -193,5 +187,10 @@ def _order(code: str) -> list[int]:
     return [int(p) for p in code.split(".") if p.isdigit()]
 
 
-def _not_found(kind: str, ident: str) -> Problem:
-    return Problem(404, "Not Found", f"no {kind} with id {ident!r}", kind="not-found")
+def _get(model, ident: str):
+    """The row with this id, or a 404 problem naming what was not found."""
+    row = db.session().get(model, ident)
+    if row is None:
+        name = model.__name__.lower()
+        raise Problem(404, "Not Found", f"no {name} with id {ident!r}", kind="not-found")
+    return row
