@@ -69,6 +69,19 @@ class IndexVersion:
     def row(self, capability_id: str) -> int | None:
         return self._rows().get(capability_id)
 
+    def vectors_of(self, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(vectors, found): each id's vector from the matrix, zeros where the version does
+        not hold the id."""
+        sorted_ids, matrix = self.matrix()
+        ids = np.asarray(ids, dtype=np.int64)
+        out = np.zeros((len(ids), self.vectors.dimension), dtype=np.float32)
+        if not len(sorted_ids):
+            return out, np.zeros(len(ids), dtype=bool)
+        where = np.clip(np.searchsorted(sorted_ids, ids), 0, len(sorted_ids) - 1)
+        found = sorted_ids[where] == ids
+        out[found] = matrix[where[found]]
+        return out, found
+
     def matrix(self) -> tuple[np.ndarray, np.ndarray]:
         """(sorted resource ids, their vectors in the same order), built once per version."""
         cached = self.__dict__.get("_matrix")

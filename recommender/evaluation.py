@@ -73,9 +73,7 @@ class Evaluator:
         self.slug_of = {r.id: r.slug for r in rows}
         texts = [resource_text(r.title, r.description, r.topics) for r in rows]
         self.words = [tokens(t) for t in texts]
-        ids, matrix = index.matrix()
-        position = {int(rid): i for i, rid in enumerate(ids)}
-        self.vectors = np.stack([matrix[position[r.id]] for r in rows])
+        self.vectors = index.vectors_of(np.array([r.id for r in rows]))[0]
         self.curated = {(rid, code) for code, ids in snapshot.curated.items() for rid in ids}
         self.id_of = {r.slug: r.id for r in rows}
 

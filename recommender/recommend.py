@@ -145,12 +145,7 @@ def _filtered(req: RecommendationRequest, snapshot: Snapshot, session: Session,
 
 def _vectors(index: IndexVersion, ids: np.ndarray) -> np.ndarray:
     """Resource vectors from the version's matrix; zeros for ids not in this version."""
-    sorted_ids, matrix = index.matrix()
-    where = np.clip(np.searchsorted(sorted_ids, ids), 0, max(len(sorted_ids) - 1, 0))
-    found = sorted_ids[where] == ids
-    out = np.zeros((len(ids), index.vectors.dimension), dtype=np.float32)
-    out[found] = matrix[where[found]]
-    return out
+    return index.vectors_of(ids)[0]
 
 
 def _lexical_ranks(index: IndexVersion, index_rows: list[int | None],

@@ -164,10 +164,8 @@ def _filters(raw: object, err) -> Filters:
     for name in sorted(set(raw) - FILTER_FIELDS):
         err(f"/filters/{name}", "unknown filter")
     lists = {name: _strings(raw.get(name), f"/filters/{name}", err)
-             for name in ("formats", "licences", "providers", "languages")}
-    for fmt in lists["formats"]:
-        if fmt not in FORMATS:
-            err("/filters/formats", f"unknown format {fmt!r}; use {', '.join(FORMATS)}")
+             for name in ("licences", "providers", "languages")}
+    lists["formats"] = _formats(raw.get("formats"), "/filters/formats", err)
     longest = raw.get("max_duration_minutes")
     if longest is not None and (not _is_int(longest) or longest < 1):
         err("/filters/max_duration_minutes", "must be a positive whole number of minutes")
@@ -187,10 +185,7 @@ def _preferences(raw: object, err) -> Preferences:
         return Preferences()
     for name in sorted(set(raw) - PREFERENCE_FIELDS):
         err(f"/preferences/{name}", "unknown preference")
-    formats = _strings(raw.get("formats"), "/preferences/formats", err)
-    for fmt in formats:
-        if fmt not in FORMATS:
-            err("/preferences/formats", f"unknown format {fmt!r}; use {', '.join(FORMATS)}")
+    formats = _formats(raw.get("formats"), "/preferences/formats", err)
     duration = raw.get("duration_minutes")
     if duration is not None and (not _is_int(duration) or duration < 1):
         err("/preferences/duration_minutes", "must be a positive whole number of minutes")
@@ -198,6 +193,14 @@ def _preferences(raw: object, err) -> Preferences:
     if level is not None and level not in LEVELS:
         err("/preferences/level", "must be baseline or specialist")
     return Preferences(formats=formats, duration_minutes=duration, level=level)
+
+
+def _formats(value: object, pointer: str, err) -> tuple[str, ...]:
+    formats = _strings(value, pointer, err)
+    for fmt in formats:
+        if fmt not in FORMATS:
+            err(pointer, f"unknown format {fmt!r}; use {', '.join(FORMATS)}")
+    return formats
 
 
 def _strings(value: object, pointer: str, err) -> tuple[str, ...]:

@@ -103,8 +103,6 @@ def _by_similarity(index: IndexVersion, code: str, ids: list[int]) -> np.ndarray
     row = index.row(code)
     if row is None or not len(ids_array):
         return ids_array
-    sorted_ids, matrix = index.matrix()
-    where = np.clip(np.searchsorted(sorted_ids, ids_array), 0, max(len(sorted_ids) - 1, 0))
-    found = sorted_ids[where] == ids_array if len(sorted_ids) else np.zeros(len(ids_array), bool)
-    similarity = np.where(found, matrix[where] @ index.capability_vectors[row], -np.inf)
+    vectors, found = index.vectors_of(ids_array)
+    similarity = np.where(found, vectors @ index.capability_vectors[row], -np.inf)
     return ids_array[np.argsort(-similarity, kind="stable")]
