@@ -23,7 +23,7 @@ import shutil
 import tempfile
 import uuid
 import warnings
-from contextlib import contextmanager
+from contextlib import chdir, contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -194,7 +194,9 @@ def _quantise(source: Path, target: Path) -> None:
 
     # onnxruntime's pre-processing (symbolic shape inference) fails on this graph, and with
     # only its other steps the quantised model was no closer nor faster: it is left out
-    with _quiet_logging():
+    # its shape inference writes scratch files (a model and its external data, ~90 MB) into the
+    # working directory: run it from a scratch folder that is removed afterwards
+    with _quiet_logging(), tempfile.TemporaryDirectory() as scratch, chdir(scratch):
         quantize_dynamic(str(source), str(target), per_channel=True, weight_type=QuantType.QInt8)
 
 

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from catalogue.framework import Capability
@@ -23,7 +23,7 @@ from recommender import text_search
 from recommender.models import Feedback, Resource
 from recommender.ranking import Scores, Signals, preferred_level, rrf, score
 from recommender.requests import Gap, RecommendationRequest
-from recommender.resource_views import public_fields
+from recommender.resource_views import PUBLIC_COLUMNS, public_fields
 from recommender.snapshot import ARCHETYPE_BITS, Snapshot
 
 DENSE_DEPTH = 60       # per gap, from the statement's precomputed neighbours
@@ -36,6 +36,15 @@ PROVIDER_PENALTY = 0.08  # diversity: each item already shown from the same prov
 GAP_PENALTY = 0.06       # ... and each item already shown for the same best gap
 GOAL_REASON_SIMILARITY = 0.3
 EXPLAINED_GAPS = 3       # gaps explained in full per item; the rest are listed by id
+
+
+# built once: compiled once by SQLAlchemy's cache, bound per request
+_NET_FEEDBACK = (
+    select(Feedback.resource_id, Feedback.capability_code, Feedback.verdict, func.count())
+    .where(Feedback.capability_code.in_(bindparam("codes", expanding=True)),
+           Feedback.verdict.in_(("useful", "not_useful")))
+    .group_by(Feedback.resource_id, Feedback.capability_code, Feedback.verdict))
+_SHOWN = select(*PUBLIC_COLUMNS).where(Resource.id.in_(bindparam("ids", expanding=True)))
 
 
 @dataclass
@@ -61,24 +70,21 @@ def recommend(req: RecommendationRequest, index: IndexVersion, snapshot: Snapsho
     queries = np.stack([index.capability_vectors[r] if r is not None
                         else np.zeros(index.vectors.dimension, dtype=np.float32)
                         for r in index_rows])
-    pool: set[int] = set()
-    for row in index_rows:
-        if row is not None:
-            pool.update(index.dense.ids[row][:DENSE_DEPTH].tolist())
-            pool.update(index.lexical.ids[row][:LEXICAL_DEPTH].tolist())
-    for code in codes:  # curated lists are ordered by similarity to their statement
-        pool.update(snapshot.curated.get(code, np.zeros(0, dtype=np.int64))[:CURATED_DEPTH]
-                    .tolist())
+    found_rows = [row for row in index_rows if row is not None]
+    parts = [index.dense.ids[found_rows, :DENSE_DEPTH].ravel(),
+             index.lexical.ids[found_rows, :LEXICAL_DEPTH].ravel()]
+    # curated lists are ordered by similarity to their statement
+    parts += [snapshot.curated[code][:CURATED_DEPTH] for code in codes if code in snapshot.curated]
     goal, goal_text_rank = None, {}
     if req.free_text and encoder is not None:
         goal = encoder.encode([req.free_text])[0]
         _, found = index.vectors.search(goal[None, :], GOAL_DEPTH)
-        pool.update(found[0].tolist())
         hits = text_search.search(session, req.free_text, LEXICAL_DEPTH)
         goal_text_rank = {rid: rank for rank, (rid, _) in enumerate(hits)}
-        pool.update(goal_text_rank)
-    pool.discard(-1)
-    candidates = _filtered(req, snapshot, session, np.array(sorted(pool), dtype=np.int64))
+        parts += [found[0], np.fromiter(goal_text_rank, dtype=np.int64, count=len(hits))]
+    pool = np.unique(np.concatenate(parts).astype(np.int64, copy=False))
+    pool = pool[pool >= 0]
+    candidates = _filtered(req, snapshot, session, pool)
     if not len(candidates.ids):
         return _response(req, index, {"baseline": [], "specialist": []},
                          note or "no resource passes the filters")
@@ -91,8 +97,7 @@ def recommend(req: RecommendationRequest, index: IndexVersion, snapshot: Snapsho
     scores = score(Signals(
         similarity=vectors @ queries.T,
         lexical_rank=_lexical_ranks(index, index_rows, candidates.ids),
-        curated=np.stack([np.isin(candidates.ids, snapshot.curated.get(c, []))
-                          for c in codes], axis=1),
+        curated=_curated(snapshot, codes, candidates.ids),
         archetype_fit=(snapshot.archetype_bits[rows] & ARCHETYPE_BITS.get(req.archetype, 0)) > 0,
         is_baseline=snapshot.is_baseline[rows],
         gap_levels=np.array([statements[c].level for c in codes]),
@@ -109,7 +114,7 @@ def recommend(req: RecommendationRequest, index: IndexVersion, snapshot: Snapsho
                              req.page)
               for level, is_baseline in (("baseline", True), ("specialist", False))}
     wanted = [int(candidates.ids[i]) for picks in chosen.values() for i in picks]
-    full = {r.id: r for r in session.scalars(select(Resource).where(Resource.id.in_(wanted)))}
+    full = {r.id: r for r in session.execute(_SHOWN, {"ids": wanted})}
     lists = {level: [_item(full[int(candidates.ids[i])], i, scores, weak, gaps, req, statements)
                      for i in picks if int(candidates.ids[i]) in full]
              for level, picks in chosen.items()}
@@ -150,17 +155,33 @@ def _vectors(index: IndexVersion, ids: np.ndarray) -> np.ndarray:
 
 def _lexical_ranks(index: IndexVersion, index_rows: list[int | None],
                    ids: np.ndarray) -> np.ndarray:
+    """(candidates x gaps) rank of each candidate in the gap statement's BM25 list, -1 when
+    absent; ``ids`` are sorted."""
     ranks = np.full((len(ids), len(index_rows)), -1, dtype=np.int64)
     for j, row in enumerate(index_rows):
-        if row is None:
-            continue
-        listed = index.lexical.ids[row]
-        listed = listed[listed >= 0]
-        order = np.argsort(listed)
-        where = np.clip(np.searchsorted(listed[order], ids), 0, max(len(listed) - 1, 0))
-        hit = listed[order][where] == ids if len(listed) else np.zeros(len(ids), dtype=bool)
-        ranks[hit, j] = order[where[hit]]
+        if row is not None:
+            where, hit = _find(ids, index.lexical.ids[row])
+            ranks[where[hit], j] = np.flatnonzero(hit)
     return ranks
+
+
+def _curated(snapshot: Snapshot, codes: list[str], ids: np.ndarray) -> np.ndarray:
+    """(candidates x gaps) whether a curator mapped the candidate to the gap's statement."""
+    out = np.zeros((len(ids), len(codes)), dtype=bool)
+    for j, code in enumerate(codes):
+        mapped = snapshot.curated.get(code)
+        if mapped is not None:
+            where, hit = _find(ids, mapped)
+            out[where[hit], j] = True
+    return out
+
+
+def _find(sorted_ids: np.ndarray, wanted: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(position, found): where each wanted id sits in ``sorted_ids``."""
+    if not len(sorted_ids):
+        return np.zeros(len(wanted), dtype=np.int64), np.zeros(len(wanted), dtype=bool)
+    where = np.minimum(np.searchsorted(sorted_ids, wanted), len(sorted_ids) - 1)
+    return where, sorted_ids[where] == wanted
 
 
 def _duration_fit(duration: np.ndarray, wanted: int | None) -> np.ndarray | None:
@@ -173,19 +194,16 @@ def _duration_fit(duration: np.ndarray, wanted: int | None) -> np.ndarray | None
 
 def _not_useful(session: Session, ids: np.ndarray, codes: list[str]) -> np.ndarray | None:
     """Net "not useful" marks (not useful minus useful) per candidate and gap."""
-    rows = session.execute(
-        select(Feedback.resource_id, Feedback.capability_code, Feedback.verdict, func.count())
-        .where(Feedback.capability_code.in_(codes),
-               Feedback.verdict.in_(("useful", "not_useful")))
-        .group_by(Feedback.resource_id, Feedback.capability_code, Feedback.verdict)).all()
+    rows = session.execute(_NET_FEEDBACK, {"codes": codes}).all()
     if not rows:
         return None
-    position = {int(rid): i for i, rid in enumerate(ids)}
     column = {code: j for j, code in enumerate(codes)}
     out = np.zeros((len(ids), len(codes)), dtype=np.float32)
-    for rid, code, verdict, count in rows:
-        if rid in position:
-            out[position[rid], column[code]] += count if verdict == "not_useful" else -count
+    rids = np.array([r[0] for r in rows], dtype=np.int64)
+    where, hit = _find(ids, rids)
+    for k in np.flatnonzero(hit):
+        _, code, verdict, count = rows[k]
+        out[where[k], column[code]] += count if verdict == "not_useful" else -count
     return np.maximum(out, 0)
 
 

@@ -6,9 +6,16 @@ from catalogue.licences import is_open
 from catalogue.resources import Resource as ResourceRecord
 from recommender.models import Resource
 
+# the columns public_fields reads: a query of just these is enough to show a resource
+PUBLIC_COLUMNS = (Resource.id, Resource.slug, Resource.title, Resource.url, Resource.provider,
+                  Resource.description, Resource.format, Resource.duration_minutes,
+                  Resource.level, Resource.archetypes, Resource.licence, Resource.access,
+                  Resource.language)
+
 
 def public_fields(row: Resource) -> dict:
-    """The fields every API answer shows for a resource."""
+    """The fields every API answer shows for a resource (a Resource, or a row of
+    ``PUBLIC_COLUMNS``)."""
     return {
         "id": row.slug,
         "title": row.title,
