@@ -3,8 +3,10 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# the NHS.UK frontend's CSS, JS and images, served by the web pages (never from a CDN)
+ASSETS := recommender/web/static/nhsuk/.built
 
-.PHONY: install run test lint bench clean
+.PHONY: install run test lint bench clean chromium fuzz
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -13,12 +15,20 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-install: $(STAMP)
+$(ASSETS): package.json package-lock.json recommender/web/build_assets.py
+	npm ci --no-audit --no-fund --loglevel=error
+	$(PYTHON) recommender/web/build_assets.py node_modules/nhsuk-frontend recommender/web/static/nhsuk
 
-run: $(STAMP)
+# the browser tests drive Debian's chromium (as root; Playwright never downloads a browser)
+chromium:
+	test -x /usr/bin/chromium || { apt-get update && apt-get install -y chromium; }
+
+install: $(STAMP) $(ASSETS)
+
+run: $(STAMP) $(ASSETS)
 	$(BIN)/recommender run
 
-test: $(STAMP)
+test: $(STAMP) $(ASSETS) chromium
 	$(BIN)/ruff check .
 	$(BIN)/pytest
 
@@ -29,5 +39,16 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/index_build.py --quick
 	$(BIN)/python benchmarks/recommend.py --quick
 
+# coverage-guided fuzzing of each importer (atheris), FUZZ_SECONDS each (default 60); the
+# corpus grows in var/fuzz/<format>, a crashing input is saved there as crash-<hash>.
+# `make test` runs a bounded pass of each (tests/test_fuzz.py)
+FUZZ_SECONDS ?= 60
+fuzz: $(STAMP)
+	for f in csv jsonl jsonld oai-pmh; do \
+	  mkdir -p var/fuzz/$$f && \
+	  $(BIN)/python fuzz/fuzz_$$(echo $$f | tr -d -).py -max_total_time=$(FUZZ_SECONDS) \
+	    -artifact_prefix=var/fuzz/$$f/ var/fuzz/$$f fuzz/seeds/$$f || exit 1; \
+	done
+
 clean:
-	rm -rf var .pytest_cache
+	rm -rf var .pytest_cache tests/artifacts

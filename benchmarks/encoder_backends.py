@@ -32,7 +32,7 @@ import time
 from pathlib import Path
 
 import numpy as np
-from common import synthetic_resources  # noqa: F401  (puts the project on sys.path)
+from common import percentile  # noqa: F401  (puts the project on sys.path)
 from suggest_capabilities import precision_recall
 
 from catalogue.framework import load_framework

@@ -3,9 +3,14 @@ search of the same gap vectors, in the same run.
 
 Quick run (10k resources, under a minute):  .venv/bin/python benchmarks/recommend.py --quick
 Full run (100k resources):                   .venv/bin/python benchmarks/recommend.py
-Resources are written to a real SQLite database; their vectors are generated directly around
-the real statement embeddings (encoding 100k texts takes about 20 minutes here), and the index
-version is built from them with the same code a build uses (neighbour lists, BM25). The
+Every size, every gap count:  .venv/bin/python benchmarks/recommend.py \
+                                  --sizes 1000,10000,100000,1000000 --gaps 1,5,10
+    (one section of figures per size, each starting with its index_build_seconds; 1M takes
+    about 1.5 GB for the vectors and a few minutes to set up)
+Resources come from benchmarks/synthetic.py and are written to a real SQLite database; their
+vectors are generated directly around the real statement embeddings (encoding 100k texts takes
+about 20 minutes here), and the index version is built from them with the same code a build
+uses (neighbour lists, BM25). The
 headline ratio is our 10-gap p50 over the bare FAISS search's p50 for the same 10 vectors
 (below 1: we answer faster than one batch search, because the statements' neighbours were
 computed at index time).
@@ -15,105 +20,58 @@ from __future__ import annotations
 
 import argparse
 import random
-import tempfile
 import time
-from pathlib import Path
 
 import numpy as np
-from common import WORDS, percentile
-from sqlalchemy import insert
+from common import bench_app, machine, percentile
+from synthetic import embed_statements, populate, publish
 
-from catalogue.framework import load_framework
-from indexes.embedding import DEFAULT_MODEL, get_encoder
-from indexes.lexical import Bm25, tokens
-from indexes.neighbours import NeighbourLists
-from indexes.vectors import VectorIndex, set_search_threads
-from recommender import create_app, db, migrate
-from recommender.framework_store import load_framework as store_framework
-from recommender.indexing import _statements, wanted_manifest
-from recommender.models import Resource, ResourceCapability
+from indexes.embedding import DEFAULT_MODEL, get_encoder, set_encoder_threads
+from indexes.vectors import set_search_threads
+from recommender import db
 from recommender.ranking import DEFAULT_WEIGHTS
 from recommender.recommend import recommend
 from recommender.requests import Gap, RecommendationRequest
-from recommender.services import index_holder, index_store, snapshot, statements
-
-
-def populate(app, n: int, capability_vectors: np.ndarray, codes: list[str], seed: int = 5):
-    """n resources in the database, vectors near a skewed choice of statements, and texts."""
-    rng = np.random.default_rng(seed)
-    pick = random.Random(seed)
-    share = 1 / np.arange(1, len(codes) + 1)
-    topic = rng.choice(len(codes), size=n, p=share / share.sum())
-    noise = rng.normal(size=(n, capability_vectors.shape[1])).astype(np.float32)
-    vectors = capability_vectors[topic] + 0.06 * noise
-    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
-    texts, rows, mappings = [], [], []
-    for i in range(n):
-        words = " ".join(pick.choice(WORDS) for _ in range(pick.randint(45, 75)))
-        texts.append(words)
-        rows.append({"id": i + 1, "slug": f"synthetic-{i}", "title": f"Resource {i}",
-                     "url": f"https://example.org/r/{i}", "canonical_url": f"https://example.org/r/{i}",
-                     "provider": f"Provider {i % 97}", "licence": "CC-BY-4.0", "access": "open",
-                     "description": words, "format": pick.choice(["course", "video", "article"]),
-                     "duration_minutes": pick.randint(10, 600),
-                     "level": "baseline" if pick.random() < 0.5 else "specialist",
-                     "archetypes": pick.sample(["shaper", "driver", "creator", "embedder",
-                                                "user"], 2),
-                     "topics": [], "language": "en", "content_hash": str(i), "version": 1})
-        if pick.random() < 0.2:
-            mappings.append({"resource_id": i + 1, "capability_code": codes[topic[i]],
-                             "source": "curated", "confidence": 1.0})
-    with app.app_context():
-        session = db.session()
-        for start in range(0, n, 5000):
-            session.execute(insert(Resource), rows[start:start + 5000])
-        if mappings:
-            session.execute(insert(ResourceCapability), mappings)
-        session.commit()
-    return np.arange(1, n + 1, dtype=np.int64), vectors, texts
+from recommender.services import index_holder, snapshot, statements
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="10,000 resources, 200 requests")
-    parser.add_argument("--resources", type=int, default=100_000)
+    parser.add_argument("--sizes", default="100000",
+                        help="comma-separated catalogue sizes (default 100000)")
+    parser.add_argument("--gaps", default="1,5,10", help="comma-separated gap counts")
     parser.add_argument("--requests", type=int, default=500)
+    parser.add_argument("--index-type", default="flat", choices=("flat", "hnsw"))
     args = parser.parse_args()
-    n, requests = (10_000, 200) if args.quick else (args.resources, args.requests)
-    set_search_threads(1)  # as in a serving process
-
-    folder = Path(tempfile.mkdtemp(prefix="bench-recommend-"))
-    app = create_app({"VAR_DIR": str(folder), "DATABASE_URL": f"sqlite:///{folder / 'b.db'}",
-                      "INDEX_DIR": str(folder / "indexes")})
+    sizes = [10_000] if args.quick else [int(x) for x in args.sizes.split(",")]
+    requests = 200 if args.quick else args.requests
+    gap_counts = [int(x) for x in args.gaps.split(",")]
+    set_search_threads(1)  # as in a serving process (SEARCH_THREADS, recommender/wsgi.py)
+    set_encoder_threads(1)
+    machine()
     encoder = get_encoder(DEFAULT_MODEL)
-    with app.app_context():
-        migrate.upgrade(db.engine())
-        store_framework(db.session(), load_framework())
-        statement_list = _statements(db.session(), wanted_manifest(db.session(), "x")
-                                     ["framework_version"])
-    codes = [s.id for s in statement_list]
-    capability_vectors = encoder.encode([s.text for s in statement_list])
-    ids, vectors, texts = populate(app, n, capability_vectors, codes)
+    for n in sizes:
+        measure(n, requests, gap_counts, encoder, args.index_type)
+
+
+def measure(n: int, requests: int, gap_counts: list[int], encoder, index_type: str) -> None:
+    """Figures for one catalogue size."""
+    app = bench_app()
+    embedded = embed_statements(app, encoder)
+    codes = embedded.codes
+    catalogue = populate(app, n, embedded, direct=True)
     began = time.perf_counter()
+    publish(app, catalogue, embedded, index_type)
+    print(f"index_build_seconds: {time.perf_counter() - began:.1f}")
     with app.app_context():
-        index = VectorIndex.build(ids, vectors)
-        bm25 = Bm25([tokens(s.text) for s in statement_list])
-        words = [tokens(t) for t in texts]
-        counts = [bm25.observe(w) for w in words]
-        lexical = bm25.score(counts, np.array([len(w) for w in words], dtype=np.float32))
-        index_store().publish(
-            index, codes, capability_vectors, wanted_manifest(db.session(), encoder.name),
-            dense=NeighbourLists.from_scores(ids, vectors @ capability_vectors.T),
-            lexical=NeighbourLists.from_scores(ids, lexical, floor=0.0),
-            lexical_stats=bm25.to_json())
-        print(f"index_build_seconds: {time.perf_counter() - began:.1f}")
         loaded = index_holder().get()
         known = statements()
         snap = snapshot(loaded)
         rng = random.Random(7)
         print(f"resources: {n}")
-        for gaps in (1, 5, 10):
-            bare, ours = [], []
+        for gaps in gap_counts:
+            bare, ours, cpu = [], [], []
             for _ in range(requests):
                 chosen = rng.sample(codes, gaps)
                 req = RecommendationRequest("user", tuple(Gap(c, 2) for c in chosen), None, 10)
@@ -121,20 +79,41 @@ def main() -> None:
                 t = time.perf_counter()
                 loaded.vectors.search(queries, 50)
                 bare.append(time.perf_counter() - t)
-                t = time.perf_counter()
+                t, c = time.perf_counter(), time.thread_time()
                 recommend(req, loaded, snap, db.session(), known, DEFAULT_WEIGHTS)
                 ours.append(time.perf_counter() - t)
+                cpu.append(time.thread_time() - c)
             print(f"gaps_{gaps}_bare_faiss_batch_p50_ms: {percentile(bare, 50) * 1000:.3f}")
             print(f"gaps_{gaps}_recommend_p50_ms: {percentile(ours, 50) * 1000:.3f}")
             print(f"gaps_{gaps}_recommend_p99_ms: {percentile(ours, 99) * 1000:.3f}")
-        text_cost = []
+            # CPU time of the request's thread: what it costs without waiting for a core,
+            # which a shared machine's other load adds to the wall-clock figures above
+            print(f"gaps_{gaps}_recommend_cpu_p50_ms: {percentile(cpu, 50) * 1000:.3f}")
+            print(f"gaps_{gaps}_recommend_cpu_p99_ms: {percentile(cpu, 99) * 1000:.3f}")
+        # free text: the same 1-gap request with and without a goal, and the goal's parts
+        text_cost, plain_cost, encode_cost, search_cost = [], [], [], []
+        goal = "clinical safety of ward dashboards"
         for _ in range(min(requests, 50)):
-            req = RecommendationRequest("user", (Gap(rng.choice(codes), 2),),
-                                        "clinical safety of ward dashboards", 10)
+            gap = (Gap(rng.choice(codes), 2),)
             t = time.perf_counter()
-            recommend(req, loaded, snap, db.session(), known, DEFAULT_WEIGHTS, encoder)
+            recommend(RecommendationRequest("user", gap, goal, 10), loaded, snap, db.session(),
+                      known, DEFAULT_WEIGHTS, encoder)
             text_cost.append(time.perf_counter() - t)
+            t = time.perf_counter()
+            recommend(RecommendationRequest("user", gap, None, 10), loaded, snap, db.session(),
+                      known, DEFAULT_WEIGHTS)
+            plain_cost.append(time.perf_counter() - t)
+            t = time.perf_counter()
+            vector = encoder.encode([goal])
+            encode_cost.append(time.perf_counter() - t)
+            t = time.perf_counter()
+            loaded.vectors.search(vector, 100)
+            search_cost.append(time.perf_counter() - t)
         print(f"free_text_1_gap_p50_ms: {percentile(text_cost, 50) * 1000:.3f}")
+        print(f"free_text_extra_p50_ms: "
+              f"{(percentile(text_cost, 50) - percentile(plain_cost, 50)) * 1000:.3f}")
+        print(f"free_text_encode_p50_ms: {percentile(encode_cost, 50) * 1000:.3f}")
+        print(f"free_text_faiss_search_p50_ms: {percentile(search_cost, 50) * 1000:.3f}")
         print(f"ratio: {percentile(ours, 50) / percentile(bare, 50):.3f}")
 
 

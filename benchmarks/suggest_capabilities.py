@@ -17,7 +17,7 @@ import re
 from collections import Counter
 
 import numpy as np
-from common import synthetic_resources  # noqa: F401  (puts the project on sys.path)
+from common import percentile  # noqa: F401  (puts the project on sys.path)
 
 from catalogue.framework import load_framework
 from catalogue.importers import read_resources, shipped_files

@@ -31,10 +31,17 @@ def _value(resource: Resource, column: str):
     return ";".join(value) if isinstance(value, tuple) else value
 
 
+FORMULA_STARTS = ("=", "+", "-", "@")
+
+
 def _csv_cell(value) -> str:
+    """A leading =, +, - or @ would be run as a formula by a spreadsheet: such a cell gets an
+    apostrophe in front, and so does one that already starts with an apostrophe before one of
+    those (or another apostrophe), so that the importer can take exactly one off again."""
     text = "" if value is None else str(value)
-    # a leading =, +, - or @ would be run as a formula by a spreadsheet
-    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
+    escape = text[:1] in FORMULA_STARTS or (text[:1] == "'" and
+                                            text[1:2] in (*FORMULA_STARTS, "'"))
+    return "'" + text if escape else text
 
 
 def to_jsonld(resources: Iterable[Resource]) -> str:

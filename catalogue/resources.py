@@ -77,9 +77,9 @@ def parse_resource(raw: object, known: Framework | Container[str] | None = None,
     if not _SLUG.match(rid):
         raise fail("id", "must be 2-80 lowercase letters, digits or hyphens")
     url = str(raw["url"]).strip()
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise fail("url", "must be an absolute http(s) URL")
+    problem = url_problem(url)
+    if problem:
+        raise fail("url", problem)
     try:
         licence = normalise_licence(str(raw["licence"]))
         access = str(raw["access"]).strip()
@@ -123,6 +123,22 @@ def parse_resource(raw: object, known: Framework | Container[str] | None = None,
         topics=tuple(_string_list(raw.get("topics") or [], "topics", fail)),
         language=str(raw.get("language") or "en"),
     )
+
+
+def url_problem(url: str) -> str | None:
+    """Why ``url`` cannot be a resource's link, or None: only absolute http(s) URLs with a
+    host, a valid port and no spaces or control characters (javascript:, data:, file: and the
+    like never reach a page or an export)."""
+    if any(c.isspace() or ord(c) < 32 or ord(c) == 127 for c in url):
+        return "must not contain spaces or control characters"
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError for a port out of range
+    except ValueError as exc:
+        return f"is not a valid URL ({exc})"
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return "must be an absolute http(s) URL"
+    return None
 
 
 def _statement_order(code: str) -> list[int]:

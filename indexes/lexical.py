@@ -110,22 +110,45 @@ class Bm25:
 
     def counts(self, text_tokens: list[str]) -> Counter:
         """A document's counts of query terms, leaving the statistics as they are."""
-        vocabulary = self.__dict__.setdefault("_vocab", self.vocabulary)
+        vocabulary = self.__dict__.get("_vocab")
+        if vocabulary is None:
+            vocabulary = self.__dict__["_vocab"] = self.vocabulary
         return Counter(t for t in text_tokens if t in vocabulary)
 
     def score(self, doc_counts: list[Counter], doc_lengths: np.ndarray) -> np.ndarray:
         """BM25 of each document (rows) for each query (columns)."""
         avgdl = self.total_length / self.docs if self.docs else 1.0
         idf = {t: math.log(1 + (self.docs - n + 0.5) / (n + 0.5)) for t, n in self.df.items()}
-        norm = K1 * (1 - B + B * doc_lengths / avgdl)
+        norm = K1 * (1 - B + B * np.asarray(doc_lengths, dtype=np.float32) / avgdl)
         out = np.zeros((len(doc_counts), len(self.queries)), dtype=np.float32)
+        used_by: dict[str, list[int]] = {}  # term -> the queries (columns) it occurs in
         for j, query in enumerate(self.queries):
-            for term in set(query):
-                weight = idf.get(term)
-                if weight is None:
-                    continue
-                tf = np.array([c.get(term, 0) for c in doc_counts], dtype=np.float32)
-                out[:, j] += weight * tf * (K1 + 1) / (tf + norm)
+            for term in dict.fromkeys(query):
+                if term in idf:
+                    used_by.setdefault(term, []).append(j)
+        # one pass over the documents' sparse counts (not one per query term), then each
+        # term's contributions are added to its queries' columns as whole arrays
+        position = {term: i for i, term in enumerate(used_by)}
+        docs, terms, tf = [], [], []
+        for d, counts in enumerate(doc_counts):
+            for term, n in counts.items():
+                i = position.get(term)
+                if i is not None:
+                    docs.append(d)
+                    terms.append(i)
+                    tf.append(n)
+        if not docs:
+            return out
+        docs_a, terms_a = np.array(docs, dtype=np.int64), np.array(terms, dtype=np.int64)
+        tf_a = np.array(tf, dtype=np.float32)
+        weights = np.array([idf[t] for t in used_by], dtype=np.float32)
+        contribution = weights[terms_a] * tf_a * (K1 + 1) / (tf_a + norm[docs_a])
+        order = np.argsort(terms_a, kind="stable")
+        bounds = np.searchsorted(terms_a[order], np.arange(len(used_by) + 1))
+        for i, columns in enumerate(used_by.values()):
+            rows = order[bounds[i]:bounds[i + 1]]
+            for j in columns:  # a document occurs once per term: no repeated indices
+                out[docs_a[rows], j] += contribution[rows]
         return out
 
     def to_json(self) -> dict:

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 
 DEPTH = 200  # resources kept per statement
+COLUMNS_PER_BLOCK = 16  # statements' scores copied out together (bounded memory at 1M)
 
 
 @dataclass
@@ -40,11 +41,19 @@ class NeighbourLists:
         depth = self.ids.shape[1]
         new_ids = np.empty_like(self.ids)
         new_scores = np.empty_like(self.scores)
+        ids = np.asarray(ids)
+        block = np.zeros((0, 0), dtype=np.float32)
         for j in range(self.ids.shape[0]):
-            column = scores[:, j] if len(ids) else np.zeros(0, dtype=np.float32)
+            if len(ids) and j % COLUMNS_PER_BLOCK == 0:  # a few columns at a time, contiguous
+                block = np.ascontiguousarray(scores[:, j:j + COLUMNS_PER_BLOCK].T)
+            column = block[j % COLUMNS_PER_BLOCK] if len(ids) else np.zeros(0, np.float32)
             fresh = column > floor
-            all_ids = np.concatenate([self.ids[j][keep[j]], np.asarray(ids)[fresh]])
+            all_ids = np.concatenate([self.ids[j][keep[j]], ids[fresh]])
             all_scores = np.concatenate([self.scores[j][keep[j]], column[fresh]])
+            if len(all_scores) > depth:  # only the best depth (and ties with the last) sorted
+                cut = np.partition(all_scores, len(all_scores) - depth)[len(all_scores) - depth]
+                best = all_scores >= cut
+                all_ids, all_scores = all_ids[best], all_scores[best]
             order = np.lexsort((all_ids, -all_scores))[:depth]
             n = len(order)
             new_ids[j, :n], new_scores[j, :n] = all_ids[order], all_scores[order]

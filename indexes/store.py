@@ -70,26 +70,30 @@ class IndexVersion:
         return self._rows().get(capability_id)
 
     def vectors_of(self, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """(vectors, found): each id's vector from the matrix, zeros where the version does
-        not hold the id."""
-        sorted_ids, matrix = self.matrix()
+        """(vectors, found): each id's vector, zeros where the version does not hold the id.
+
+        Read in place from the index's storage (memory-mapped when loaded by ``load``): the
+        only per-process arrays are the sorted ids and their rows (16 bytes a resource)."""
+        sorted_ids, rows = self._lookup()
         ids = np.asarray(ids, dtype=np.int64)
-        out = np.zeros((len(ids), self.vectors.dimension), dtype=np.float32)
         if not len(sorted_ids):
-            return out, np.zeros(len(ids), dtype=bool)
+            return (np.zeros((len(ids), self.vectors.dimension), dtype=np.float32),
+                    np.zeros(len(ids), dtype=bool))
         where = np.clip(np.searchsorted(sorted_ids, ids), 0, len(sorted_ids) - 1)
         found = sorted_ids[where] == ids
-        out[found] = matrix[where[found]]
+        out = self.vectors.take(rows[where])
+        if not found.all():
+            out[~found] = 0
         return out, found
 
-    def matrix(self) -> tuple[np.ndarray, np.ndarray]:
-        """(sorted resource ids, their vectors in the same order), built once per version."""
-        cached = self.__dict__.get("_matrix")
+    def _lookup(self) -> tuple[np.ndarray, np.ndarray]:
+        """(sorted resource ids, each one's storage row), built once per version."""
+        cached = self.__dict__.get("_lookup_cache")
         if cached is None:
-            ids, vectors = self.vectors.matrix()
+            ids = self.vectors.ids()
             order = np.argsort(ids)
-            cached = (ids[order], np.ascontiguousarray(vectors[order]))
-            self.__dict__["_matrix"] = cached
+            cached = (ids[order], order)
+            self.__dict__["_lookup_cache"] = cached
         return cached
 
     def capability_vector(self, capability_id: str) -> np.ndarray | None:
@@ -107,9 +111,10 @@ class IndexVersion:
 class IndexStore:
     """Reads and publishes index versions under one root directory."""
 
-    def __init__(self, root: Path | str, keep: int = 3):
+    def __init__(self, root: Path | str, keep: int = 3, *, mmap: bool = True):
         self.root = Path(root)
         self.keep = max(1, keep)
+        self.mmap = mmap  # load resource vectors memory-mapped (shared between processes)
         self.versions = self.root / "versions"
         self.pointer = self.root / "current"
 
@@ -172,7 +177,7 @@ class IndexStore:
             if not path.exists() or _sha256(path) != expected:
                 raise IndexLoadError(f"index version {name}: {file_name} is missing or does not "
                                      "match its checksum")
-        vectors = VectorIndex.load(folder / RESOURCES_FILE)
+        vectors = VectorIndex.load(folder / RESOURCES_FILE, mmap=self.mmap)
         if vectors.dimension != manifest["dimension"] or vectors.count != manifest["count"]:
             raise IndexLoadError(f"index version {name} does not match its manifest")
         capability_ids = json.loads((folder / CAPABILITY_IDS_FILE).read_text(encoding="utf-8"))

@@ -26,10 +26,13 @@ def create_app(config: Mapping | None = None) -> Flask:
         metrics,
         problems,
         queue,
+        requests,
         resources_api,
         services,
+        web,
     )
     from recommender.config import from_environment
+    from recommender.openapi import docs_page
 
     app = Flask(__name__)
     app.config.from_mapping(from_environment())
@@ -44,6 +47,7 @@ def create_app(config: Mapping | None = None) -> Flask:
     queue.celery_init_app(app)
     limits.init_app(app)  # before auth: a request with a bad key still counts
     auth.init_app(app)
+    requests.init_app(app)  # after the key and rate checks
     cors.init_app(app)
     etags.init_app(app)
     app.register_blueprint(api.bp)
@@ -54,4 +58,6 @@ def create_app(config: Mapping | None = None) -> Flask:
     app.register_blueprint(feedback_api.bp)
     app.register_blueprint(coverage_api.bp)
     app.register_blueprint(health.bp)
+    app.register_blueprint(docs_page.bp)
+    web.init_app(app)  # the pages' blueprints (recommender/web)
     return app

@@ -10,11 +10,12 @@ from recommender import db
 from recommender.assessments_store import mapped
 from recommender.framework_store import current_version
 from recommender.models import Assessment, FrameworkVersion, IndexBuild
+from recommender.openapi.operations import Reply, operation
+from recommender.openapi.schemas import MAX_GAPS
 from recommender.problems import Problem, invalid
 from recommender.ranking import DEFAULT_WEIGHTS
 from recommender.recommend import recommend
 from recommender.requests import (
-    MAX_GAPS,
     Gap,
     RecommendationRequest,
     json_body,
@@ -26,6 +27,10 @@ bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
 
 @bp.post("/recommendations")
+@operation("Recommend learning for a learner's gaps",
+           {200: Reply("Baseline and specialist lists, each item saying which gap it serves "
+                       "and why", "Recommendations")},
+           body="RecommendationRequest")
 def recommendations():
     """Rank baseline and specialist resources for a learner's gaps and archetype."""
     return jsonify(recommend_body(json_body(request)))
@@ -69,6 +74,10 @@ def _from_assessment(req: RecommendationRequest) -> RecommendationRequest:
 
 
 @bp.get("/framework")
+@operation("The capability framework's statements",
+           {200: Reply("The current framework version and its statements", "Framework",
+                       headers=("ETag",)),
+            304: Reply("Unchanged since the ETag sent in If-None-Match")})
 def framework():
     """The current framework's capability statements (conditional GET with an ETag)."""
     known = statements()
@@ -91,6 +100,8 @@ def framework():
 
 
 @bp.get("/index/builds/<build_id>")
+@operation("An index build's progress", {200: Reply("The build", "IndexBuild")},
+           path={"build_id": "The build's id (its Celery task id)"})
 def index_build(build_id: str):
     """One index build or update: its kind, status and progress (done of total)."""
     build = db.session().get(IndexBuild, build_id)
@@ -106,6 +117,8 @@ def index_build(build_id: str):
 
 
 @bp.get("/index")
+@operation("The index version served", {200: Reply("Served and published versions",
+                                                   "IndexStatus")})
 def index_status():
     """The index version this process serves, and the newest published one."""
     holder = index_holder()

@@ -9,7 +9,7 @@ from flask import Blueprint, Response, jsonify, request
 
 from catalogue.framework import ARCHETYPE_BADGES
 from recommender import db
-from recommender.assessment_rules import RATINGS, SCALE, expected_rating
+from recommender.assessment_rules import SCALE, expected_rating
 from recommender.assessments_store import (
     create_assessment,
     delete_learner,
@@ -19,15 +19,27 @@ from recommender.assessments_store import (
 )
 from recommender.framework_store import current_version
 from recommender.models import Assessment, Learner
+from recommender.openapi.operations import Query, Reply, operation
+from recommender.openapi.schemas import ARCHETYPES, ASSESSMENT, DOMAINS, LEARNER_ID
 from recommender.problems import Problem, invalid
-from recommender.requests import LEARNER_ID, json_body
+from recommender.requests import at_fault, json_body, schema_errors
 
 bp = Blueprint("assessments", __name__, url_prefix="/api/v1")
-FIELDS = {"learner_id", "archetypes", "answers", "skipped_domains"}
-DOMAINS = ("1", "2", "3", "4", "5", "6")
+ARCHETYPE = {"type": "string", "enum": ARCHETYPES}
+DOMAIN = {"type": "string", "enum": list(DOMAINS)}
+CSV_QUERY = (Query("archetype", ARCHETYPE, "With a CSV body: the learner's archetypes",
+                   repeated=True),
+             Query("skip_domain", DOMAIN, "With a CSV body: domains left out", repeated=True),
+             Query("learner_id", LEARNER_ID, "With a CSV body: the learner's opaque id"))
+LEARNER = {"learner_id": "The learner's opaque id"}
 
 
 @bp.get("/assessments/questionnaire")
+@operation("The self-assessment for one or more archetypes",
+           {200: Reply("The statements to rate, by domain and sub-domain, and the 0-4 scale",
+                       "Questionnaire")},
+           query=(Query("archetype", ARCHETYPE, "At least one", repeated=True),
+                  Query("skip_domain", DOMAIN, "Domains to leave out", repeated=True)))
 def questionnaire():
     """The statements badged for the chosen archetype(s), by domain and sub-domain, by level."""
     archetypes = request.args.getlist("archetype")
@@ -37,8 +49,19 @@ def questionnaire():
         raise invalid(errors)
     session = db.session()
     version = current_version(session)
+    domains = questionnaire_domains(statement_infos(session, version), archetypes, skipped)
+    return jsonify({"framework_version": version, "archetypes": archetypes,
+                    "scale": [{"rating": v, "label": label, "meaning": meaning}
+                              for v, label, meaning in SCALE],
+                    "domains": domains})
+
+
+def questionnaire_domains(statements: dict, archetypes: list[str],
+                          skipped: list[str] | tuple[str, ...] = ()) -> list[dict]:
+    """The statements asked of these archetypes, by domain and sub-domain, by level (shared
+    by the API and the web pages)."""
     domains: dict[str, dict] = {}
-    for s in sorted(statement_infos(session, version).values(), key=lambda s: _order(s.id)):
+    for s in sorted(statements.values(), key=lambda s: _order(s.id)):
         expected = expected_rating(s, archetypes)
         if expected is None or s.domain_id in skipped:
             continue
@@ -53,20 +76,21 @@ def questionnaire():
         domain["groups"] = list(domain["groups"].values())
         for group in domain["groups"]:
             group["statements"].sort(key=lambda st: (st["level"], _order(st["id"])))
-    return jsonify({"framework_version": version, "archetypes": archetypes,
-                    "scale": [{"rating": v, "label": label, "meaning": meaning}
-                              for v, label, meaning in SCALE],
-                    "domains": list(domains.values())})
+    return list(domains.values())
 
 
 @bp.post("/assessments")
+@operation("Store a learner's self-assessment",
+           {201: Reply("The assessment with its gaps and roll-ups", "Assessment")},
+           body="AssessmentRequest", body_media=("application/json", "text/csv"),
+           query=CSV_QUERY)
 def create():
     """Store a learner's ratings (JSON, or CSV of capability,rating) and return the gaps."""
     session = db.session()
     version = current_version(session)
     statements = statement_infos(session, version)
     body = _csv_body() if request.mimetype == "text/csv" else json_body(request)
-    learner_id, archetypes, answers, skipped = _validate(body, statements)
+    learner_id, archetypes, answers, skipped = validate_body(body, statements)
     assessment = create_assessment(session, learner_id=learner_id, framework_version=version,
                                    archetypes=archetypes, answers=answers,
                                    skipped_domains=skipped)
@@ -74,6 +98,9 @@ def create():
 
 
 @bp.get("/assessments/<assessment_id>")
+@operation("A stored assessment", {200: Reply("The assessment, mapped to the current "
+                                              "framework version", "Assessment")},
+           path={"assessment_id": "The assessment's id"})
 def show(assessment_id: str):
     """One assessment with its gaps, roll-ups and progress since the previous one."""
     session = db.session()
@@ -82,6 +109,9 @@ def show(assessment_id: str):
 
 
 @bp.get("/learners/<learner_id>")
+@operation("Everything held about a learner",
+           {200: Reply("Their assessments and feedback", "Learner",
+                       headers=("Content-Disposition",))}, path=LEARNER)
 def export(learner_id: str):
     """Everything held about a learner, as JSON (their right of access)."""
     session = db.session()
@@ -92,6 +122,7 @@ def export(learner_id: str):
 
 
 @bp.delete("/learners/<learner_id>")
+@operation("Delete a learner and all their data", {204: Reply("Deleted")}, path=LEARNER)
 def forget(learner_id: str):
     """Delete a learner and everything derived from them."""
     session = db.session()
@@ -103,15 +134,20 @@ def forget(learner_id: str):
 def _csv_body() -> dict:
     """A CSV of capability,rating; archetypes and learner come from the query string."""
     text = request.get_data(as_text=True)
-    reader = csv.DictReader(io.StringIO(text))
-    if not reader.fieldnames or {"capability", "rating"} - set(reader.fieldnames):
-        raise invalid([{"pointer": "", "detail": "the CSV needs a header row with the columns "
-                        "capability and rating"}])
+    try:
+        reader = csv.DictReader(io.StringIO(text))
+        if not reader.fieldnames or {"capability", "rating"} - set(reader.fieldnames):
+            raise invalid([{"pointer": "", "detail": "the CSV needs a header row with the "
+                            "columns capability and rating"}])
+        rows = list(reader)
+    except csv.Error as exc:  # a NUL byte, an overlong field
+        raise invalid([{"pointer": "", "detail": f"not readable as CSV: {exc}"}]) from exc
     answers = []
-    for row in reader:
-        rating = (row.get("rating") or "").strip()
-        answers.append({"capability": (row.get("capability") or "").strip(),
-                        "rating": int(rating) if rating.lstrip("-").isdigit() else rating})
+    for row in rows:
+        rating = str(row.get("rating") or "").strip()
+        answers.append({"capability": str(row.get("capability") or "").strip(),
+                        "rating": int(rating) if rating.isascii() and rating.isdigit()
+                        else rating})
     body = {"archetypes": request.args.getlist("archetype"), "answers": answers,
             "skipped_domains": request.args.getlist("skip_domain")}
     if request.args.get("learner_id"):
@@ -119,56 +155,28 @@ def _csv_body() -> dict:
     return body
 
 
-def _validate(body: dict, statements: dict) -> tuple[str | None, list[str], dict[str, int],
-                                                     list[str]]:
-    errors = [{"pointer": f"/{name}", "detail": "unknown field"}
-              for name in sorted(set(body) - FIELDS)]
-    learner_id = body.get("learner_id")
-    if learner_id is not None and (not isinstance(learner_id, str)
-                                   or not LEARNER_ID.match(learner_id)):
-        errors.append({"pointer": "/learner_id", "detail": "must be 8-64 letters, digits, "
-                       "hyphens or underscores (an opaque id, never a name or email)"})
-    archetypes = body.get("archetypes")
-    if not isinstance(archetypes, list) or not archetypes:
-        errors.append({"pointer": "/archetypes", "detail": "must be a non-empty list of "
-                       f"{', '.join(ARCHETYPE_BADGES)}"})
-        archetypes = []
-    else:
-        errors += _archetype_errors(archetypes, "/archetypes")
-    skipped = body.get("skipped_domains") or []
-    if not isinstance(skipped, list):
-        errors.append({"pointer": "/skipped_domains", "detail": "must be a list of domain ids"})
-        skipped = []
-    else:
-        errors += _domain_errors(skipped, "/skipped_domains")
+def validate_body(body: dict, statements: dict) -> tuple[str | None, list[str],
+                                                        dict[str, int], list[str]]:
+    """An assessment body's learner id, archetypes, answers and skipped domains, or a 422
+    naming every field at fault (shared by the API and the web pages)."""
+    errors = schema_errors(body, ASSESSMENT)  # the OpenAPI document's AssessmentRequest
+    skipped = [] if at_fault(errors, "/skipped_domains") else body.get("skipped_domains") or []
     answers: dict[str, int] = {}
-    raw = body.get("answers")
-    if not isinstance(raw, list) or not raw:
-        errors.append({"pointer": "/answers", "detail": "must be a non-empty list of "
-                       "{capability, rating}"})
-        raw = []
-    for i, item in enumerate(raw):
-        where = f"/answers/{i}"
-        if not isinstance(item, dict) or set(item) != {"capability", "rating"}:
-            errors.append({"pointer": where, "detail": "must be {capability, rating} exactly"})
-            continue
-        code, rating = item["capability"], item["rating"]
-        if not isinstance(code, str) or code not in statements:
-            errors.append({"pointer": f"{where}/capability",
-                           "detail": f"unknown capability statement {code!r}"})
+    for i, item in enumerate(body.get("answers") if not at_fault(errors, "/answers") else ()):
+        code, where = item["capability"], f"/answers/{i}/capability"
+        if code not in statements:
+            errors.append({"pointer": where, "detail": f"unknown capability statement {code!r}"})
         elif code in answers:
-            errors.append({"pointer": f"{where}/capability", "detail": "answered twice"})
+            errors.append({"pointer": where, "detail": "answered twice"})
         elif statements[code].domain_id in skipped:
-            errors.append({"pointer": f"{where}/capability",
+            errors.append({"pointer": where,
                            "detail": f"domain {statements[code].domain_id} was skipped"})
-        if isinstance(rating, bool) or rating not in RATINGS:
-            errors.append({"pointer": f"{where}/rating", "detail": "must be a whole number "
-                           f"from {RATINGS[0]} to {RATINGS[-1]}"})
-        elif isinstance(code, str) and code in statements and code not in answers:
-            answers[code] = rating
+        else:
+            answers[code] = item["rating"]
     if errors:
         raise invalid(errors)
-    return learner_id, list(dict.fromkeys(archetypes)), answers, list(dict.fromkeys(skipped))
+    return (body.get("learner_id"), list(dict.fromkeys(body["archetypes"])), answers,
+            list(dict.fromkeys(skipped)))
 
 
 def _archetype_errors(archetypes: list, pointer: str) -> list[dict]:

@@ -30,6 +30,11 @@ ENDPOINTS: dict[str, str | None] = {
     "assessments.questionnaire": FRAMEWORK,
     "api.index_build": "admin",
     "api.index_status": "admin",
+    "openapi.openapi_document": OPEN,  # the API's contract and its docs page
+    "openapi.docs": OPEN,
+    "openapi.asset": OPEN,
+    "site.static": OPEN,  # the pages' stylesheets, scripts and images
+    "site.assets": OPEN,
 }
 # blueprint -> (scope to read with GET or HEAD, scope for every other method)
 BLUEPRINTS: dict[str, tuple[str, str]] = {
@@ -38,6 +43,17 @@ BLUEPRINTS: dict[str, tuple[str, str]] = {
     "assessments": ("assessments", "assessments"),
     "feedback": ("assessments", "assessments"),
     "coverage": ("coverage:read", "admin"),
+}
+# web pages (recommender/web): blueprint -> scope. A browser sends no API key: a page with a
+# scope needs a signed-in session whose key holds it (recommender.web.access checks it), or
+# the scope to be in OPEN_READ (for GET pages). Learner pages are open: a learner's id in the
+# URL is their capability.
+PAGES: dict[str, str | None] = {
+    "site": OPEN,
+    "signin": OPEN,
+    "learner": OPEN,
+    "commissioner": "coverage:read",
+    "curator": "catalogue:write",
 }
 FALLBACK = "admin"  # an endpoint missing from both tables is closed, not open
 REALM = 'Bearer realm="recommender"'
@@ -101,6 +117,8 @@ def _check() -> None:
     # unmatched URLs answer 404/405 themselves; CORS preflights never carry credentials
     if request.endpoint is None or request.method == "OPTIONS":
         return
+    if request.blueprint in PAGES and request.endpoint not in ENDPOINTS:
+        return  # a page: recommender.web.access checks the signed-in session
     scope = required_scope(request.endpoint, request.blueprint, request.method)
     if scope is None or not current_app.config["AUTH_REQUIRED"]:
         return

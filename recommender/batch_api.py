@@ -5,28 +5,25 @@ from __future__ import annotations
 from flask import Blueprint, current_app, jsonify, request
 
 from recommender.api import recommend_body
+from recommender.openapi.operations import Reply, operation
+from recommender.openapi.schemas import batch_request
 from recommender.problems import Problem, invalid
-from recommender.requests import json_body
+from recommender.requests import check, json_body
 
 bp = Blueprint("batch", __name__, url_prefix="/api/v1")
 
 
 @bp.post("/recommendations:batch")
+@operation("Recommend for many learners in one call",
+           {200: Reply("One result per request, in order: `{status: 200, body}` or "
+                       "`{status, problem}`", "BatchResults")},
+           body="BatchRequest")
 def recommendations():
     """Answer up to BATCH_MAX recommendation requests in order: each result carries the
     status and body (or problem) the single endpoint would have given that request alone."""
     body = json_body(request)
-    most = current_app.config["BATCH_MAX"]
-    errors = [{"pointer": f"/{name}", "detail": "unknown field"}
-              for name in sorted(set(body) - {"requests"})]
-    items = body.get("requests")
-    if not isinstance(items, list) or not items:
-        errors.append({"pointer": "/requests",
-                       "detail": "must be a non-empty list of recommendation requests"})
-    elif len(items) > most:
-        errors.append({"pointer": "/requests", "detail": f"at most {most} requests per batch"})
-    if errors:
-        raise invalid(errors)
+    check(body, batch_request(current_app.config["BATCH_MAX"]))
+    items = body["requests"]
     served = current_app.extensions["metrics"].recommendations
     results = []
     for item in items:

@@ -25,6 +25,8 @@ ENVIRONMENT = {
     "RECOMMENDATION_MAX_LIMIT": "Largest 'limit' a recommendation request may ask for; default 50",
     "INDEX_CHECK_SECONDS": "How often Celery beat checks that the index holds exactly the "
                            "database's resources; default 900",
+    "OUTBOX_CHECK_SECONDS": "How often Celery beat applies catalogue changes whose index update "
+                            "could not be queued (the broker was down); default 30",
     "BROKER_VISIBILITY_SECONDS": "With Redis: seconds after which a task taken by a worker "
                                  "that died is delivered again; default 600",
     "LICENCE_ALLOWLIST": "Comma-separated licence ids admitted to the catalogue; default all "
@@ -42,6 +44,10 @@ ENVIRONMENT = {
     "RATE_LIMIT_ENABLED": "true or false; default true (false in the test config)",
     "MAX_REQUEST_BYTES": "Largest request body accepted (413 above it); default 2097152 (2 MB)",
     "BATCH_MAX": "Most recommendation requests in one batch; default 50",
+    "SEARCH_THREADS": "Threads a web process gives one request (vector search, ranking "
+                      "arithmetic, query encoding); default 1: gunicorn's workers give the "
+                      "parallelism, and extra threads per request wait on each other when the "
+                      "machine is busy",
     "CORS_ORIGINS": "Comma-separated browser origins allowed to call the API (* for any); "
                     "default none: no CORS headers",
 }
@@ -87,16 +93,18 @@ def from_environment(env: os._Environ | dict | None = None) -> dict:
         "RATE_LIMIT_ENABLED": _flag(env, "RATE_LIMIT_ENABLED"),
         "MAX_REQUEST_BYTES": int(env.get("MAX_REQUEST_BYTES") or 2 * 1024 * 1024),
         "BATCH_MAX": int(env.get("BATCH_MAX") or 50),
+        "SEARCH_THREADS": _positive(env, "SEARCH_THREADS", 1),
         "CORS_ORIGINS": frozenset(o.strip().rstrip("/") for o in
                                   (env.get("CORS_ORIGINS") or "").split(",") if o.strip()),
         "CELERY": celery_settings(redis_url, var_dir,
                                   float(env.get("INDEX_CHECK_SECONDS") or 900),
-                                  float(env.get("BROKER_VISIBILITY_SECONDS") or 600)),
+                                  float(env.get("BROKER_VISIBILITY_SECONDS") or 600),
+                                  float(env.get("OUTBOX_CHECK_SECONDS") or 30)),
     }
 
 
 def celery_settings(redis_url: str | None, var_dir: Path, check_seconds: float = 900,
-                    visibility_seconds: float = 600) -> dict:
+                    visibility_seconds: float = 600, outbox_seconds: float = 30) -> dict:
     """Celery over Redis when REDIS_URL is set, else over embedded SQLite files."""
     if redis_url:
         broker, backend = redis_url, redis_url
@@ -120,7 +128,10 @@ def celery_settings(redis_url: str | None, var_dir: Path, check_seconds: float =
         # only Redis redelivers by visibility timeout; the SQLAlchemy transport rejects it
         "broker_transport_options": _transport_options(visibility_seconds) if redis_url else {},
         "beat_schedule": {"check-index": {"task": "workers.tasks.check_index",
-                                          "schedule": check_seconds}},
+                                          "schedule": check_seconds},
+                          # changes committed while the broker was down: the outbox kept them
+                          "flush-outbox": {"task": "workers.tasks.flush_outbox",
+                                           "schedule": outbox_seconds}},
         "beat_schedule_filename": str(var_dir / "celerybeat-schedule"),
     }
 

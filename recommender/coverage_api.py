@@ -10,7 +10,9 @@ from catalogue.resources import LEVELS
 from recommender import db
 from recommender.coverage import ARCHETYPES, GROUPINGS, Coverage, Filters, load, matrix
 from recommender.coverage_gaps import cell_detail, gaps
+from recommender.openapi.operations import Query, Reply, operation
 from recommender.problems import Problem, invalid
+from recommender.requests import query_int
 from recommender.services import index_holder, statements
 from recommender.spreadsheet import csv_response
 
@@ -27,13 +29,28 @@ GAP_COLUMNS = ("rank", "tier", "statement", "archetype", "level", "statement_lev
 CELL_COLUMNS = ("statement", "archetype", "level", "resource", "title", "provider", "url",
                 "licence", "resource_level", "source", "confidence", "useful", "not_useful",
                 "discount", "weight", "counted", "excluded_because")
+TEXT = {"type": "string"}
+CHOICE = {"format": Query("format", {"type": "string", "enum": ["json", "csv"]},
+                          "Instead of the Accept header"),
+          "provider": Query("provider", {"type": "string", "maxLength": 200}),
+          "licence": Query("licence", TEXT, "An SPDX-style licence id on the allow-list")}
+FILTER_QUERY = (Query("domain", TEXT, "Domain id, 1-6"),
+                Query("archetype", {"type": "string", "enum": list(ARCHETYPES)}),
+                Query("level", {"type": "string", "enum": list(LEVELS)}),
+                CHOICE["provider"], CHOICE["licence"])
+MEDIA = ("application/json", "text/csv")
 
 
 @bp.get("")
+@operation("Supply and demand per capability, archetype and level",
+           {200: Reply("The matrix's cells, as JSON or CSV", "Coverage", MEDIA)},
+           query=(*FILTER_QUERY, Query("group", {"type": "string", "enum": list(GROUPINGS)},
+                                       "statement (default), group or domain"),
+                  CHOICE["format"]))
 def coverage_matrix():
     """Supply and demand per statement, sub-domain or domain x archetype x level."""
-    args = _args(FILTERS + ("group", "format"))
-    coverage = _load(args)
+    args = query_args(FILTERS + ("group", "format"))
+    coverage = load_coverage(args)
     grouping = args.get("group") or "statement"
     rows = matrix(coverage, grouping)
     if args["format"] == "csv":
@@ -46,10 +63,15 @@ def coverage_matrix():
 
 
 @bp.get("/cells/<statement>/<archetype>/<level>")
+@operation("One coverage cell and the resources counted in it",
+           {200: Reply("The cell, as JSON or CSV", "CoverageCell", MEDIA)},
+           query=(CHOICE["provider"], CHOICE["licence"], CHOICE["format"]),
+           path={"statement": "A statement id", "archetype": "An archetype",
+                 "level": "baseline or specialist"})
 def coverage_cell(statement: str, archetype: str, level: str):
     """One cell: its supply and demand and every resource mapped to it, with its weight."""
-    args = _args(("provider", "licence", "format"))
-    coverage = _load(args)
+    args = query_args(("provider", "licence", "format"))
+    coverage = load_coverage(args)
     s = coverage.statements.get(statement)
     missing = [what for what, ok in (("statement", s is not None),
                                      ("archetype", archetype in ARCHETYPES),
@@ -68,28 +90,35 @@ def coverage_cell(statement: str, archetype: str, level: str):
 
 
 @bp.get("/gaps")
+@operation("Coverage gaps ranked, with commissioning briefs",
+           {200: Reply("The gaps, as JSON or CSV", "CoverageGaps", MEDIA)},
+           query=(*FILTER_QUERY, Query("limit", {"type": "integer", "minimum": 1,
+                                                 "maximum": MAX_LIMIT, "default": 20}),
+                  CHOICE["format"]))
 def coverage_gaps():
     """Cells where demand is high and supply thin or absent, ranked, with briefs."""
-    args = _args(FILTERS + ("limit", "format"))
-    coverage = _load(args)
+    args = query_args(FILTERS + ("limit", "format"))
+    coverage = load_coverage(args)
     index = index_holder().get()
     found = gaps(coverage, index, args["limit"])
     if args["format"] == "csv":
-        return csv_response(GAP_COLUMNS, [_gap_row(g) for g in found], "coverage-gaps.csv")
+        return csv_response(GAP_COLUMNS, [gap_row(g) for g in found], "coverage-gaps.csv")
     return jsonify({"framework_version": coverage.version, "filters": _shown(args),
                     "min_learners": coverage.min_learners,
                     "index_version": index.name if index is not None else None,
                     "gaps": found})
 
 
-def _load(args: dict) -> Coverage:
+def load_coverage(args: dict) -> Coverage:
+    """The coverage for validated query arguments (shared by the API and the web pages)."""
     config = current_app.config
     return load(db.session(), allowed=config["LICENCE_ALLOWLIST"],
                 min_learners=config.get("COVERAGE_MIN_LEARNERS", 5),
                 filters=Filters(**{name: args.get(name) for name in FILTERS}))
 
 
-def _gap_row(gap: dict) -> dict:
+def gap_row(gap: dict) -> dict:
+    """A ranked gap with its brief flattened into one CSV row."""
     brief = gap["brief"]
     row = {**gap, "brief_archetypes": brief["archetypes"], "formats": brief["formats"],
            "text": brief["text"]}
@@ -103,8 +132,9 @@ def _shown(args: dict) -> dict:
     return {name: args[name] for name in FILTERS if args.get(name)}
 
 
-def _args(allowed: tuple[str, ...]) -> dict:
-    """The query parameters, validated; every bad one is named in a 422."""
+def query_args(allowed: tuple[str, ...]) -> dict:
+    """The query parameters named in ``allowed``, validated; every bad one is named in a 422
+    (shared by the API and the web pages)."""
     errors = [{"pointer": f"?{name}", "detail": "unknown parameter"}
               for name in sorted(set(request.args) - set(allowed))]
     args = {name: request.args.get(name, "").strip() or None for name in allowed}
@@ -128,12 +158,10 @@ def _args(allowed: tuple[str, ...]) -> dict:
                 errors.append({"pointer": "?licence", "detail": "not admitted by this "
                                "service's licence policy, so no resource under it counts"})
     if "limit" in allowed:
-        raw = args["limit"] or "20"
-        if not raw.isdigit() or not 1 <= int(raw) <= MAX_LIMIT:
+        args["limit"] = query_int(args["limit"] or "", 20, MAX_LIMIT)
+        if args["limit"] is None:
             errors.append({"pointer": "?limit",
                            "detail": f"must be a whole number 1-{MAX_LIMIT}"})
-        else:
-            args["limit"] = int(raw)
     if errors:
         raise invalid(errors)
     if not args.get("format"):

@@ -7,41 +7,37 @@ from sqlalchemy import select
 
 from recommender import db
 from recommender.models import Feedback, Learner, Resource
+from recommender.openapi.operations import Reply, operation
+from recommender.openapi.schemas import FEEDBACK
 from recommender.problems import invalid
-from recommender.requests import LEARNER_ID, json_body
+from recommender.requests import at_fault, json_body, schema_errors
 from recommender.services import statements
 
 bp = Blueprint("feedback", __name__, url_prefix="/api/v1/feedback")
-VERDICTS = ("useful", "not_useful", "started", "completed")
-FIELDS = {"learner_id", "resource", "verdict", "capability", "recommendation_id"}
 
 
 @bp.post("")
+@operation("Record a learner's verdict on a resource", {201: Reply("Recorded", "Feedback")},
+           body="FeedbackRequest")
 def give_feedback():
     """Record a verdict: useful, not_useful, started or completed (with the capability it
     was recommended for and the recommendation id, when known)."""
-    body = json_body(request)
-    errors = [{"pointer": f"/{name}", "detail": "unknown field"}
-              for name in sorted(set(body) - FIELDS)]
-    learner_id = body.get("learner_id")
-    if not isinstance(learner_id, str) or not LEARNER_ID.match(learner_id):
-        errors.append({"pointer": "/learner_id", "detail": "must be the learner's opaque id "
-                       "(8-64 letters, digits, hyphens or underscores)"})
-    if body.get("verdict") not in VERDICTS:
-        errors.append({"pointer": "/verdict", "detail": f"must be one of {', '.join(VERDICTS)}"})
-    capability = body.get("capability")
-    if capability is not None and capability not in statements():
+    return jsonify(record(json_body(request))), 201
+
+
+def record(body: dict) -> dict:
+    """Validate and store one verdict; a 422 names every field at fault (shared by the API and
+    the web pages)."""
+    errors = schema_errors(body, FEEDBACK)  # the OpenAPI document's FeedbackRequest
+    learner_id, capability = body.get("learner_id"), body.get("capability")
+    recommendation_id, slug = body.get("recommendation_id"), body.get("resource")
+    if not at_fault(errors, "/capability") and capability is not None \
+            and capability not in statements():
         errors.append({"pointer": "/capability", "detail": "unknown capability statement"})
-    recommendation_id = body.get("recommendation_id")
-    if recommendation_id is not None and (not isinstance(recommendation_id, str)
-                                          or len(recommendation_id) > 36):
-        errors.append({"pointer": "/recommendation_id", "detail": "must be the id a "
-                       "recommendation response gave"})
     session = db.session()
-    slug = body.get("resource")
-    resource_id = session.scalar(select(Resource.id).where(Resource.slug == slug)) \
-        if isinstance(slug, str) else None
-    if resource_id is None:
+    resource_id = None if at_fault(errors, "/resource") else \
+        session.scalar(select(Resource.id).where(Resource.slug == slug))
+    if resource_id is None and not at_fault(errors, "/resource"):
         errors.append({"pointer": "/resource", "detail": "no resource with this id"})
     if errors:
         raise invalid(errors)
@@ -51,5 +47,5 @@ def give_feedback():
                         capability_code=capability, recommendation_id=recommendation_id)
     session.add(feedback)
     session.commit()
-    return jsonify({"id": feedback.id, "learner_id": learner_id, "resource": slug,
-                    "verdict": feedback.verdict, "capability": capability}), 201
+    return {"id": feedback.id, "learner_id": learner_id, "resource": slug,
+            "verdict": feedback.verdict, "capability": capability}

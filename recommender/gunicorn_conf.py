@@ -7,6 +7,11 @@ when gunicorn starts, and the files of a worker that exits are marked dead.
 With ``LOG_FORMAT=json``, gunicorn's own lines (start, worker boots and timeouts) are JSON like
 the app's. Requests are logged by the app (``recommender.logs``, with their request id), so
 gunicorn's access log stays off.
+
+Each worker loads the served index version and its catalogue snapshot as it starts
+(``post_worker_init``), not on its first request. The index's vectors are memory-mapped
+(``indexes.vectors.VectorIndex.load``), so the workers share one copy in the page cache
+(docs/performance.md).
 """
 
 import os
@@ -35,6 +40,25 @@ def on_starting(_server) -> None:
     if folder:
         shutil.rmtree(folder, ignore_errors=True)
         Path(folder).mkdir(parents=True)
+
+
+def post_worker_init(worker) -> None:
+    """Load the served index version and its catalogue snapshot before the worker takes
+    requests, so the first requests after a start do not pay for them (seconds at a million
+    resources). An app without an index yet, or any failure, leaves it to the first request."""
+    app = getattr(worker, "wsgi", None)
+    if "index" not in getattr(app, "extensions", {}):
+        return
+    try:
+        with app.app_context():
+            from recommender.services import index_holder, snapshot
+
+            index = index_holder().get()
+            worker.notify()  # loading the version may take a while: tell the arbiter we live
+            if index is not None:
+                snapshot(index)
+    except Exception:  # noqa: BLE001 - warming is an optimisation; the request path reports
+        worker.log.exception("could not warm the index; the first request will load it")
 
 
 def child_exit(_server, worker) -> None:

@@ -1,4 +1,11 @@
-"""Liveness and readiness: ``/healthz`` (the process answers) and ``/readyz`` (it can serve)."""
+"""Liveness and readiness: ``/healthz`` (the process answers) and ``/readyz`` (it can serve).
+
+Readiness fails (503) only on what recommendations need: the database and a loaded index.
+A broker that does not answer, or an index build that failed, leaves the process serving
+from the index it holds (catalogue changes wait in the outbox), so they make it ``degraded``:
+200, with the failing check named, and taking the replica out of a load balancer would only
+turn a partial outage into a full one (docs/reliability.md).
+"""
 
 from __future__ import annotations
 
@@ -6,15 +13,18 @@ import redis
 from flask import Blueprint, current_app
 from redis.backoff import NoBackoff
 from redis.retry import Retry
-from sqlalchemy import text
+from sqlalchemy import select, text
 from sqlalchemy.exc import SQLAlchemyError
 
 from recommender import db
+from recommender.indexing import pending_changes
+from recommender.models import IndexBuild
 from recommender.problems import Problem
 from recommender.services import index_holder
 
 bp = Blueprint("health", __name__)
 BROKER_TIMEOUT = 1.0  # seconds; a probe must answer well inside the orchestrator's timeout
+CRITICAL = ("database", "index")  # without these no recommendation can be served
 
 
 @bp.get("/healthz")
@@ -25,17 +35,20 @@ def healthz():
 
 @bp.get("/readyz")
 def readyz():
-    """Ready when the database answers, an index version is loaded and the broker answers."""
-    checks = {"database": _database(), "index": _index()}
+    """Ready when the database answers and an index version is loaded; degraded (still 200)
+    when the broker does not answer or the last index build failed."""
+    database = _database()
+    checks = {"database": database, "index": _index(database["status"] == "ok")}
     if current_app.config.get("REDIS_URL"):
         checks["broker"] = _broker()
     failing = [name for name, check in checks.items() if check["status"] != "ok"]
-    if failing:
+    if any(name in CRITICAL for name in failing):
         raise Problem(503, "Not ready", f"failing: {', '.join(failing)}", kind="not-ready",
                       errors=[{"check": name, "detail": checks[name]["detail"]}
                               for name in failing],
                       headers={"Retry-After": "10"})
-    return {"status": "ready", "checks": checks}
+    degraded = failing or checks["index"].get("last_build", {}).get("status") == "failed"
+    return {"status": "degraded" if degraded else "ready", "checks": checks}
 
 
 def redis_client() -> redis.Redis:
@@ -61,7 +74,7 @@ def _database() -> dict:
     return {"status": "ok"}
 
 
-def _index() -> dict:
+def _index(database_answers: bool = True) -> dict:
     holder = index_holder()
     version = holder.get()
     if version is None:
@@ -72,7 +85,31 @@ def _index() -> dict:
     check = {"status": "ok", "version": version.name}
     if holder.last_error:  # a newer version failed to load; this one keeps serving
         check["last_error"] = holder.last_error
+    if database_answers:
+        check.update(_builds())
     return check
+
+
+def _builds() -> dict:
+    """The last finished index build (a failed one keeps the served version, and says why)
+    and the catalogue changes waiting in the outbox; nothing when no build was recorded."""
+    session = db.session()
+    try:
+        last = session.scalars(select(IndexBuild).where(IndexBuild.finished_at.is_not(None))
+                               .order_by(IndexBuild.finished_at.desc()).limit(1)).first()
+        pending = pending_changes(session)
+    except SQLAlchemyError:
+        session.rollback()
+        return {}
+    out = {}
+    if last is not None:
+        out["last_build"] = {"id": last.id, "kind": last.kind, "status": last.status,
+                             "finished_at": last.finished_at.isoformat()}
+        if last.status == "failed":
+            out["last_build"]["detail"] = _first_line(Exception(last.detail or "failed"))
+    if pending:
+        out["pending_changes"] = pending
+    return out
 
 
 def _broker() -> dict:

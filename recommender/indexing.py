@@ -175,6 +175,11 @@ def apply_changes(session: Session, store: IndexStore, encoder: Encoder, *,
     return BuildOutcome("updated", name, loaded.vectors.count, changed=len(touched))
 
 
+def pending_changes(session: Session) -> int:
+    """Catalogue changes committed but not yet applied to the index (the outbox)."""
+    return session.scalar(select(func.count()).select_from(IndexOutbox)) or 0
+
+
 def repair_drift(session: Session, store: IndexStore, encoder: Encoder,
                  index_type: str = "flat") -> dict:
     """Compare the ids in the database with those in the served index; queue whatever differs

@@ -115,7 +115,12 @@ class StateCollector(Collector):
     def _index(self):
         from recommender.services import index_holder
 
-        version = index_holder().get()
+        holder = index_holder()
+        version = holder.get()
+        yield GaugeMetricFamily("recommender_index_load_failing",
+                                "1 when the newest published index version failed to load (a "
+                                "previous one, if any, keeps serving)",
+                                value=1 if holder.last_error else 0)
         if version is None:
             return
         info = InfoMetricFamily("recommender_index", "The index version being served",
@@ -136,12 +141,17 @@ class StateCollector(Collector):
         from recommender.health import redis_client
 
         names = _queue_names(self.app.config["CELERY"])
+        up = GaugeMetricFamily("recommender_broker_up", "1 when the broker answered this scrape")
         try:
             client = redis_client()
             lengths = {name: client.llen(name) for name in names}
         except (redis.RedisError, OSError) as exc:
             log.warning("queue lengths not read: %s", exc)
+            up.add_metric([], 0)
+            yield up
             return
+        up.add_metric([], 1)
+        yield up
         gauge = GaugeMetricFamily("recommender_queue_length", "Tasks waiting in a broker queue",
                                   labels=["queue"])
         for name, length in sorted(lengths.items()):
@@ -149,8 +159,11 @@ class StateCollector(Collector):
         yield gauge
 
     def _builds(self):
+        from recommender.indexing import pending_changes
+
         session = db.session()
         try:
+            pending = pending_changes(session)
             counts = session.execute(select(IndexBuild.kind, IndexBuild.status, func.count())
                                      .group_by(IndexBuild.kind, IndexBuild.status)).all()
             last = {}
@@ -163,6 +176,9 @@ class StateCollector(Collector):
             session.rollback()
             log.warning("index builds not read: %s", exc)
             return
+        yield GaugeMetricFamily("recommender_index_pending_changes",
+                                "Catalogue changes committed but not yet in the index (outbox)",
+                                value=pending)
         builds = GaugeMetricFamily("recommender_index_builds",
                                    "Index builds recorded, by kind and status (failed: failures)",
                                    labels=["kind", "status"])

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from flask import Flask, Response, json
+from kombu.exceptions import OperationalError as BrokerError
+from sqlalchemy import exc as sa_exc
 from werkzeug.exceptions import HTTPException
 
 PROBLEM_TYPE = "https://dart-ed-recommender.example/problems/"
@@ -49,6 +51,8 @@ def invalid(errors: list[dict]) -> Problem:
 def init_app(app: Flask) -> None:
     app.register_error_handler(Problem, lambda problem: problem.to_response())
     app.register_error_handler(HTTPException, _http_problem)
+    app.register_error_handler(sa_exc.SQLAlchemyError, _database_problem)
+    app.register_error_handler(BrokerError, _broker_problem)
     app.register_error_handler(Exception, _unexpected)
 
 
@@ -59,6 +63,35 @@ def _http_problem(exc: HTTPException) -> Response:
     if exc.code == 405 and exc.valid_methods:
         response.headers["Allow"] = ", ".join(exc.valid_methods)
     return response
+
+
+# the database is down, restarting, unreachable or busy: worth retrying, not a server bug
+_UNAVAILABLE = (sa_exc.OperationalError, sa_exc.InterfaceError, sa_exc.DisconnectionError,
+                sa_exc.TimeoutError)
+
+
+def _database_problem(exc: sa_exc.SQLAlchemyError) -> Response:
+    unavailable = isinstance(exc, _UNAVAILABLE) or (
+        isinstance(exc, sa_exc.DBAPIError) and exc.connection_invalidated)
+    if not unavailable:
+        return _unexpected(exc)
+    from flask import current_app
+
+    # the driver's first line says why (refused, terminated, locked); never the SQL or values
+    reason = (str(getattr(exc, "orig", None) or exc).strip().splitlines() or ["?"])[0]
+    current_app.logger.warning("database unavailable: %s", reason[:300])
+    return Problem(503, "Database unavailable", "the database did not answer; retry after the "
+                   "seconds in Retry-After",
+                   kind="database-unavailable", headers={"Retry-After": "5"}).to_response()
+
+
+def _broker_problem(exc: BrokerError) -> Response:
+    from flask import current_app
+
+    current_app.logger.warning("broker unavailable: %s", str(exc)[:300])
+    return Problem(503, "Broker unavailable", "this request needs the task queue, which did "
+                   "not answer; retry after the seconds in Retry-After",
+                   kind="broker-unavailable", headers={"Retry-After": "10"}).to_response()
 
 
 def _unexpected(exc: Exception) -> Response:

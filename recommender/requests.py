@@ -1,26 +1,31 @@
-"""Parse and validate request bodies, collecting every error with a JSON pointer."""
+"""Parse and validate request bodies, collecting every error with a JSON pointer.
+
+Bodies are checked against the JSON Schemas in ``recommender.openapi.schemas`` (the ones the
+OpenAPI document publishes); the checks a schema cannot state follow in code.
+"""
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 
-from flask import Request
+from flask import Flask, Request, current_app, request
+from jsonschema import Draft202012Validator, validators
 
-from catalogue.framework import ARCHETYPE_BADGES
-from catalogue.resources import FORMATS, LEVELS
+from recommender.openapi import schemas
+from recommender.openapi.operations import of
+from recommender.openapi.schemas import recommendation_request
 from recommender.problems import Problem, invalid
 
-LEARNER_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
-MAX_GAPS = 60
-MAX_FREE_TEXT = 1000
-SEVERITIES = (1, 2, 3)
-RECOMMENDATION_FIELDS = {"archetype", "gaps", "assessment_id", "free_text", "limit", "page",
-                         "learner_id", "filters", "preferences"}
-FILTER_FIELDS = {"formats", "max_duration_minutes", "licences", "providers", "languages",
-                 "exclude_completed"}
-PREFERENCE_FIELDS = {"formats", "duration_minutes", "level"}
-MAX_PAGE = 100
+# JSON Schema counts 1.0 as an integer; the service does not
+_TYPES = Draft202012Validator.TYPE_CHECKER.redefine(
+    "integer", lambda _checker, value: isinstance(value, int) and not isinstance(value, bool))
+_Validator = validators.extend(Draft202012Validator, type_checker=_TYPES)
+_validators: dict[int, tuple[dict, Draft202012Validator]] = {}
+LEARNER_ID = re.compile(schemas.LEARNER_ID["pattern"])  # for the web pages' own forms
+TYPE_NAMES = {"string": "a string", "integer": "a whole number", "number": "a number",
+              "boolean": "true or false", "array": "a list", "object": "an object"}
 
 
 @dataclass(frozen=True)
@@ -63,16 +68,24 @@ class RecommendationRequest:
     preferences: Preferences = Preferences()
 
 
+def init_app(app: Flask) -> None:
+    app.before_request(_check_query)
+
+
 def json_body_any(request: Request) -> object:
     """The request's JSON value, or a 415/400 problem saying what is wrong with it."""
     if not request.is_json:
         raise Problem(415, "Unsupported Media Type",
                       "send the request body as JSON with Content-Type: application/json",
                       kind="unsupported-media-type")
-    body = request.get_json(silent=True)
-    if body is None:
+    try:
+        body = json.loads(request.get_data())
+    except (ValueError, RecursionError) as exc:  # UnicodeDecodeError is a ValueError
         raise Problem(400, "Malformed JSON", "the request body is not valid JSON",
-                      kind="malformed-json")
+                      kind="malformed-json") from exc
+    nul = _nul_pointers(body)
+    if nul:
+        raise invalid([{"pointer": p, "detail": NUL} for p in nul])
     return body
 
 
@@ -84,6 +97,47 @@ def json_body(request: Request) -> dict:
     return body
 
 
+def query_int(raw: str, default: int, most: int) -> int | None:
+    """A whole-number query parameter from 1 to ``most`` (``default`` when empty), or None
+    when it is not one."""
+    raw = raw.strip() or str(default)
+    if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= most:
+        return None
+    return int(raw)
+
+
+def schema_errors(value: object, schema: dict, prefix: str = "") -> list[dict]:
+    """Every way ``value`` breaks ``schema``, as ``{pointer, detail}`` entries (pointers
+    under ``prefix``)."""
+    errors: list[dict] = []
+    for error in _validator(schema).iter_errors(value):
+        pointer = prefix + "".join(f"/{_escape(str(p))}" for p in error.absolute_path)
+        if error.validator == "additionalProperties":
+            known = error.schema.get("properties", {})
+            errors += [{"pointer": f"{pointer}/{_escape(name)}", "detail": "unknown field"}
+                       for name in error.instance if name not in known]
+        elif error.validator == "required":
+            errors += [{"pointer": f"{pointer}/{_escape(name)}", "detail": "is required"}
+                       for name in error.validator_value if name not in error.instance]
+        else:
+            errors.append({"pointer": pointer,
+                           "detail": error.schema.get("x-error") or _message(error)})
+    return list({(e["pointer"], e["detail"]): e for e in errors}.values())
+
+
+def check(value: object, schema: dict) -> None:
+    """Raise a 422 naming every field of ``value`` that breaks ``schema``."""
+    errors = schema_errors(value, schema)
+    if errors:
+        raise invalid(errors)
+
+
+def at_fault(errors: list[dict], pointer: str) -> bool:
+    """Whether an error names ``pointer`` or a field inside it."""
+    return any(e["pointer"] == pointer or e["pointer"].startswith(pointer + "/")
+               for e in errors)
+
+
 def parse_recommendation(body: dict, capabilities: set[str], max_limit: int
                          ) -> RecommendationRequest:
     """Validate a recommendation request against the current framework's statement ids.
@@ -91,148 +145,123 @@ def parse_recommendation(body: dict, capabilities: set[str], max_limit: int
     With neither ``gaps`` nor ``assessment_id`` the request asks for a starter path for the
     archetype.
     """
-    errors: list[dict] = []
-
-    def err(pointer: str, detail: str) -> None:
-        errors.append({"pointer": pointer, "detail": detail})
-
-    for name in sorted(set(body) - RECOMMENDATION_FIELDS):
-        err(f"/{name}", "unknown field")
-    archetype = body.get("archetype")
-    assessment_id = body.get("assessment_id")
-    if assessment_id is not None and not (isinstance(assessment_id, str) and assessment_id):
-        err("/assessment_id", "must be the id of a stored assessment")
-    if not (archetype is None and assessment_id is not None) and (
-            not isinstance(archetype, str) or archetype not in ARCHETYPE_BADGES):
-        err("/archetype", f"must be one of {', '.join(ARCHETYPE_BADGES)}")
-    gaps: list[Gap] = []
+    errors = schema_errors(body, recommendation_request(max_limit))
+    archetype, assessment_id = body.get("archetype"), body.get("assessment_id")
     raw_gaps = body.get("gaps")
-    if assessment_id is not None:
-        if raw_gaps is not None:
-            err("/gaps", "give gaps or assessment_id, not both")
-    elif raw_gaps is None:
-        pass  # archetype only: a starter path
-    elif not isinstance(raw_gaps, list) or not raw_gaps:
-        err("/gaps", "must be a non-empty list of {capability, severity} (leave it out for "
-                     "a starter path)")
-    elif len(raw_gaps) > MAX_GAPS:
-        err("/gaps", f"at most {MAX_GAPS} gaps per request")
-    else:
-        seen: set[str] = set()
+    if archetype is None and assessment_id is None:
+        errors.append({"pointer": "/archetype", "detail": "is required unless assessment_id "
+                       "is given"})
+    if assessment_id is not None and raw_gaps is not None:
+        errors.append({"pointer": "/gaps", "detail": "give gaps or assessment_id, not both"})
+    gaps: dict[str, Gap] = {}
+    if isinstance(raw_gaps, list) and not at_fault(errors, "/gaps"):
         for i, raw in enumerate(raw_gaps):
-            gap = _gap(raw, f"/gaps/{i}", capabilities, err)
-            if gap is None:
+            code = raw["capability"]
+            if code not in capabilities:
+                detail = f"unknown capability statement {code!r}"
+            elif code in gaps:
+                detail = "is listed twice"
+            else:
+                gaps[code] = Gap(code, raw.get("severity", 2))
                 continue
-            if gap.capability in seen:
-                err(f"/gaps/{i}/capability", "is listed twice")
-                continue
-            seen.add(gap.capability)
-            gaps.append(gap)
-    free_text = body.get("free_text")
-    if free_text is not None:
-        if not isinstance(free_text, str):
-            err("/free_text", "must be a string")
-        elif len(free_text) > MAX_FREE_TEXT:
-            err("/free_text", f"at most {MAX_FREE_TEXT} characters")
-        free_text = free_text.strip() if isinstance(free_text, str) else None
-    limit = body.get("limit", 10)
-    if not _is_int(limit) or not 1 <= limit <= max_limit:
-        err("/limit", f"must be a whole number from 1 to {max_limit}")
-    page = body.get("page", 1)
-    if not _is_int(page) or not 1 <= page <= MAX_PAGE:
-        err("/page", f"must be a whole number from 1 to {MAX_PAGE}")
-    learner_id = body.get("learner_id")
-    if learner_id is not None and (not isinstance(learner_id, str)
-                                   or not LEARNER_ID.match(learner_id)):
-        err("/learner_id", "must be 8-64 letters, digits, hyphens or underscores")
-    filters = _filters(body.get("filters"), err)
-    preferences = _preferences(body.get("preferences"), err)
+            errors.append({"pointer": f"/gaps/{i}/capability", "detail": detail})
     if errors:
         raise invalid(errors)
-    return RecommendationRequest(archetype=archetype, gaps=tuple(gaps),
-                                 free_text=free_text or None, limit=limit,
-                                 assessment_id=assessment_id, page=page, learner_id=learner_id,
-                                 filters=filters, preferences=preferences)
+    filters, preferences = body.get("filters") or {}, body.get("preferences") or {}
+    return RecommendationRequest(
+        archetype=archetype, gaps=tuple(gaps.values()),
+        free_text=(body.get("free_text") or "").strip() or None,
+        limit=body.get("limit", 10), assessment_id=assessment_id, page=body.get("page", 1),
+        learner_id=body.get("learner_id"),
+        filters=Filters(
+            formats=_unique(filters.get("formats")),
+            max_duration_minutes=filters.get("max_duration_minutes"),
+            licences=_unique(filters.get("licences")),
+            providers=_unique(filters.get("providers")),
+            languages=_unique(filters.get("languages")),
+            exclude_completed=filters.get("exclude_completed") is not False),
+        preferences=Preferences(formats=_unique(preferences.get("formats")),
+                                duration_minutes=preferences.get("duration_minutes"),
+                                level=preferences.get("level")))
 
 
-def _filters(raw: object, err) -> Filters:
-    if raw is None:
-        return Filters()
-    if not isinstance(raw, dict):
-        err("/filters", "must be an object")
-        return Filters()
-    for name in sorted(set(raw) - FILTER_FIELDS):
-        err(f"/filters/{name}", "unknown filter")
-    lists = {name: _strings(raw.get(name), f"/filters/{name}", err)
-             for name in ("licences", "providers", "languages")}
-    lists["formats"] = _formats(raw.get("formats"), "/filters/formats", err)
-    longest = raw.get("max_duration_minutes")
-    if longest is not None and (not _is_int(longest) or longest < 1):
-        err("/filters/max_duration_minutes", "must be a positive whole number of minutes")
-    exclude = raw.get("exclude_completed", True)
-    if not isinstance(exclude, bool):
-        err("/filters/exclude_completed", "must be true or false")
-    return Filters(formats=lists["formats"], max_duration_minutes=longest,
-                   licences=lists["licences"], providers=lists["providers"],
-                   languages=lists["languages"], exclude_completed=exclude is not False)
+NUL = "must not contain NUL characters"  # PostgreSQL refuses them in text
 
 
-def _preferences(raw: object, err) -> Preferences:
-    if raw is None:
-        return Preferences()
-    if not isinstance(raw, dict):
-        err("/preferences", "must be an object")
-        return Preferences()
-    for name in sorted(set(raw) - PREFERENCE_FIELDS):
-        err(f"/preferences/{name}", "unknown preference")
-    formats = _formats(raw.get("formats"), "/preferences/formats", err)
-    duration = raw.get("duration_minutes")
-    if duration is not None and (not _is_int(duration) or duration < 1):
-        err("/preferences/duration_minutes", "must be a positive whole number of minutes")
-    level = raw.get("level")
-    if level is not None and level not in LEVELS:
-        err("/preferences/level", "must be baseline or specialist")
-    return Preferences(formats=formats, duration_minutes=duration, level=level)
+def _check_query() -> None:
+    """For API operations: a query parameter the operation does not declare (when it declares
+    any) is a 422, and so is a NUL in the query or path (never a database error)."""
+    if not request.path.startswith("/api/") or request.endpoint is None \
+            or request.method == "OPTIONS":
+        return
+    spec = of(current_app.view_functions[request.endpoint])
+    known = {q.name for q in spec.query} if spec is not None and spec.query else None
+    errors = [{"pointer": f"?{name}", "detail": "unknown parameter"}
+              for name in request.args if known is not None and name not in known]
+    errors += [{"pointer": f"?{name}", "detail": NUL}
+               for name, value in request.args.items(multi=True)
+               if "\x00" in name or "\x00" in value]
+    if "\x00" in request.path:
+        errors.append({"pointer": "", "detail": f"the URL path {NUL}"})
+    if errors:
+        raise invalid(errors)
 
 
-def _formats(value: object, pointer: str, err) -> tuple[str, ...]:
-    formats = _strings(value, pointer, err)
-    for fmt in formats:
-        if fmt not in FORMATS:
-            err(pointer, f"unknown format {fmt!r}; use {', '.join(FORMATS)}")
-    return formats
+def _nul_pointers(value: object) -> list[str]:
+    """Pointers to the strings (and keys) in a JSON value that hold a NUL character."""
+    found, stack = [], [("", value)]
+    while stack:  # not recursive: the value may nest as deep as the parser allowed
+        pointer, item = stack.pop()
+        if isinstance(item, str):
+            if "\x00" in item:
+                found.append(pointer)
+        elif isinstance(item, dict):
+            for key, child in item.items():
+                stack.append((f"{pointer}/{_escape(key)}", child))
+                if "\x00" in key:
+                    found.append(f"{pointer}/{_escape(key)}")
+        elif isinstance(item, list):
+            stack.extend((f"{pointer}/{i}", child) for i, child in enumerate(item))
+    return sorted(set(found))
 
 
-def _strings(value: object, pointer: str, err) -> tuple[str, ...]:
-    if value is None:
-        return ()
-    if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
-        err(pointer, "must be a list of strings")
-        return ()
-    return tuple(dict.fromkeys(value))
+def _unique(values: list | None) -> tuple:
+    return tuple(dict.fromkeys(values or ()))
 
 
-def _gap(raw: object, pointer: str, capabilities: set[str], err) -> Gap | None:
-    if not isinstance(raw, dict):
-        err(pointer, "must be an object with 'capability' and 'severity'")
-        return None
-    ok = True
-    for name in sorted(set(raw) - {"capability", "severity"}):
-        err(f"{pointer}/{name}", "unknown field")
-        ok = False
-    capability = raw.get("capability")
-    if not isinstance(capability, str) or not capability:
-        err(f"{pointer}/capability", "must be a capability statement id such as '6.1.1'")
-        ok = False
-    elif capability not in capabilities:
-        err(f"{pointer}/capability", f"unknown capability statement {capability!r}")
-        ok = False
-    severity = raw.get("severity", 2)
-    if not _is_int(severity) or severity not in SEVERITIES:
-        err(f"{pointer}/severity", "must be 1, 2 or 3")
-        ok = False
-    return Gap(capability, severity) if ok else None
+def _validator(schema: dict) -> Draft202012Validator:
+    """The compiled validator of a schema (schemas are module-level or cached objects)."""
+    found = _validators.get(id(schema))
+    if found is None or found[0] is not schema:
+        found = _validators[id(schema)] = (schema, _Validator(schema))
+    return found[1]
 
 
-def _is_int(value: object) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
+def _escape(name: str) -> str:
+    """A JSON pointer token (RFC 6901)."""
+    return name.replace("~", "~0").replace("/", "~1")
+
+
+def _message(error) -> str:
+    rule, value, node = error.validator, error.validator_value, error.schema
+    if rule == "type":
+        names = [value] if isinstance(value, str) else value
+        return "must be " + " or ".join(TYPE_NAMES[t] for t in names if t != "null")
+    if rule == "enum":
+        return "must be one of " + ", ".join(str(v) for v in value if v is not None)
+    if rule in ("minimum", "maximum"):
+        low, high = node.get("minimum"), node.get("maximum")
+        if low is not None and high is not None:
+            return f"must be a whole number from {low} to {high}"
+        return f"must be at least {low}" if rule == "minimum" else f"must be at most {high}"
+    if rule == "minLength":
+        return "must not be empty" if value == 1 else f"must be at least {value} characters"
+    if rule == "maxLength":
+        return f"must be at most {value} characters"
+    if rule == "minItems":
+        return "must be a non-empty list" if value == 1 else f"must have at least {value} items"
+    if rule == "maxItems":
+        return f"must have at most {value} items"
+    if rule == "uniqueItems":
+        return "has duplicates"
+    return error.message

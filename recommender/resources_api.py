@@ -13,23 +13,59 @@ from catalogue.resources import FORMATS, LEVELS, parse_resource
 from recommender import db
 from recommender.catalogue_store import delete_resource, upsert_resources
 from recommender.models import Resource, ResourceCapability
+from recommender.openapi.operations import Query, Reply, operation
+from recommender.openapi.schemas import ARCHETYPES, MAX_RESOURCES, resource_input
 from recommender.problems import Problem, invalid
 from recommender.queue import notify_index_changes
-from recommender.requests import json_body_any
+from recommender.requests import json_body, json_body_any, query_int, schema_errors
 from recommender.resource_views import detail, to_record
 from recommender.services import statements
 
 bp = Blueprint("resources", __name__, url_prefix="/api/v1/resources")
-MAX_BATCH = 500
 MAX_PER_PAGE = 100
+MAX_PAGE = 10**6
 FILTERS = ("domain", "capability", "level", "archetype", "licence", "format", "provider", "q",
            "page", "per_page")
+TEXT = {"type": "string"}
+UNCHANGED = Reply("Unchanged since the ETag sent in If-None-Match")
+SLUG = {"slug": "The resource's id"}
 
 
 @bp.get("")
+@operation("List the catalogue",
+           {200: Reply("A page of resources, in a stable order", "ResourcePage",
+                       headers=("ETag",)), 304: UNCHANGED},
+           query=(Query("domain", TEXT, "Domain id, e.g. 6"),
+                  Query("capability", TEXT, "Statement id, e.g. 6.1.1"),
+                  Query("level", {"type": "string", "enum": list(LEVELS)}),
+                  Query("archetype", {"type": "string", "enum": ARCHETYPES}),
+                  Query("licence", TEXT, "SPDX-style id"),
+                  Query("format", {"type": "string", "enum": list(FORMATS)}),
+                  Query("provider", TEXT),
+                  Query("q", TEXT, "Words in the title or description"),
+                  Query("page", {"type": "integer", "minimum": 1, "maximum": MAX_PAGE,
+                                 "default": 1}),
+                  Query("per_page", {"type": "integer", "minimum": 1,
+                                     "maximum": MAX_PER_PAGE, "default": 20})))
 def list_resources():
     """Resources matching the filters, a page at a time, in a stable order (by id)."""
-    args = _query_args()
+    args = query_args()
+    session = db.session()
+    rows = find_resources(session, args)
+    page, per_page = args["page"], args["per_page"]
+    chosen = rows[(page - 1) * per_page: page * per_page]
+    for row in chosen:  # mappings for this page only
+        session.refresh(row, ["mappings"])
+    links = {}
+    if page * per_page < len(rows):
+        links["next"] = url_for("resources.list_resources", **{**request.args, "page": page + 1})
+    return jsonify({"items": [detail(r) for r in chosen], "page": page, "per_page": per_page,
+                    "total": len(rows), "links": links})
+
+
+def find_resources(session, args: dict) -> list[Resource]:
+    """Every resource matching validated filters (``query_args``), by id (shared by the API
+    and the web pages)."""
     query = select(Resource)
     if args.get("capability") or args.get("domain"):
         mapped = select(ResourceCapability.resource_id)
@@ -45,31 +81,31 @@ def list_resources():
         pattern = f"%{args['q'].lower()}%"
         query = query.where(or_(func.lower(Resource.title).like(pattern),
                                 func.lower(Resource.description).like(pattern)))
-    session = db.session()
     rows = session.scalars(query.order_by(Resource.slug)).all()
     if args.get("archetype"):  # a JSON list column: filtered here, portably
         rows = [r for r in rows if args["archetype"] in r.archetypes]
-    page, per_page = args["page"], args["per_page"]
-    chosen = rows[(page - 1) * per_page: page * per_page]
-    for row in chosen:  # mappings for this page only
-        session.refresh(row, ["mappings"])
-    links = {}
-    if page * per_page < len(rows):
-        links["next"] = url_for("resources.list_resources", **{**request.args, "page": page + 1})
-    return jsonify({"items": [detail(r) for r in chosen], "page": page, "per_page": per_page,
-                    "total": len(rows), "links": links})
+    return rows
 
 
 @bp.get("/<slug>")
+@operation("One resource", {200: Reply("The resource with its capability mappings",
+                                       "Resource", headers=("ETag",)), 304: UNCHANGED},
+           path=SLUG)
 def get_resource(slug: str):
     """One resource with its capability mappings."""
     return jsonify(detail(_find(slug)))
 
 
 @bp.post("")
+@operation("Add or update resources",
+           {200: Reply("Nothing new: what was updated or unchanged", "ImportResult"),
+            201: Reply("At least one resource is new", "ImportResult")},
+           body="ResourceImport")
 def create_resources():
     """Create or update one resource (an object) or many (a list, all or nothing)."""
     body = json_body_any(request)
+    if not isinstance(body, dict | list):
+        raise invalid([{"pointer": "", "detail": "must be a resource object or a list of them"}])
     records = _validate(body if isinstance(body, list) else [body], batch=isinstance(body, list))
     result = upsert_resources(db.session(), records)
     task = notify_index_changes() if result.changed else None
@@ -79,11 +115,12 @@ def create_resources():
 
 
 @bp.put("/<slug>")
+@operation("Create or replace one resource",
+           {200: Reply("Replaced", "Resource"), 201: Reply("Created", "Resource")},
+           body="ResourceReplacement", path=SLUG)
 def replace_resource(slug: str):
     """Create or replace the resource with this id."""
-    body = json_body_any(request)
-    if not isinstance(body, dict):
-        raise invalid([{"pointer": "", "detail": "the body must be a JSON object"}])
+    body = json_body(request)
     if body.get("id", slug) != slug:
         raise invalid([{"pointer": "/id", "detail": "does not match the id in the URL"}])
     records = _validate([{**body, "id": slug}], batch=False)
@@ -94,6 +131,7 @@ def replace_resource(slug: str):
 
 
 @bp.delete("/<slug>")
+@operation("Delete one resource", {204: Reply("Deleted")}, path=SLUG)
 def remove_resource(slug: str):
     """Delete a resource; it leaves the index with the next update."""
     if not delete_resource(db.session(), slug):
@@ -103,6 +141,12 @@ def remove_resource(slug: str):
 
 
 @bp.get("/export")
+@operation("Export the catalogue",
+           {200: Reply("Every resource, as CSV or schema.org JSON-LD; both read back by "
+                       "`recommender import`", "JsonLd", ("application/ld+json", "text/csv"),
+                       headers=("ETag",)), 304: UNCHANGED},
+           query=(Query("format", {"type": "string", "enum": ["csv", "jsonld"]},
+                        "Instead of the Accept header"),))
 def export():
     """The whole catalogue as CSV or JSON-LD (?format= or the Accept header)."""
     kind = request.args.get("format") or ("csv" if request.accept_mimetypes.best_match(
@@ -119,13 +163,19 @@ def export():
 
 
 def _validate(items: list, *, batch: bool) -> list:
-    if len(items) > MAX_BATCH:
-        raise invalid([{"pointer": "", "detail": f"at most {MAX_BATCH} resources per request"}])
+    if len(items) > MAX_RESOURCES:
+        raise invalid([{"pointer": "", "detail": f"at most {MAX_RESOURCES} resources per "
+                        "request"}])
     if not items:
         raise invalid([{"pointer": "", "detail": "no resources given"}])
     errors, records, seen, known = [], [], set(), statements()
+    schema = resource_input()
     for i, raw in enumerate(items):
         prefix = f"/{i}" if batch else ""
+        found = schema_errors(raw, schema, prefix)
+        if found:
+            errors += found
+            continue
         try:
             record = parse_resource(raw, known,
                                     licences=current_app.config["LICENCE_ALLOWLIST"])
@@ -143,7 +193,8 @@ def _validate(items: list, *, batch: bool) -> list:
     return records
 
 
-def _query_args() -> dict:
+def query_args() -> dict:
+    """The catalogue filters in the query string, validated; a 422 names every bad one."""
     errors = []
     unknown = sorted(set(request.args) - set(FILTERS))
     errors += [{"pointer": f"?{name}", "detail": "unknown filter"} for name in unknown]
@@ -152,13 +203,10 @@ def _query_args() -> dict:
     for name, allowed in checks.items():
         if args[name] and args[name] not in allowed:
             errors.append({"pointer": f"?{name}", "detail": f"must be one of {', '.join(allowed)}"})
-    for name, default, top in (("page", 1, 10**6), ("per_page", 20, MAX_PER_PAGE)):
-        raw = args[name] or str(default)
-        if not raw.isdigit() or not 1 <= int(raw) <= top:
+    for name, default, top in (("page", 1, MAX_PAGE), ("per_page", 20, MAX_PER_PAGE)):
+        args[name] = query_int(args[name], default, top)
+        if args[name] is None:
             errors.append({"pointer": f"?{name}", "detail": f"must be a whole number 1-{top}"})
-            args[name] = default
-        else:
-            args[name] = int(raw)
     if errors:
         raise invalid(errors)
     return args

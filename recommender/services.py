@@ -22,7 +22,7 @@ _snapshot_lock = threading.Lock()
 
 
 def init_app(app: Flask) -> None:
-    set_search_threads(app.config.get("SEARCH_THREADS", 1))
+    set_search_threads(app.config.get("SEARCH_THREADS", 1))  # FAISS and NumPy's BLAS
     store = IndexStore(app.config["INDEX_DIR"], keep=app.config["INDEX_KEEP"])
     app.extensions["index"] = IndexHolder(store)
     app.extensions["statements"] = {}

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import os
 import uuid
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
 from sqlalchemy import create_engine, text
 
 from catalogue.framework import load_framework
@@ -18,6 +20,13 @@ from recommender.indexing import build_index
 from recommender.services import index_store
 
 POSTGRES_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+# property tests (tests/test_properties_*.py): "bounded" keeps all of them under a minute in
+# `make test`; HYPOTHESIS_PROFILE=thorough searches far longer
+settings.register_profile("bounded", max_examples=60, deadline=None, database=None,
+                          suppress_health_check=[HealthCheck.too_slow])
+settings.register_profile("thorough", max_examples=3000, deadline=None, database=None,
+                          suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "bounded"))
 
 
 @pytest.fixture(scope="session")

@@ -92,7 +92,7 @@ BAD_BODIES = [
     ({"archetype": "user", "gaps": [{"capability": "9.9.9"}]}, "/gaps/0/capability"),
     ({"archetype": "user", "gaps": []}, "/gaps"),
     ({"archetype": "user", "gaps": [{"capability": "6.1.1"}], "filters": {"formats": ["x"]}},
-     "/filters/formats"),
+     "/filters/formats/0"),
     ({"archetype": "user", "gaps": [{"capability": "6.1.1"}], "filters": {"colour": 1}},
      "/filters/colour"),
     ({"archetype": "user", "gaps": [{"capability": "6.1.1"}],

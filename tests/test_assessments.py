@@ -122,7 +122,7 @@ def test_ratings_from_another_platform_as_csv(client):
 
 BAD = [
     ({"archetypes": ["nurse"], "answers": [{"capability": "6.1.1", "rating": 1}]},
-     "/archetypes"),
+     "/archetypes/0"),
     ({"archetypes": ["user"], "answers": [{"capability": "9.9", "rating": 1}]},
      "/answers/0/capability"),
     ({"archetypes": ["user"], "answers": [{"capability": "6.1.1", "rating": 5}]},

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from indexes.store import IndexBusyError
 from recommender import db
-from recommender.indexing import apply_changes, repair_drift
+from recommender.indexing import apply_changes, pending_changes, repair_drift
 from recommender.indexing import build_index as full_build
 from recommender.models import IndexBuild, utcnow
 from recommender.services import encoder, index_store
@@ -53,6 +53,25 @@ def update_index(self) -> dict:
                                                             index_type=_index_type()))
     except IndexBusyError as exc:  # a full build is running; it or this retry will catch up
         raise self.retry(exc=exc, countdown=2) from exc
+
+
+@shared_task(bind=True, name="workers.tasks.flush_outbox", acks_late=True)
+def flush_outbox(self) -> dict:
+    """Scheduled (Celery beat): apply catalogue changes whose update was never queued (the
+    broker was down when they committed, so only the outbox holds them). Cheap when the
+    outbox is empty: one count, no build recorded."""
+    session = db.session()
+    waiting = pending_changes(session)
+    if not waiting:
+        return {"pending": 0}
+    task_id = self.request.id or "inline"
+    _start(session, task_id, "incremental")
+    try:
+        return _run(session, task_id, lambda: apply_changes(session, index_store(), encoder(),
+                                                            index_type=_index_type()))
+    except IndexBusyError:  # a build is running; it or the next tick applies them
+        _finish(session, task_id, "skipped", detail="a build is running")
+        return {"pending": waiting, "skipped": "a build is running"}
 
 
 @shared_task(name="workers.tasks.check_index", ignore_result=False)

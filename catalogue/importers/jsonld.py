@@ -167,6 +167,8 @@ def slug(text: str) -> str | None:
 
 def _id(node: dict, url: str | None) -> str | None:
     identifier = _text(node.get("identifier"), keys=("value", "@value", "@id"))
+    if identifier and _SLUG.match(identifier.strip()):  # already one of ours: keep it as it is
+        return identifier.strip()
     return (identifier and slug(identifier)) or (url and slug(url)) or identifier
 
 

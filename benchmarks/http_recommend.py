@@ -1,0 +1,150 @@
+"""Recommendations over HTTP: our app under gunicorn against a bare Flask endpoint that does
+only one FAISS batch search for the same gap vectors, both served the same way, same run.
+
+Quick run (10k resources, 10 gaps; under a minute):
+    .venv/bin/python benchmarks/http_recommend.py --quick
+Full run (1k, 10k and 100k resources; 1, 5 and 10 gaps; about 10 minutes):
+    .venv/bin/python benchmarks/http_recommend.py
+A million resources with an HNSW index (about 3 GB of memory, 30+ minutes to set up on 2
+cores; recall@10 of the HNSW index against exact search is printed):
+    .venv/bin/python benchmarks/http_recommend.py --sizes 1000000 --index-type hnsw
+Profile of our workers under load (py-spy, 10 gaps at the largest size; summary printed):
+    .venv/bin/python benchmarks/http_recommend.py --sizes 100000 --gaps 10 --profile
+
+For each size a catalogue and index version are prepared (benchmarks/serving.py), then two
+gunicorn servers with 2 workers each on 127.0.0.1: our app (recommender.wsgi:app, our
+gunicorn config, rate limits off) and benchmarks/bare_search_app.py. A Python load driver
+sends the same gap sets to both (``--clients`` threads, each over a keep-alive connection; a
+fixed number of requests and a time limit per case), alternating ours and bare in two rounds
+so that a change in the machine's load hits both. Warm-up requests go first and are not
+counted. Per size and gap count: p50, p99 and requests/s of each, and
+``_ratio`` = our p50 / bare p50 and ``_rps_ratio`` = our rps / bare rps. The headline
+``ratio`` is our p50 / bare p50 at 10 gaps (or the most gaps asked) at the largest size.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+from collections import Counter
+from pathlib import Path
+
+import numpy as np
+from common import machine, percentile
+from serving import Gunicorn, Load, bare_body, drive, gap_sets, our_body, prepare
+
+from indexes.vectors import VectorIndex
+
+
+def hnsw_recall(served, k: int = 10) -> float:
+    """recall@k of the published HNSW index against exact search, for every statement."""
+    index = VectorIndex.load(next((served.folder / "indexes" / "versions").iterdir())
+                             / "resources.faiss")
+    queries = served.statements.vectors
+    _, found = index.search(queries, k)
+    exact = np.argsort(-(served.vectors @ queries.T), axis=0)[:k].T + 1  # ids are 1..n
+    return float(np.mean([len(set(f) & set(e)) / k for f, e in zip(found, exact, strict=True)]))
+
+
+def profile(server: Gunicorn, bodies: list[bytes], clients: int, seconds: float) -> None:
+    """py-spy samples of our workers while the driver runs; prints the heaviest frames."""
+    out = Path(tempfile.mkdtemp(prefix="bench-profile-")) / "workers.txt"
+    spy = subprocess.Popen([str(Path(sys.executable).parent / "py-spy"), "record",
+                            "--nonblocking", "--subprocesses", "--format", "raw", "-r", "200",
+                            "-d", str(int(seconds)), "-o", str(out),
+                            "-p", str(server.process.pid)],
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    drive(server.port, "/api/v1/recommendations", bodies, clients, seconds)
+    spy.wait()
+    inclusive, own, total = Counter(), Counter(), 0
+    for line in out.read_text().splitlines():
+        stack, _, count = line.rpartition(" ")
+        frames = [f.split(" (")[0] + " (" + f.split(" (")[1].split(":")[0].split("/")[-1] + ")"
+                  for f in stack.split(";") if " (" in f]
+        if not any("recommend" in f for f in frames):
+            continue  # idle workers waiting in accept
+        total += int(count)
+        own[frames[-1]] += int(count)
+        for f in set(frames):
+            inclusive[f] += int(count)
+    print(f"profile_samples: {total} (raw stacks: {out})")
+    for name, counter in (("inclusive", inclusive), ("own", own)):
+        for frame, count in counter.most_common(25 if name == "inclusive" else 15):
+            print(f"profile_{name}: {100 * count / max(total, 1):5.1f}% {frame}")
+
+
+def run_size(n: int, args, gap_counts: list[int]) -> float:
+    served = prepare(n, args.index_type, keep_vectors=args.index_type == "hnsw")
+    p = f"n{n}_"
+    if served.vectors is not None:
+        print(f"{p}hnsw_recall_at_10: {hnsw_recall(served):.4f}")
+        served.vectors = None
+    env = served.env()
+    codes = served.statements.codes
+    headline = 0.0
+    with Gunicorn("recommender.wsgi:app", env) as ours, \
+            Gunicorn("bare_search_app:app", env) as bare:
+        warm = gap_sets(codes, 10, 40, seed=1)
+        drive(ours.port, "/api/v1/recommendations", [our_body(g) for g in warm], args.clients)
+        drive(bare.port, "/search", [bare_body(g) for g in warm], args.clients)
+        for gaps in gap_counts:
+            sets = gap_sets(codes, gaps, args.requests)
+            half = len(sets) // 2
+            results: dict[str, list[Load]] = {"ours": [], "bare": []}
+            for part in (sets[:half], sets[half:]):
+                results["ours"].append(drive(ours.port, "/api/v1/recommendations",
+                                             [our_body(g) for g in part], args.clients,
+                                             args.seconds / 2))
+                results["bare"].append(drive(bare.port, "/search", [bare_body(g) for g in part],
+                                             args.clients, args.seconds / 2))
+            figures = {}
+            for who, loads in results.items():
+                latencies = [x for load in loads for x in load.latencies]
+                errors = sum(load.errors for load in loads)
+                figures[who] = (percentile(latencies, 50), percentile(latencies, 99),
+                                len(latencies) / sum(load.seconds for load in loads))
+                q = f"{p}gaps{gaps}_{who}_"
+                print(f"{q}p50_ms: {figures[who][0] * 1000:.2f}")
+                print(f"{q}p99_ms: {figures[who][1] * 1000:.2f}")
+                print(f"{q}rps: {figures[who][2]:.1f}")
+                print(f"{q}requests: {len(latencies)}")
+                if errors:
+                    print(f"{q}errors: {errors}")
+            headline = figures["ours"][0] / figures["bare"][0]
+            print(f"{p}gaps{gaps}_ratio: {headline:.3f}")
+            print(f"{p}gaps{gaps}_rps_ratio: {figures['ours'][2] / figures['bare'][2]:.3f}")
+        if args.profile:
+            profile(ours, [our_body(g) for g in gap_sets(codes, gap_counts[-1], 5000)],
+                    args.clients, 20)
+    return headline
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="10k resources, 10 gaps")
+    parser.add_argument("--sizes", default="1000,10000,100000")
+    parser.add_argument("--gaps", default="1,5,10")
+    parser.add_argument("--requests", type=int, default=1000, help="per case and server")
+    parser.add_argument("--seconds", type=float, default=60, help="time limit per case")
+    parser.add_argument("--clients", type=int, default=3, help="concurrent connections")
+    parser.add_argument("--index-type", default="flat", choices=("flat", "hnsw"))
+    parser.add_argument("--profile", action="store_true", help="py-spy our workers")
+    args = parser.parse_args()
+    if args.quick:
+        args.sizes, args.gaps, args.requests, args.seconds = "10000", "10", 400, 20
+    gap_counts = [int(x) for x in args.gaps.split(",")]
+    machine()
+    headline = 0.0
+    for n in [int(x) for x in args.sizes.split(",")]:
+        headline = run_size(n, args, gap_counts)
+        sys.stdout.flush()
+    print(f"loadavg_1m_end: {os.getloadavg()[0]:.2f}")
+    print(f"ratio: {headline:.3f}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,209 @@
+"""What the HTTP and memory benchmarks share: a catalogue and index version on disk, gunicorn
+servers started and stopped by us, a bounded load driver, and process memory from /proc.
+
+A served catalogue is prepared once per size in a temp folder (SQLite database, index
+versions): resources from benchmarks/synthetic.py written by its ``populate``, vectors
+generated directly (encoding does not change serving costs, and 10k texts take two minutes to
+encode here), an index version published with the build's own index code.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+from common import bench_app
+from synthetic import Statements, embed_statements, populate, publish
+
+from indexes.embedding import DEFAULT_MODEL, get_encoder
+
+BENCHMARKS = Path(__file__).resolve().parent
+ROOT = BENCHMARKS.parent
+
+
+@dataclass
+class Served:
+    """A prepared catalogue: its folder, statements, and (for recall) its vectors."""
+
+    folder: Path
+    size: int
+    kind: str
+    statements: Statements
+    vectors: np.ndarray | None = None
+
+    def env(self) -> dict[str, str]:
+        """The app's environment: this folder's database and indexes, no rate limit, no Redis
+        (the web path does not use it), quiet logs."""
+        env = {k: v for k, v in os.environ.items()
+               if k not in ("REDIS_URL", "PROMETHEUS_MULTIPROC_DIR")}
+        env.update(DATABASE_URL=f"sqlite:///{self.folder / 'b.db'}", VAR_DIR=str(self.folder),
+                   INDEX_DIR=str(self.folder / "indexes"), INDEX_TYPE=self.kind,
+                   RATE_LIMIT_ENABLED="false", LOG_LEVEL="WARNING", LOG_FORMAT="text",
+                   PYTHONPATH=os.pathsep.join([str(ROOT), str(BENCHMARKS)]))
+        return env
+
+
+def prepare(n: int, kind: str = "flat", keep_vectors: bool = False) -> Served:
+    """A catalogue of n resources and its index version in a new temp folder."""
+    folder = Path(tempfile.mkdtemp(prefix=f"bench-serve-{n}-"))
+    app = bench_app(folder)
+    statements = embed_statements(app, get_encoder(DEFAULT_MODEL))
+    catalogue = populate(app, n, statements, direct=True)
+    publish(app, catalogue, statements, kind)
+    return Served(folder, n, kind, statements, catalogue.vectors if keep_vectors else None)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@dataclass
+class Gunicorn:
+    """A gunicorn master we started, with its workers; ``stop`` ends exactly those."""
+
+    app: str
+    env: dict[str, str]
+    workers: int = 2
+    config: str = "python:recommender.gunicorn_conf"
+    port: int = field(default_factory=free_port)
+    process: subprocess.Popen | None = None
+
+    def __enter__(self) -> Gunicorn:
+        log = open(Path(tempfile.gettempdir()) / f"bench-gunicorn-{self.port}.log", "wb")  # noqa: SIM115
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "--config", self.config, "-b",
+             f"127.0.0.1:{self.port}", "-w", str(self.workers), "--timeout", "120", self.app],
+            env=self.env, stdout=log, stderr=log, cwd=str(ROOT))
+        log.close()
+        deadline = time.monotonic() + 300
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"gunicorn {self.app} exited; see {log.name}")
+            if len(self.worker_pids()) == self.workers and self._healthy():
+                return self
+            time.sleep(0.2)
+        self.stop()
+        raise RuntimeError(f"gunicorn {self.app} did not start; see {log.name}")
+
+    def __exit__(self, *_exc) -> None:
+        self.stop()
+
+    def _healthy(self) -> bool:
+        try:
+            connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=2)
+            connection.request("GET", "/healthz")
+            return connection.getresponse().status == 200
+        except OSError:
+            return False
+
+    def worker_pids(self) -> list[int]:
+        try:
+            children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
+            return [int(p) for p in children.read_text().split()]
+        except OSError:
+            return []
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(30)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+
+@dataclass
+class Load:
+    latencies: list[float]
+    seconds: float
+    errors: int
+
+    @property
+    def rps(self) -> float:
+        return len(self.latencies) / self.seconds if self.seconds else 0.0
+
+
+def drive(port: int, path: str, bodies: list[bytes], clients: int = 3,
+          seconds: float = 60.0) -> Load:
+    """Send each body once (or until ``seconds`` pass) from ``clients`` threads, each over its
+    own keep-alive connection (reopened when the server closes it); a closed loop, so at
+    most ``clients`` requests are in flight."""
+    latencies: list[float] = []
+    errors = 0
+    lock = threading.Lock()
+    cursor = iter(range(len(bodies)))
+    deadline = time.monotonic() + seconds
+
+    def client() -> None:
+        nonlocal errors
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        headers = {"Content-Type": "application/json"}
+        while time.monotonic() < deadline:
+            with lock:
+                i = next(cursor, None)
+            if i is None:
+                break
+            began = time.perf_counter()
+            try:
+                connection.request("POST", path, bodies[i], headers)
+                response = connection.getresponse()
+                response.read()
+                ok = response.status == 200
+            except (OSError, http.client.HTTPException):
+                connection.close()
+                ok = False
+            took = time.perf_counter() - began
+            with lock:
+                if ok:
+                    latencies.append(took)
+                else:
+                    errors += 1
+
+    threads = [threading.Thread(target=client) for _ in range(clients)]
+    began = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return Load(latencies, time.perf_counter() - began, errors)
+
+
+def gap_sets(codes: list[str], gaps: int, count: int, seed: int = 11) -> list[list[str]]:
+    rng = np.random.default_rng(seed + gaps)
+    return [list(rng.choice(codes, size=gaps, replace=False)) for _ in range(count)]
+
+
+def our_body(codes: list[str]) -> bytes:
+    return json.dumps({"archetype": "user", "limit": 10,
+                       "gaps": [{"capability": c, "severity": 2} for c in codes]}).encode()
+
+
+def bare_body(codes: list[str]) -> bytes:
+    return json.dumps({"gaps": codes}).encode()
+
+
+def memory_mb(pid: int) -> dict[str, float]:
+    """rss, pss (shared pages divided among the processes mapping them) and private memory of
+    a process, in MB, from /proc/<pid>/smaps_rollup."""
+    values: dict[str, float] = {}
+    for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines()[1:]:
+        name, _, rest = line.partition(":")
+        parts = rest.split()
+        if parts and parts[-1] == "kB":
+            values[name] = int(parts[0]) / 1024
+    return {"rss": values.get("Rss", 0.0), "pss": values.get("Pss", 0.0),
+            "private": values.get("Private_Clean", 0.0) + values.get("Private_Dirty", 0.0)}

@@ -1,0 +1,45 @@
+"""Changing a resource's capability mappings the way the catalogue API does: a new curated
+set is written through ``upsert_resources`` (new version, index outbox row, suggestions
+dropped) and the index is asked to update."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from sqlalchemy import delete
+from sqlalchemy.orm import Session
+
+from recommender.catalogue_store import upsert_resources
+from recommender.models import Resource, ResourceCapability
+from recommender.queue import notify_index_changes
+from recommender.resource_views import to_record
+
+
+def curated_codes(row: Resource) -> list[str]:
+    return sorted(m.capability_code for m in row.mappings if m.source == "curated")
+
+
+def set_curated(session: Session, row: Resource, codes: list[str]) -> bool:
+    """Make ``codes`` the resource's curated mapping; True when that changed anything.
+
+    With no codes left the resource goes back to suggested mappings, which the index update
+    recomputes.
+    """
+    codes = sorted(dict.fromkeys(codes))
+    if codes == curated_codes(row):
+        return False
+    record = replace(to_record(row), capabilities=tuple(codes))
+    result = upsert_resources(session, [record])
+    if result.changed:
+        notify_index_changes()
+    return bool(result.changed)
+
+
+def reject_suggestion(session: Session, row: Resource, code: str) -> bool:
+    """Remove one suggested mapping; True when there was one. The index's per-statement
+    lists are unaffected: suggestions count in coverage, never in ranking)."""
+    deleted = session.execute(delete(ResourceCapability).where(
+        ResourceCapability.resource_id == row.id, ResourceCapability.capability_code == code,
+        ResourceCapability.source == "suggested"))
+    session.commit()
+    return bool(deleted.rowcount)

@@ -1,0 +1,84 @@
+"""Coming back by learner id: the learner's assessments, progress and completed learning;
+their data to download or delete."""
+
+from __future__ import annotations
+
+from flask import Response, json, redirect, render_template, request, session, url_for
+from sqlalchemy import select
+
+from recommender import db
+from recommender.assessments_store import delete_learner, export_learner, view
+from recommender.framework_store import current_version
+from recommender.models import Assessment, Feedback, Learner, Resource
+from recommender.requests import LEARNER_ID
+from recommender.web.forms import FormErrors
+from recommender.web.learner import bp
+from recommender.web.learner.results import learner
+
+HISTORY = 10  # assessments listed
+
+
+@bp.route("/learners", methods=["GET", "POST"])
+def find():
+    """Enter a learner id to see that learner's results and progress."""
+    errors = FormErrors()
+    learner_id = session.get("learner_id", "")
+    if request.method == "POST":
+        learner_id = request.form.get("learner_id", "").strip()
+        if not learner_id:
+            errors.add("learner_id", "Enter your learner id")
+        elif not LEARNER_ID.match(learner_id):
+            errors.add("learner_id", "Enter your learner id as it was given to you: 8 to 64 "
+                       "letters, digits, hyphens or underscores")
+        elif db.session().get(Learner, learner_id) is None:
+            errors.add("learner_id", "There is no learner with this id: check it and try "
+                       "again")
+        if not errors:
+            session["learner_id"] = learner_id
+            return redirect(url_for("learner.home", learner_id=learner_id), code=303)
+    return render_template("learner/find.html", errors=errors, learner_id=learner_id), \
+        errors.status
+
+
+@bp.get("/learners/<learner_id>")
+def home(learner_id: str):
+    """The learner's assessments, newest first, with progress and completed resources."""
+    row = learner(learner_id)
+    session_ = db.session()
+    assessments = session_.scalars(
+        select(Assessment).where(Assessment.learner_id == learner_id)
+        .order_by(Assessment.created_at.desc()).limit(HISTORY)).all()
+    latest = view(session_, assessments[0], current_version(session_)) if assessments else None
+    done = session_.execute(
+        select(Resource.slug, Resource.title, Resource.url, Feedback.created_at)
+        .join(Resource, Feedback.resource_id == Resource.id)
+        .where(Feedback.learner_id == learner_id, Feedback.verdict == "completed")
+        .order_by(Feedback.created_at.desc())).all()
+    return render_template("learner/home.html", learner=row, assessments=assessments,
+                           latest=latest, completed=done)
+
+
+@bp.get("/learners/<learner_id>/data")
+def export(learner_id: str):
+    """Everything held about the learner, as a JSON file."""
+    row = learner(learner_id)
+    session_ = db.session()
+    body = json.dumps(export_learner(session_, row, current_version(session_)), indent=2)
+    return Response(body, mimetype="application/json", headers={
+        "Content-Disposition": f"attachment; filename=learner-{learner_id}.json"})
+
+
+@bp.route("/learners/<learner_id>/delete", methods=["GET", "POST"])
+def delete(learner_id: str):
+    """Delete the learner and everything derived from them, after a confirmation."""
+    row = learner(learner_id)
+    errors = FormErrors()
+    if request.method == "POST":
+        if request.form.get("confirm") != "yes":
+            errors.add("confirm", "Confirm that you want to delete everything held about you")
+        else:
+            delete_learner(db.session(), row)
+            session.pop("learner_id", None)
+            return render_template("learner/deleted.html")
+    return render_template("learner/delete.html", learner_id=learner_id, errors=errors), \
+        errors.status

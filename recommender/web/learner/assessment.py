@@ -1,0 +1,177 @@
+"""The self-assessment, one page per domain: archetypes first, then each domain's statements
+rated on the confidence scale, then a check page that stores the assessment."""
+
+from __future__ import annotations
+
+from flask import abort, redirect, render_template, request, session, url_for
+
+from catalogue.framework import ARCHETYPE_BADGES
+from recommender import db
+from recommender.assessment_rules import RATINGS
+from recommender.assessments_api import questionnaire_domains, validate_body
+from recommender.assessments_store import create_assessment
+from recommender.framework_store import current_version
+from recommender.models import Learner
+from recommender.problems import Problem
+from recommender.requests import LEARNER_ID
+from recommender.services import statements
+from recommender.web.forms import FormErrors
+from recommender.web.learner import bp, draft
+from recommender.web.learner.draft import Draft
+
+# the archetypes in plain words, the most common role first
+ROLES = {
+    "user": "I use digital and AI tools in my everyday work",
+    "embedder": "I put technology in place in my organisation and keep it working safely",
+    "creator": "I design and build digital tools, data products or AI models",
+    "driver": "I lead or fund the adoption of digital and AI technology",
+    "shaper": "I set national or system direction for digital and AI in health and care",
+}
+
+
+@bp.route("/assessment", methods=["GET", "POST"])
+def start():
+    """Choose the archetypes that describe your work (and give your learner id, if any)."""
+    errors = FormErrors()
+    version = current_version(db.session())
+    saved = draft.current(version)
+    chosen = saved.archetypes if saved else []
+    learner_id = (saved.learner_id if saved else None) or request.args.get("learner_id", "")
+    if request.method == "POST":
+        chosen = request.form.getlist("archetypes")
+        learner_id = request.form.get("learner_id", "").strip()
+        if not chosen:
+            errors.add("archetypes", "Select at least one role that describes your work")
+        elif any(a not in ARCHETYPE_BADGES for a in chosen):
+            errors.add("archetypes", "Select roles from the list")
+        if learner_id and not LEARNER_ID.match(learner_id):
+            errors.add("learner_id", "Enter your learner id as it was given to you: 8 to 64 "
+                       "letters, digits, hyphens or underscores")
+        elif learner_id and db.session().get(Learner, learner_id) is None:
+            errors.add("learner_id", "There is no learner with this id: check it, or leave "
+                       "this blank to start afresh")
+        if not errors:
+            fresh = Draft(version=version, archetypes=list(dict.fromkeys(chosen)),
+                          learner_id=learner_id or None)
+            if saved:  # a change of roles keeps the answers given so far
+                fresh.answers, fresh.skipped, fresh.key = saved.answers, saved.skipped, saved.key
+            draft.keep(fresh)
+            return redirect(url_for("learner.domain", domain_id=_domains(chosen)[0]["id"]))
+    return render_template("learner/start.html", errors=errors, chosen=chosen,
+                           learner_id=learner_id, roles=ROLES,
+                           error_anchors={"archetypes": "archetypes"}), errors.status
+
+
+@bp.route("/assessment/domains/<domain_id>", methods=["GET", "POST"])
+def domain(domain_id: str):
+    """One domain's statements; saving moves on to the next domain."""
+    version = current_version(db.session())
+    saved = draft.current(version)
+    if saved is None:
+        return redirect(url_for("learner.start"))
+    domains = _domains(saved.archetypes)
+    position = next((i for i, d in enumerate(domains) if d["id"] == domain_id), None)
+    if position is None:
+        abort(404, f"Domain {domain_id} is not part of this assessment.")
+    this = domains[position]
+    codes = [s["id"] for g in this["groups"] for s in g["statements"]]
+    errors = FormErrors()
+    if request.method == "POST":
+        if request.form.get("action") == "skip":
+            saved.skipped = sorted(set(saved.skipped) | {domain_id})
+            draft.keep(saved)
+            return redirect(_after(domains, position))
+        for code in codes:
+            value = request.form.get(field_name(code), "")
+            if value.isdigit() and int(value) in RATINGS:
+                saved.answers[code] = int(value)
+            else:
+                errors.add(field_name(code), f"Select how confident you are for statement "
+                           f"{code}")
+        saved.skipped = [d for d in saved.skipped if d != domain_id]
+        draft.keep(saved)  # answers given so far are kept even when some are missing
+        if not errors:
+            return redirect(_after(domains, position))
+    asked = [s["id"] for d in domains for g in d["groups"] for s in g["statements"]]
+    return render_template(
+        "learner/domain.html", domain=this, position=position, domains=domains,
+        answers=saved.answers, errors=errors, field_name=field_name, field_id=field_id,
+        draft_key=f"{saved.key}-{domain_id}",
+        answered=saved.answered_in(asked), asked=len(asked),
+        error_anchors={field_name(c): field_id(c) for c in codes},
+        previous=url_for("learner.domain", domain_id=domains[position - 1]["id"])
+        if position else url_for("learner.start")), errors.status
+
+
+@bp.route("/assessment/check", methods=["GET", "POST"])
+def check():
+    """Every domain's state, with links to change it; submitting stores the assessment."""
+    session_ = db.session()
+    version = current_version(session_)
+    saved = draft.current(version)
+    if saved is None:
+        return redirect(url_for("learner.start"))
+    domains = _domains(saved.archetypes)
+    rows = []
+    errors = FormErrors()
+    for d in domains:
+        codes = [s["id"] for g in d["groups"] for s in g["statements"]]
+        answered = saved.answered_in(codes)
+        state = ("skipped" if d["id"] in saved.skipped else
+                 "complete" if answered == len(codes) else
+                 "not started" if answered == 0 else "incomplete")
+        rows.append({"domain": d, "answered": answered, "total": len(codes), "state": state})
+    if request.method == "POST":
+        for row in rows:
+            if row["state"] in ("incomplete", "not started"):
+                errors.add(f"domain-{row['domain']['id']}", f"Finish or skip the domain "
+                           f"{row['domain']['name']}")
+        if all(row["state"] == "skipped" for row in rows):
+            errors.add("domain-" + domains[0]["id"], "Answer at least one domain: every "
+                       "domain is skipped")
+        if not errors:
+            try:
+                assessment = _store(saved)
+            except Problem as problem:  # the framework changed under the draft
+                errors.from_problem(problem, {})
+            else:
+                draft.discard()
+                session["learner_id"] = assessment.learner_id
+                return redirect(url_for("learner.results", learner_id=assessment.learner_id,
+                                        assessment_id=assessment.id))
+    return render_template("learner/check.html", rows=rows, saved=saved, errors=errors), \
+        errors.status
+
+
+def field_name(code: str) -> str:
+    return f"rating-{code}"
+
+
+def field_id(code: str) -> str:
+    return "rating-" + code.replace(".", "-")
+
+
+def _domains(archetypes: list[str]) -> list[dict]:
+    return questionnaire_domains(statements(), archetypes)
+
+
+def _after(domains: list[dict], position: int) -> str:
+    if position + 1 < len(domains):
+        return url_for("learner.domain", domain_id=domains[position + 1]["id"])
+    return url_for("learner.check")
+
+
+def _store(saved: Draft):
+    """Validate the draft as the API validates a body, then store it."""
+    skipped = set(saved.skipped)
+    asked = {s["id"] for d in _domains(saved.archetypes) if d["id"] not in skipped
+             for g in d["groups"] for s in g["statements"]}
+    body = {"archetypes": saved.archetypes, "skipped_domains": sorted(skipped),
+            "answers": [{"capability": code, "rating": rating}
+                        for code, rating in saved.answers.items() if code in asked]}
+    if saved.learner_id:
+        body["learner_id"] = saved.learner_id
+    learner_id, archetypes, answers, skipped_domains = validate_body(body, statements())
+    return create_assessment(db.session(), learner_id=learner_id, framework_version=saved.version,
+                             archetypes=archetypes, answers=answers,
+                             skipped_domains=skipped_domains)

@@ -1,0 +1,94 @@
+"""A learner's results (gaps per domain), their recommendations in two tabs, and feedback."""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from sqlalchemy import select
+
+from recommender import db
+from recommender.api import recommend_body
+from recommender.assessments_store import view
+from recommender.feedback_api import record
+from recommender.framework_store import current_version
+from recommender.models import Assessment, Feedback, Learner, Resource
+from recommender.problems import Problem
+from recommender.requests import LEARNER_ID
+from recommender.services import statements
+from recommender.web.learner import bp
+
+LIST_LENGTH = 10
+VERDICTS = {"useful": "useful", "not_useful": "not useful", "completed": "completed"}
+
+
+@bp.get("/learners/<learner_id>/assessments/<assessment_id>")
+def results(learner_id: str, assessment_id: str):
+    """Readiness and gaps per domain, progress since the last assessment, the worst gaps."""
+    assessment = _assessment(learner_id, assessment_id)
+    session = db.session()
+    shown = view(session, assessment, current_version(session))
+    known = statements()
+    gaps = [{**g, "text": known[g["capability"]].text if g["capability"] in known else ""}
+            for g in shown["gaps"]]
+    domains = {s.domain_id: s.domain_name for s in known.values()}
+    return render_template("learner/results.html", assessment=shown, gaps=gaps,
+                           learner_id=learner_id, domain_names=domains)
+
+
+@bp.get("/learners/<learner_id>/assessments/<assessment_id>/recommendations")
+def recommendations(learner_id: str, assessment_id: str):
+    """Baseline and specialist learning for the assessment's gaps, each item with why."""
+    _assessment(learner_id, assessment_id)
+    body = recommend_body({"assessment_id": assessment_id, "learner_id": learner_id,
+                           "limit": LIST_LENGTH})
+    return render_template("learner/recommendations.html", body=body, learner_id=learner_id,
+                           assessment_id=assessment_id, verdicts=VERDICTS,
+                           marked=latest_verdicts(learner_id))
+
+
+@bp.post("/learners/<learner_id>/feedback")
+def feedback(learner_id: str):
+    """Mark a recommended resource useful, not useful or completed, then go back."""
+    learner(learner_id)
+    form = request.form
+    verdict = form.get("verdict", "")
+    back = url_for("learner.recommendations", learner_id=learner_id,
+                   assessment_id=form.get("assessment_id", ""))
+    if verdict not in VERDICTS or db.session().get(Assessment, form.get("assessment_id", "")) \
+            is None:
+        abort(400, "Choose useful, not useful or completed for a resource you were shown.")
+    body = {"learner_id": learner_id, "resource": form.get("resource", ""), "verdict": verdict}
+    for name in ("capability", "recommendation_id"):
+        if form.get(name):
+            body[name] = form[name]
+    try:
+        record(body)
+    except Problem as problem:
+        abort(400, "; ".join(e["detail"] for e in problem.errors) or problem.detail)
+    title = db.session().scalar(select(Resource.title).where(Resource.slug == body["resource"]))
+    flash(f"You marked \u201c{title}\u201d as {VERDICTS[verdict]}."
+          + (" It will not be recommended again." if verdict == "completed" else ""))
+    return redirect(back + f"#item-{body['resource']}", code=303)
+
+
+def latest_verdicts(learner_id: str) -> dict[str, str]:
+    """The learner's latest verdict on each resource, by resource id."""
+    rows = db.session().execute(
+        select(Resource.slug, Feedback.verdict).join(Resource, Feedback.resource_id == Resource.id)
+        .where(Feedback.learner_id == learner_id).order_by(Feedback.created_at, Feedback.id))
+    return {slug: verdict for slug, verdict in rows}
+
+
+def learner(learner_id: str) -> Learner:
+    """The learner with this id, or a 404 page."""
+    row = db.session().get(Learner, learner_id) if LEARNER_ID.match(learner_id) else None
+    if row is None:
+        abort(404, "There is no learner with this id. Check the id you were given.")
+    return row
+
+
+def _assessment(learner_id: str, assessment_id: str) -> Assessment:
+    learner(learner_id)
+    assessment = db.session().get(Assessment, assessment_id)
+    if assessment is None or assessment.learner_id != learner_id:
+        abort(404, "There is no such assessment for this learner.")
+    return assessment

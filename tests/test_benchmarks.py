@@ -1,0 +1,96 @@
+"""The scale benchmarks run end to end on tiny catalogues and print their figures; the
+synthetic catalogue they share is seeded and shaped like the shipped one."""
+
+import subprocess
+import sys
+from pathlib import Path
+from statistics import mean
+
+import numpy as np
+import pytest
+
+BENCHMARKS = Path(__file__).resolve().parent.parent / "benchmarks"
+
+
+@pytest.fixture(scope="module")
+def synthetic():
+    sys.path.insert(0, str(BENCHMARKS))
+    try:
+        import synthetic
+
+        yield synthetic
+    finally:
+        sys.path.remove(str(BENCHMARKS))
+
+
+def run(script: str, *args: str, timeout: float = 600) -> dict[str, float]:
+    done = subprocess.run([sys.executable, str(BENCHMARKS / script), *args],
+                          capture_output=True, text=True, timeout=timeout, check=False)
+    assert done.returncode == 0, done.stderr[-3000:]
+    figures = {}
+    for line in done.stdout.splitlines():
+        name, _, value = line.partition(": ")
+        try:
+            figures[name] = float(value)
+        except ValueError:
+            pass
+    return figures
+
+
+def test_synthetic_catalogue_is_seeded_and_shaped_like_the_shipped_one(synthetic):
+    one, again, other = (synthetic.generate(3000, seed=s) for s in (1, 1, 2))
+    assert one.texts() == again.texts() and one.teaches == again.teaches
+    assert one.texts() != other.texts()
+    assert 50 <= mean(len(d.split()) for d in one.descriptions) <= 64
+    assert 6 <= mean(len(t.split()) for t in one.titles) <= 10
+    assert all(len(t) == 4 for t in one.topics)
+    assert 2.4 <= mean(len(t) for t in one.teaches) <= 3.3
+    taught = np.bincount([j for t in one.teaches for j in t], minlength=len(one.codes))
+    assert 0.7 <= synthetic.zipf_exponent(taught.tolist()) <= 1.3  # skewed, Zipf-like
+    assert taught.max() > 20 * np.median(taught)
+    records = one.records()
+    assert records[0].capabilities == tuple(one.codes[j] for j in one.teaches[0])
+
+
+def test_direct_vectors_sit_near_their_statements(synthetic):
+    catalogue = synthetic.generate(500)
+    statements = np.random.default_rng(0).normal(size=(len(catalogue.codes), 384))
+    statements = (statements / np.linalg.norm(statements, axis=1, keepdims=True)).astype(
+        np.float32)
+    vectors = synthetic.direct_vectors(catalogue, statements)
+    np.testing.assert_allclose(np.linalg.norm(vectors, axis=1), 1, atol=1e-5)
+    first = [vectors[i] @ statements[t[0]] for i, t in enumerate(catalogue.teaches)]
+    other = vectors @ statements.T
+    assert np.median(first) > 0.2 > 0.05 > abs(np.median(other))  # statements are random here
+    np.testing.assert_array_equal(vectors, synthetic.direct_vectors(catalogue, statements))
+
+
+def test_index_build_benchmark_prints_throughput_memory_and_adds():
+    figures = run("index_build.py", "--sizes", "40", "--adds", "1,3")
+    for name in ("n40_bare_encode_texts_per_s", "n40_index_build_texts_per_s",
+                 "n40_peak_rss_mb_build", "n40_add_1_seconds", "n40_add_3_seconds",
+                 "loadavg_1m"):
+        assert figures[name] > 0, name
+    assert figures["n40_peak_rss_mb_build"] >= figures["n40_peak_rss_mb_model_loaded"]
+    assert figures["ratio"] == figures["n40_ratio"] > 0
+
+
+def test_http_benchmark_serves_ours_and_the_bare_endpoint():
+    figures = run("http_recommend.py", "--sizes", "300", "--gaps", "1,10", "--requests", "20",
+                  "--seconds", "30", "--clients", "2")
+    for gaps in (1, 10):
+        for who in ("ours", "bare"):
+            prefix = f"n300_gaps{gaps}_{who}_"
+            assert figures[prefix + "requests"] == 20, prefix  # every request answered 200
+            assert figures[prefix + "p99_ms"] >= figures[prefix + "p50_ms"] > 0
+            assert figures[prefix + "rps"] > 0
+            assert prefix + "errors" not in figures
+    assert figures["ratio"] == figures["n300_gaps10_ratio"] > 0
+
+
+def test_memory_benchmark_compares_mapped_and_naive_workers():
+    figures = run("memory.py", "--sizes", "300")
+    for mode in ("mapped", "naive"):
+        assert figures[f"n300_{mode}_worker_pss_mb"] > 0
+        assert figures[f"n300_{mode}_worker_rss_mb"] >= figures[f"n300_{mode}_worker_pss_mb"]
+    assert figures["ratio"] == figures["n300_ratio"] > 0
