@@ -35,9 +35,14 @@ test: $(STAMP) $(ASSETS) chromium
 lint: $(STAMP)
 	$(BIN)/ruff check .
 
+# the fast set: each scale benchmark's --quick run (a few minutes in all); every script's
+# docstring gives its full-size run, and docs/performance.md the figures and how they were made
 bench: $(STAMP)
 	$(BIN)/python benchmarks/index_build.py --quick
 	$(BIN)/python benchmarks/recommend.py --quick
+	$(BIN)/python benchmarks/http_recommend.py --quick
+	$(BIN)/python benchmarks/memory.py --quick
+	$(BIN)/python benchmarks/index_types.py --quick
 
 # coverage-guided fuzzing of each importer (atheris), FUZZ_SECONDS each (default 60); the
 # corpus grows in var/fuzz/<format>, a crashing input is saved there as crash-<hash>.

@@ -5,6 +5,7 @@ Importing this module puts the project on ``sys.path``; synthetic catalogues com
 
 from __future__ import annotations
 
+import argparse
 import os
 import sys
 import tempfile
@@ -37,6 +38,12 @@ def make_app(resources: list[Resource]):
     with app.app_context():
         upsert_resources(db.session(), resources)
     return app
+
+
+def arguments(doc: str) -> argparse.ArgumentParser:
+    """A parser whose --help shows the script's docstring as written (its full-size runs)."""
+    return argparse.ArgumentParser(description=doc,
+                                   formatter_class=argparse.RawDescriptionHelpFormatter)
 
 
 def machine() -> None:

@@ -24,7 +24,6 @@ counted. Per size and gap count: p50, p99 and requests/s of each, and
 
 from __future__ import annotations
 
-import argparse
 import os
 import subprocess
 import sys
@@ -33,7 +32,7 @@ from collections import Counter
 from pathlib import Path
 
 import numpy as np
-from common import machine, percentile
+from common import arguments, machine, percentile
 from serving import Gunicorn, Load, bare_body, drive, gap_sets, our_body, prepare
 
 from indexes.vectors import VectorIndex
@@ -50,7 +49,9 @@ def hnsw_recall(served, k: int = 10) -> float:
 
 
 def profile(server: Gunicorn, bodies: list[bytes], clients: int, seconds: float) -> None:
-    """py-spy samples of our workers while the driver runs; prints the heaviest frames."""
+    """py-spy samples of our workers while the driver runs: the share of the samples taken
+    inside a request in which each of our functions was on the stack (inclusive), and in
+    which each function, ours or a library's, was running itself (own)."""
     out = Path(tempfile.mkdtemp(prefix="bench-profile-")) / "workers.txt"
     spy = subprocess.Popen([str(Path(sys.executable).parent / "py-spy"), "record",
                             "--nonblocking", "--subprocesses", "--format", "raw", "-r", "200",
@@ -62,17 +63,17 @@ def profile(server: Gunicorn, bodies: list[bytes], clients: int, seconds: float)
     inclusive, own, total = Counter(), Counter(), 0
     for line in out.read_text().splitlines():
         stack, _, count = line.rpartition(" ")
-        frames = [f.split(" (")[0] + " (" + f.split(" (")[1].split(":")[0].split("/")[-1] + ")"
-                  for f in stack.split(";") if " (" in f]
-        if not any("recommend" in f for f in frames):
-            continue  # idle workers waiting in accept
+        frames = [f.rsplit(":", 1)[0] + ")" for f in stack.split(";") if " (" in f]
+        if not any(f.startswith("recommendations (") for f in frames):
+            continue  # a worker waiting for a connection, or the master
         total += int(count)
         own[frames[-1]] += int(count)
-        for f in set(frames):
-            inclusive[f] += int(count)
+        for frame in set(frames):
+            if frame.split(" (")[1].startswith(("recommender/", "indexes/")):
+                inclusive[frame] += int(count)  # our own functions, wherever they appear
     print(f"profile_samples: {total} (raw stacks: {out})")
     for name, counter in (("inclusive", inclusive), ("own", own)):
-        for frame, count in counter.most_common(25 if name == "inclusive" else 15):
+        for frame, count in counter.most_common(20):
             print(f"profile_{name}: {100 * count / max(total, 1):5.1f}% {frame}")
 
 
@@ -123,8 +124,7 @@ def run_size(n: int, args, gap_counts: list[int]) -> float:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = arguments(__doc__)
     parser.add_argument("--quick", action="store_true", help="10k resources, 10 gaps")
     parser.add_argument("--sizes", default="1000,10000,100000")
     parser.add_argument("--gaps", default="1,5,10")

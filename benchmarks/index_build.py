@@ -38,7 +38,7 @@ import subprocess
 import sys
 import time
 
-from common import bench_app, machine
+from common import arguments, bench_app, machine
 from synthetic import generate
 
 from catalogue.text import capability_text
@@ -119,8 +119,7 @@ def one_size(n: int, adds: list[int], rounds: int, profile: bool) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = arguments(__doc__)
     parser.add_argument("--quick", action="store_true", help="1,000 resources, adds of 1, 200")
     parser.add_argument("--sizes", default="1000,10000", help="comma-separated sizes")
     parser.add_argument("--adds", default="1,1000", help="incremental adds to time")

@@ -18,10 +18,9 @@ memory. ``ratio`` is naive / mapped for the workers' summed PSS at the largest s
 
 from __future__ import annotations
 
-import argparse
 import os
 
-from common import machine
+from common import arguments, machine
 from serving import Gunicorn, drive, gap_sets, memory_mb, our_body, prepare
 
 MODES = (("mapped", "recommender.wsgi:app"), ("naive", "naive_wsgi:app"))
@@ -51,8 +50,7 @@ def run_size(n: int, workers: int) -> float:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = arguments(__doc__)
     parser.add_argument("--quick", action="store_true", help="20,000 resources")
     parser.add_argument("--sizes", default="100000")
     parser.add_argument("--workers", type=int, default=2)

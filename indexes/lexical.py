@@ -87,6 +87,9 @@ def tokens(text: str) -> list[str]:
     return [w for w in _WORD.findall(text.lower()) if w not in STOPWORDS]
 
 
+SCORE_BLOCK = 50_000  # documents scored together
+
+
 @dataclass
 class Bm25:
     """Collection statistics and the query terms they are kept for."""
@@ -127,28 +130,30 @@ class Bm25:
                 if term in idf:
                     used_by.setdefault(term, []).append(j)
         # one pass over the documents' sparse counts (not one per query term), then each
-        # term's contributions are added to its queries' columns as whole arrays
+        # term's contributions are added to its queries' columns as whole arrays; documents
+        # in blocks, so the temporary arrays stay small at a million documents
         position = {term: i for i, term in enumerate(used_by)}
-        docs, terms, tf = [], [], []
-        for d, counts in enumerate(doc_counts):
-            for term, n in counts.items():
-                i = position.get(term)
-                if i is not None:
-                    docs.append(d)
-                    terms.append(i)
-                    tf.append(n)
-        if not docs:
-            return out
-        docs_a, terms_a = np.array(docs, dtype=np.int64), np.array(terms, dtype=np.int64)
-        tf_a = np.array(tf, dtype=np.float32)
         weights = np.array([idf[t] for t in used_by], dtype=np.float32)
-        contribution = weights[terms_a] * tf_a * (K1 + 1) / (tf_a + norm[docs_a])
-        order = np.argsort(terms_a, kind="stable")
-        bounds = np.searchsorted(terms_a[order], np.arange(len(used_by) + 1))
-        for i, columns in enumerate(used_by.values()):
-            rows = order[bounds[i]:bounds[i + 1]]
-            for j in columns:  # a document occurs once per term: no repeated indices
-                out[docs_a[rows], j] += contribution[rows]
+        for start in range(0, len(doc_counts), SCORE_BLOCK):
+            docs, terms, tf = [], [], []
+            for d, counts in enumerate(doc_counts[start:start + SCORE_BLOCK], start):
+                for term, n in counts.items():
+                    i = position.get(term)
+                    if i is not None:
+                        docs.append(d)
+                        terms.append(i)
+                        tf.append(n)
+            if not docs:
+                continue
+            docs_a, terms_a = np.array(docs, dtype=np.int64), np.array(terms, dtype=np.int64)
+            tf_a = np.array(tf, dtype=np.float32)
+            contribution = weights[terms_a] * tf_a * (K1 + 1) / (tf_a + norm[docs_a])
+            order = np.argsort(terms_a, kind="stable")
+            bounds = np.searchsorted(terms_a[order], np.arange(len(used_by) + 1))
+            for i, columns in enumerate(used_by.values()):
+                rows = order[bounds[i]:bounds[i + 1]]
+                for j in columns:  # a document occurs once per term: no repeated indices
+                    out[docs_a[rows], j] += contribution[rows]
         return out
 
     def to_json(self) -> dict:

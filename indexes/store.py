@@ -198,7 +198,9 @@ class IndexStore:
         created = datetime.now(UTC)
         name = created.strftime("%Y%m%dT%H%M%S%fZ") + "-" + uuid.uuid4().hex[:6]
         staging = self.root / f".staging-{name}"
+        tmp_pointer = self.root / f".current-{name}"
         staging.mkdir(parents=True)
+        published = False
         try:
             vectors.save(staging / RESOURCES_FILE)
             np.save(staging / CAPABILITIES_FILE, np.asarray(capability_vectors, dtype=np.float32))
@@ -219,13 +221,17 @@ class IndexStore:
             _fsync(staging)
             os.rename(staging, self.versions / name)
             _fsync(self.versions)
-            tmp_pointer = self.root / f".current-{name}"
             tmp_pointer.write_text(name, encoding="utf-8")
             _fsync(tmp_pointer)
             os.replace(tmp_pointer, self.pointer)
+            published = True
             _fsync(self.root)
         except BaseException:
-            shutil.rmtree(staging, ignore_errors=True)
+            # a full disk or a kill can strike at any step: leave only what was there before
+            if not published:
+                shutil.rmtree(staging, ignore_errors=True)
+                shutil.rmtree(self.versions / name, ignore_errors=True)
+                tmp_pointer.unlink(missing_ok=True)
             raise
         self.prune()
         log.info("published index version %s (%d resources)", name, full["count"])

@@ -115,10 +115,13 @@ class VectorIndex:
         rows = np.asarray(rows, dtype=np.int64)
         if not len(rows):
             return np.zeros((0, self.dimension), dtype=np.float32)
-        storage = lib.downcast_index(self._index.index)
-        if self.kind == "hnsw":
-            storage = lib.downcast_index(storage.storage)
-        stored = lib.rev_swig_ptr(storage.get_xb(), self.count * self.dimension)
+        cached = self.__dict__.get("_storage")
+        if cached is None or cached[0] is not self._index:  # SWIG downcasts cost ~50 us
+            storage = lib.downcast_index(self._index.index)
+            if self.kind == "hnsw":
+                storage = lib.downcast_index(storage.storage)
+            cached = self.__dict__["_storage"] = (self._index, storage)
+        stored = lib.rev_swig_ptr(cached[1].get_xb(), self.count * self.dimension)
         as_bytes = stored.view(np.uint8).reshape(self.count, 4 * self.dimension)
         return as_bytes.take(rows, axis=0).view(np.float32)
 

@@ -129,13 +129,17 @@ def index_cmd(force: bool, timeout: int, no_worker: bool) -> None:
     """Build the search index through the Celery worker, showing its progress."""
     from contextlib import nullcontext
 
-    from recommender.queue import enqueue_build
+    from recommender.queue import BrokerUnavailable, enqueue_build
     from recommender.worker_process import running_worker
 
     app = _app()
     embedded = not (app.config["REDIS_URL"] or no_worker)
     with app.app_context(), (running_worker() if embedded else nullcontext()):
-        outcome = _follow(enqueue_build(force), timeout)
+        try:
+            result = enqueue_build(force)
+        except BrokerUnavailable as exc:
+            raise click.ClickException(f"{exc}; nothing was built") from exc
+        outcome = _follow(result, timeout)
     click.echo(f"index {outcome['status']}: version {outcome['version']}, "
                f"{outcome['count']} resources")
 

@@ -21,8 +21,11 @@ from recommender.problems import Problem
 
 
 def init_app(app: Flask) -> None:
-    app.config["MAX_CONTENT_LENGTH"] = app.config["MAX_REQUEST_BYTES"]
+    # one byte over the cap: a chunked body (no Content-Length) is read up to it and then
+    # refused by _chunked_body_cap; werkzeug alone would cut it at the cap without a word
+    app.config["MAX_CONTENT_LENGTH"] = app.config["MAX_REQUEST_BYTES"] + 1
     app.register_error_handler(RequestEntityTooLarge, _too_large)
+    app.before_request(_body_cap)
     enabled = app.config.get("RATE_LIMIT_ENABLED")
     if enabled is None:  # tests opt in: their many quick requests all come from one address
         enabled = not app.testing
@@ -56,9 +59,22 @@ def _exempt() -> bool:
                                            and ENDPOINTS[request.endpoint] is OPEN)
 
 
+def _body_cap() -> None:
+    """Refuse a body over MAX_REQUEST_BYTES: by its Content-Length, or, sent without one
+    (chunked), by reading it here at most one byte past the cap (the view gets the data)."""
+    cap = current_app.config["MAX_REQUEST_BYTES"]
+    if request.content_length is not None:
+        too_large = request.content_length > cap
+    else:
+        too_large = bool(request.environ.get("wsgi.input_terminated")) and \
+            len(request.get_data(cache=True)) > cap
+    if too_large:
+        raise RequestEntityTooLarge()
+
+
 def _too_large(_exc: RequestEntityTooLarge) -> Response:
     return Problem(413, "Content Too Large", f"the request body is larger than "
-                   f"{current_app.config['MAX_CONTENT_LENGTH']} bytes", kind="too-large"
+                   f"{current_app.config['MAX_REQUEST_BYTES']} bytes", kind="too-large"
                    ).to_response()
 
 

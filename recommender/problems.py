@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from flask import Flask, Response, json
-from kombu.exceptions import OperationalError as BrokerError
 from sqlalchemy import exc as sa_exc
 from werkzeug.exceptions import HTTPException
+
+from recommender.queue import BrokerUnavailable
 
 PROBLEM_TYPE = "https://dart-ed-recommender.example/problems/"
 CONTENT_TYPE = "application/problem+json"
@@ -52,7 +53,7 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(Problem, lambda problem: problem.to_response())
     app.register_error_handler(HTTPException, _http_problem)
     app.register_error_handler(sa_exc.SQLAlchemyError, _database_problem)
-    app.register_error_handler(BrokerError, _broker_problem)
+    app.register_error_handler(BrokerUnavailable, _broker_problem)
     app.register_error_handler(Exception, _unexpected)
 
 
@@ -85,7 +86,7 @@ def _database_problem(exc: sa_exc.SQLAlchemyError) -> Response:
                    kind="database-unavailable", headers={"Retry-After": "5"}).to_response()
 
 
-def _broker_problem(exc: BrokerError) -> Response:
+def _broker_problem(exc: Exception) -> Response:
     from flask import current_app
 
     current_app.logger.warning("broker unavailable: %s", str(exc)[:300])

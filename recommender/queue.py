@@ -12,6 +12,11 @@ import uuid
 from celery import Celery, Task
 from flask import Flask, current_app
 
+
+class BrokerUnavailable(RuntimeError):
+    """A task could not be queued: the broker (or the result backend) did not answer."""
+
+
 BUILD_INDEX = "workers.tasks.build_index"
 UPDATE_INDEX = "workers.tasks.update_index"
 log = logging.getLogger(__name__)
@@ -41,9 +46,14 @@ def enqueue_build(force: bool = False):
     return _send(BUILD_INDEX, "full", kwargs={"force": force})
 
 
-def enqueue_update():
-    """Queue an incremental index update; returns the AsyncResult."""
-    return _send(UPDATE_INDEX, "incremental")
+def enqueue_update(*, wait_for_result: bool = True):
+    """Queue an incremental index update; returns the AsyncResult.
+
+    ``wait_for_result=False`` when nobody will wait for it: with a Redis result backend,
+    Celery otherwise subscribes to the result before sending, which retries for about 20 s
+    when Redis is down (progress stays visible in ``index_builds`` either way)."""
+    return _send(UPDATE_INDEX, "incremental",
+                 **({} if wait_for_result else {"ignore_result": True}))
 
 
 def _send(name: str, kind: str, **options):
@@ -61,18 +71,18 @@ def _send(name: str, kind: str, **options):
     try:
         return celery().send_task(name, task_id=task_id, queue="indexing", headers=headers,
                                   **options)
-    except Exception:
+    except Exception as exc:  # kombu and the result backends raise many kinds
         build = session.get(IndexBuild, task_id)
         build.status, build.detail = "not-queued", "the broker could not be reached"
         session.commit()
-        raise
+        raise BrokerUnavailable(f"the broker could not be reached: {exc}") from exc
 
 
 def notify_index_changes() -> str | None:
     """Ask the worker to apply committed catalogue changes; returns the task id, or None when
     the broker cannot be reached (the changes wait in the outbox for the next update)."""
     try:
-        return enqueue_update().id
+        return enqueue_update(wait_for_result=False).id
     except Exception as exc:  # kombu raises many kinds; the outbox keeps the work either way
         log.warning("index update not queued, it stays in the outbox: %s", exc)
         return None

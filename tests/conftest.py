@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import tempfile
 import uuid
 from pathlib import Path
 
@@ -60,6 +61,15 @@ def app_config(folder: Path, database_url: str | None = None, **extra) -> dict:
                    "result_backend": "cache+memory://", "include": ["workers.tasks"]},
         **extra,
     }
+
+
+def api_document() -> dict:
+    """The OpenAPI document of an app with the default settings, for parametrizing tests at
+    collection time (building it needs no database)."""
+    from recommender.openapi.document import build
+
+    with tempfile.TemporaryDirectory(prefix="openapi-") as folder:
+        return build(create_app(app_config(Path(folder))))
 
 
 def prepared_app(folder: Path, framework, resources, database_url: str | None = None, **extra):

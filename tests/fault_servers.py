@@ -44,22 +44,25 @@ def _answers(port: int) -> bool:
 class PrivateRedis:
     """``redis-server`` on a free port with nothing persisted: start, stop, start again."""
 
-    def __init__(self, folder: Path):
+    def __init__(self, folder: Path, password: str | None = None):
         if shutil.which("redis-server") is None:
             pytest.skip("redis-server is not installed")
         self.folder = Path(folder)
         self.folder.mkdir(parents=True, exist_ok=True)
         self.port = free_port()
+        self.password = password
         self.process: subprocess.Popen | None = None
 
     def url(self, number: int = 0) -> str:
-        return f"redis://127.0.0.1:{self.port}/{number}"
+        auth = f":{self.password}@" if self.password else ""
+        return f"redis://{auth}127.0.0.1:{self.port}/{number}"
 
     def start(self) -> None:
         with (self.folder / "redis.log").open("ab") as log:  # the child keeps its own copy
             self.process = subprocess.Popen(
                 ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
-                 "--appendonly", "no", "--dir", str(self.folder)],
+                 "--appendonly", "no", "--dir", str(self.folder),
+                 *(["--requirepass", self.password] if self.password else [])],
                 stdout=log, stderr=subprocess.STDOUT)
         wait_for(lambda: _answers(self.port), 20, f"redis-server on port {self.port}")
 

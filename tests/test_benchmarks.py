@@ -1,6 +1,7 @@
 """The scale benchmarks run end to end on tiny catalogues and print their figures; the
 synthetic catalogue they share is seeded and shaped like the shipped one."""
 
+import contextlib
 import subprocess
 import sys
 from pathlib import Path
@@ -30,10 +31,8 @@ def run(script: str, *args: str, timeout: float = 600) -> dict[str, float]:
     figures = {}
     for line in done.stdout.splitlines():
         name, _, value = line.partition(": ")
-        try:
+        with contextlib.suppress(ValueError):  # lines that are not figures
             figures[name] = float(value)
-        except ValueError:
-            pass
     return figures
 
 

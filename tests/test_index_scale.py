@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from indexes.lexical import B, K1, Bm25
+from indexes.lexical import K1, B, Bm25
 from indexes.neighbours import NeighbourLists
 from indexes.store import RESOURCES_FILE, IndexStore
 from indexes.vectors import VectorIndex

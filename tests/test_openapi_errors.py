@@ -7,9 +7,7 @@ import json
 
 import pytest
 
-from recommender import create_app
-from recommender.openapi.document import build
-from tests.conftest import app_config
+from tests.conftest import api_document, prepared_app
 
 PROBLEM = "application/problem+json"
 LIMIT = 8192  # MAX_REQUEST_BYTES of the app under test
@@ -18,12 +16,8 @@ PATH_VALUES = {"{slug}": "example-open-course", "{flag_id}": "1"}
 
 def body_operations() -> list[tuple[str, str, str]]:
     """(method, concrete path, request schema name) of every operation with a JSON body."""
-    import tempfile
-    from pathlib import Path
-
-    doc = build(create_app(app_config(Path(tempfile.mkdtemp(prefix="openapi-")))))
     found = []
-    for path, ops in doc["paths"].items():
+    for path, ops in api_document()["paths"].items():
         for method, op in ops.items():
             if "requestBody" in op:
                 ref = op["requestBody"]["content"]["application/json"]["schema"]["$ref"]
@@ -39,8 +33,6 @@ IDS = [f"{method.upper()} {path}" for method, path, _ in OPERATIONS]
 
 @pytest.fixture(scope="module")
 def api(tmp_path_factory, framework, shipped_resources):
-    from tests.conftest import prepared_app
-
     app = prepared_app(tmp_path_factory.mktemp("errors"), framework, shipped_resources[:3],
                        MAX_REQUEST_BYTES=LIMIT)
     examples = {name: schema["examples"][0] for name, schema in

@@ -32,8 +32,7 @@ def test_spellings_of_one_address_share_a_canonical_url(url, data):
     host = parts.hostname.removeprefix("www.")
     port = parts.port
     other_port = "" if port in (None, 80, 443) else f":{port}"
-    default_port = data.draw(st.sampled_from(["", ":80", ":443"])) if not other_port else \
-        other_port
+    default_port = other_port or data.draw(st.sampled_from(["", ":80", ":443"]))
     params = parse_qsl(parts.query, keep_blank_values=True)
     shuffled = data.draw(st.permutations(params)) if params else []
     shuffled = shuffled + [("utm_source", data.draw(LABEL))]

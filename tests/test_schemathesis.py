@@ -9,8 +9,6 @@ must have a documented status code and content type, and must match its document
 from __future__ import annotations
 
 import contextlib
-import tempfile
-from pathlib import Path
 
 import pytest
 import schemathesis
@@ -24,12 +22,11 @@ from schemathesis.checks import (
     status_code_conformance,
 )
 
-from recommender import create_app, db
+from recommender import db
 from recommender.api_keys import create_key
 from recommender.indexing import build_index
-from recommender.openapi.document import build
 from recommender.services import index_store
-from tests.conftest import app_config, prepared_app
+from tests.conftest import api_document, prepared_app
 
 MAX_EXAMPLES = 25  # per operation and phase: the whole run stays well under two minutes
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
@@ -59,9 +56,8 @@ def api_schema(fuzzed):
 
 
 def operations() -> list[str]:
-    """'METHOD /path' of every documented operation, read from an app's document."""
-    app = create_app(app_config(Path(tempfile.mkdtemp(prefix="openapi-"))))
-    return [f"{method.upper()} {path}" for path, methods in build(app)["paths"].items()
+    """'METHOD /path' of every documented operation."""
+    return [f"{method.upper()} {path}" for path, methods in api_document()["paths"].items()
             for method in methods]
 
 

@@ -156,9 +156,13 @@ def slug(text: str) -> str | None:
     """A valid resource id from an identifier or a URL (host and path), or None."""
     text = text.strip()
     if text.startswith(("http://", "https://")):
-        parts = urlsplit(text)
-        host = (parts.hostname or "").removeprefix("www.")
-        text = host + parts.path + (f"-{parts.query}" if parts.query else "")
+        try:
+            parts = urlsplit(text)
+            host = (parts.hostname or "").removeprefix("www.")
+        except ValueError:  # not a valid URL ("http://[", found by fuzzing): slug the text
+            parts = None
+        if parts is not None:
+            text = host + parts.path + (f"-{parts.query}" if parts.query else "")
     value = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
     if len(value) > 80:  # keep long ids distinct: cut, then add a short digest of the whole
         value = value[:71].rstrip("-") + "-" + hashlib.sha1(value.encode()).hexdigest()[:8]

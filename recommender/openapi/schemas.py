@@ -142,13 +142,13 @@ def batch_request(max_items: int, *, documented: bool = False) -> dict:
 RESOURCE_FIELDS = {
     "id": {"type": "string", "pattern": "^[a-z0-9][a-z0-9-]{1,79}$",
            "x-error": "must be 2-80 lowercase letters, digits or hyphens"},
-    "title": text(500),
+    "title": text(400),  # the lengths are the database columns
     "url": {"type": "string", "maxLength": 2000, "pattern": "^[Hh][Tt][Tt][Pp][Ss]?://[!-Z^-~]+$",
             "description": "Absolute http(s) URL, ASCII (percent-encode other characters); "
                            "resources match by canonical URL",
             "x-error": "must be an absolute http(s) URL of at most 2000 ASCII characters"},
-    "provider": text(500),
-    "licence": text(200, description="SPDX-style id (common spellings are normalised); "
+    "provider": text(200),
+    "licence": text(60, description="SPDX-style id (common spellings are normalised); "
                                      "LicenseRef-Proprietary-Free for free-to-access content"),
     "access": {"type": "string", "enum": list(ACCESS)},
     "description": {"type": "string", "minLength": 40, "maxLength": 10_000},
@@ -163,7 +163,8 @@ RESOURCE_FIELDS = {
     "mapping": {"type": "string", "enum": list(MAPPING_SOURCES), "default": "curated"},
     "topics": {"type": "array", "uniqueItems": True,
                "items": {"type": "string", "minLength": 1, "maxLength": 200}},
-    "language": {"type": "string", "minLength": 1, "maxLength": 35, "default": "en"},
+    "language": {"type": "string", "minLength": 1, "maxLength": 10, "default": "en",
+                 "description": "BCP 47 language tag"},
 }
 RESOURCE_REQUIRED = ["id", "title", "url", "provider", "licence", "access", "description",
                      "format", "level", "archetypes"]
