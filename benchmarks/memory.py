@@ -19,6 +19,7 @@ memory. ``ratio`` is naive / mapped for the workers' summed PSS at the largest s
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 from common import arguments, machine
 from serving import Gunicorn, drive, gap_sets, memory_mb, our_body, prepare
@@ -26,9 +27,9 @@ from serving import Gunicorn, drive, gap_sets, memory_mb, our_body, prepare
 MODES = (("mapped", "recommender.wsgi:app"), ("naive", "naive_wsgi:app"))
 
 
-def run_size(n: int, workers: int) -> float:
-    served = prepare(n)
-    p = f"n{n}_"
+def run_size(n: int, workers: int, reuse: Path | None = None) -> float:
+    served = prepare(n, reuse=reuse)
+    p = f"n{served.size}_"
     version = next((served.folder / "indexes" / "versions").iterdir())
     print(f"{p}index_file_mb: {(version / 'resources.faiss').stat().st_size / 2**20:.1f}")
     bodies = [our_body(g) for g in gap_sets(served.statements.codes, 10, 100)]
@@ -51,6 +52,8 @@ def run_size(n: int, workers: int) -> float:
 
 def main() -> None:
     parser = arguments(__doc__)
+    parser.add_argument("--reuse", type=Path, help="serve the catalogue an earlier run "
+                        "prepared in this folder (its 'folder:' line) instead of a new one")
     parser.add_argument("--quick", action="store_true", help="20,000 resources")
     parser.add_argument("--sizes", default="100000")
     parser.add_argument("--workers", type=int, default=2)
@@ -58,8 +61,8 @@ def main() -> None:
     sizes = [20_000] if args.quick else [int(x) for x in args.sizes.split(",")]
     machine()
     ratio = 0.0
-    for n in sizes:
-        ratio = run_size(n, args.workers)
+    for n in [0] if args.reuse else sizes:
+        ratio = run_size(n, args.workers, args.reuse)
     print(f"loadavg_1m_end: {os.getloadavg()[0]:.2f}")
     print(f"ratio: {ratio:.3f}")
 

@@ -27,6 +27,8 @@ from common import bench_app
 from synthetic import Statements, embed_statements, populate, publish
 
 from indexes.embedding import DEFAULT_MODEL, get_encoder
+from indexes.store import IndexStore
+from recommender import create_app
 
 BENCHMARKS = Path(__file__).resolve().parent
 ROOT = BENCHMARKS.parent
@@ -54,9 +56,18 @@ class Served:
         return env
 
 
-def prepare(n: int, kind: str = "flat", keep_vectors: bool = False) -> Served:
-    """A catalogue of n resources and its index version in a new temp folder."""
+def prepare(n: int, kind: str = "flat", keep_vectors: bool = False,
+            reuse: Path | None = None) -> Served:
+    """A catalogue of n resources and its index version in a new temp folder, or the one an
+    earlier run prepared in ``reuse`` (a million resources take many minutes to prepare)."""
+    if reuse is not None:
+        app = create_app({"VAR_DIR": str(reuse), "DATABASE_URL": f"sqlite:///{reuse / 'b.db'}",
+                          "INDEX_DIR": str(reuse / "indexes")})
+        manifest = IndexStore(reuse / "indexes").manifest()
+        return Served(reuse, manifest["count"], manifest["index_type"],
+                      embed_statements(app, get_encoder(DEFAULT_MODEL)))
     folder = Path(tempfile.mkdtemp(prefix=f"bench-serve-{n}-"))
+    print(f"folder: {folder}", flush=True)
     app = bench_app(folder)
     statements = embed_statements(app, get_encoder(DEFAULT_MODEL))
     catalogue = populate(app, n, statements, direct=True)
@@ -78,6 +89,7 @@ class Gunicorn:
     env: dict[str, str]
     workers: int = 2
     config: str = "python:recommender.gunicorn_conf"
+    boot_seconds: float = 1800  # workers load the index and snapshot first: minutes at 1M
     port: int = field(default_factory=free_port)
     process: subprocess.Popen | None = None
 
@@ -88,7 +100,7 @@ class Gunicorn:
              f"127.0.0.1:{self.port}", "-w", str(self.workers), "--timeout", "120", self.app],
             env=self.env, stdout=log, stderr=log, cwd=str(ROOT))
         log.close()
-        deadline = time.monotonic() + 300
+        deadline = time.monotonic() + self.boot_seconds
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise RuntimeError(f"gunicorn {self.app} exited; see {log.name}")

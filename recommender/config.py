@@ -48,6 +48,11 @@ ENVIRONMENT = {
                       "arithmetic, query encoding); default 1: gunicorn's workers give the "
                       "parallelism, and extra threads per request wait on each other when the "
                       "machine is busy",
+    "SECRET_KEY": "Signs the web pages' session cookies and CSRF tokens (read by "
+                  "recommender/web/session_key.py); set the same value on every replica; unset: "
+                  "a random key kept in VAR_DIR/secret_key",
+    "SESSION_COOKIE_SECURE": "true to send the pages' session cookie over HTTPS only; default "
+                             "false",
     "CORS_ORIGINS": "Comma-separated browser origins allowed to call the API (* for any); "
                     "default none: no CORS headers",
 }

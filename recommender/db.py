@@ -6,6 +6,8 @@ from flask import Flask, current_app, g
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
+CONNECT_TIMEOUT = 5  # seconds to wait for PostgreSQL to answer a new connection
+
 
 class Base(DeclarativeBase):
     """Declarative base of every model."""
@@ -25,7 +27,10 @@ def make_engine(url: str) -> Engine:
             cursor.close()
 
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    # pool_pre_ping: a connection the server dropped (a restart) is replaced, not handed out;
+    # connect_timeout: a server that accepts but does not answer fails the request in seconds
+    connect_args = {"connect_timeout": CONNECT_TIMEOUT} if url.startswith("postgresql") else {}
+    return create_engine(url, pool_pre_ping=True, connect_args=connect_args)
 
 
 def init_app(app: Flask) -> None:

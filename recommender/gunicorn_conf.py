@@ -16,6 +16,7 @@ Each worker loads the served index version and its catalogue snapshot as it star
 
 import os
 import shutil
+import threading
 from pathlib import Path
 
 # gunicorn 25+ opens a control socket under $HOME; nothing here uses it, and two instances on
@@ -44,21 +45,31 @@ def on_starting(_server) -> None:
 
 def post_worker_init(worker) -> None:
     """Load the served index version and its catalogue snapshot before the worker takes
-    requests, so the first requests after a start do not pay for them (seconds at a million
-    resources). An app without an index yet, or any failure, leaves it to the first request."""
+    requests, so the first requests after a start do not pay for them (minutes at a million
+    resources on a busy 2-core machine). The worker tells the arbiter it is alive while it
+    loads, so the request timeout does not kill it. An app without an index yet, or any
+    failure, leaves it to the first request."""
     app = getattr(worker, "wsgi", None)
     if "index" not in getattr(app, "extensions", {}):
         return
-    try:
-        with app.app_context():
-            from recommender.services import index_holder, snapshot
+    done = threading.Event()
 
-            index = index_holder().get()
-            worker.notify()  # loading the version may take a while: tell the arbiter we live
-            if index is not None:
-                snapshot(index)
-    except Exception:  # noqa: BLE001 - warming is an optimisation; the request path reports
-        worker.log.exception("could not warm the index; the first request will load it")
+    def warm() -> None:
+        try:
+            with app.app_context():
+                from recommender.services import index_holder, snapshot
+
+                index = index_holder().get()
+                if index is not None:
+                    snapshot(index)
+        except Exception:  # noqa: BLE001 - warming is an optimisation; requests report
+            worker.log.exception("could not warm the index; the first request will load it")
+        finally:
+            done.set()
+
+    threading.Thread(target=warm, name="warm-index", daemon=True).start()
+    while not done.wait(1.0):
+        worker.notify()
 
 
 def child_exit(_server, worker) -> None:

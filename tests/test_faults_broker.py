@@ -7,11 +7,13 @@ import dataclasses
 import time
 
 import pytest
+from click.testing import CliRunner
 from sqlalchemy import func, select
 
 from recommender import create_app, db, migrate
 from recommender.api_keys import create_key
 from recommender.catalogue_store import upsert_resources
+from recommender.cli import main
 from recommender.config import from_environment
 from recommender.framework_store import load_framework
 from recommender.indexing import build_index
@@ -151,3 +153,11 @@ def test_work_that_needs_the_broker_fails_fast_as_a_503_problem_and_is_recorded(
     assert response.status_code == 503 and response.mimetype == CONTENT_TYPE
     assert response.get_json()["title"] == "Broker unavailable"
     assert response.headers["Retry-After"]
+
+    # the command line says the same, without a traceback
+    env = {"VAR_DIR": str(tmp_path / "app"), "REDIS_URL": url, "DATABASE_URL": "",
+           "INDEX_DIR": ""}
+    result = CliRunner().invoke(main, ["index"], env=env)
+    assert result.exit_code == 1, result.output
+    assert "the broker could not be reached" in result.output
+    assert "nothing was built" in result.output and "Traceback" not in result.output

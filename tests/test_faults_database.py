@@ -3,16 +3,20 @@ themselves when it returns, and an import cut off by the outage leaves nothing h
 The PostgreSQL server is one the test creates (initdb) on its own port and data folder; the
 machine's shared server is never touched."""
 
+import socket
 import threading
+import time
 
 import pytest
 from sqlalchemy import create_engine, func, select, text
 
-from recommender import db
+from recommender import create_app, db
+from recommender.db import CONNECT_TIMEOUT
 from recommender.indexing import build_index
 from recommender.models import IndexOutbox, Resource
 from recommender.problems import CONTENT_TYPE
 from recommender.services import index_store
+from tests.conftest import app_config
 from tests.fault_servers import PrivatePostgres, wait_for
 
 ASK = {"archetype": "user", "gaps": [{"capability": "6.1.1", "severity": 3}], "limit": 3}
@@ -129,3 +133,21 @@ def test_an_import_cut_off_by_the_outage_leaves_nothing_half_written(
     response = app.test_client().post("/api/v1/resources", json=records)
     assert response.status_code == 201 and len(response.get_json()["new"]) == 240
     assert counts(app) == (250, 250)
+
+
+def test_a_database_that_accepts_but_never_answers_fails_requests_in_seconds(tmp_path):
+    """A server that takes the connection and then says nothing (hung, or a half-open
+    network path): requests answer 503 after the connect timeout instead of hanging."""
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(16)  # accepted by the kernel, never read
+        port = silent.getsockname()[1]
+        app = create_app(app_config(tmp_path, f"postgresql+psycopg://postgres@127.0.0.1:"
+                                    f"{port}/x"))
+        try:
+            began = time.monotonic()
+            unavailable(app.test_client().get("/api/v1/resources"))
+            took = time.monotonic() - began
+        finally:
+            app.extensions["db"].kw["bind"].dispose()
+    assert CONNECT_TIMEOUT - 1 <= took < 3 * CONNECT_TIMEOUT, took

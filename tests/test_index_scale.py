@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from indexes import lexical
 from indexes.lexical import K1, B, Bm25
 from indexes.neighbours import NeighbourLists
 from indexes.store import RESOURCES_FILE, IndexStore
@@ -99,7 +100,8 @@ def plain_bm25(bm25: Bm25, counts: list[Counter], lengths: np.ndarray) -> np.nda
     return out
 
 
-def test_bm25_scores_match_the_definition():
+def test_bm25_scores_match_the_definition(monkeypatch):
+    monkeypatch.setattr(lexical, "SCORE_BLOCK", 50)  # documents scored in three blocks
     rng = np.random.default_rng(4)
     words = [f"w{i}" for i in range(40)]
     queries = [list(rng.choice(words, 5)) for _ in range(6)] + [["absent"], []]

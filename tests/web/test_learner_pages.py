@@ -6,6 +6,8 @@ from __future__ import annotations
 import re
 
 from recommender import db
+from recommender.assessments_store import create_assessment
+from recommender.framework_store import current_version
 from recommender.models import Feedback
 from tests.web.conftest import submit, token
 
@@ -191,3 +193,16 @@ def test_a_form_without_its_csrf_token_is_refused(browser):
     assert response.status_code == 400
     assert "text/html" in response.content_type
     assert "go back, reload the page" in response.get_data(as_text=True)
+
+
+def test_without_an_index_the_recommendations_page_says_not_ready(empty_app):
+    with empty_app.app_context():
+        assessment = create_assessment(db.session(), learner_id="learner-no-index",
+                                       framework_version=current_version(db.session()),
+                                       archetypes=["user"], answers={"6.1.1": 0},
+                                       skipped_domains=[])
+    response = empty_app.test_client().get(
+        f"/learners/learner-no-index/assessments/{assessment.id}/recommendations")
+    assert response.status_code == 503 and response.headers["Retry-After"] == "10"
+    assert "text/html" in response.content_type
+    assert "This service is not ready yet" in response.get_data(as_text=True)

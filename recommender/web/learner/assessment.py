@@ -92,7 +92,8 @@ def domain(domain_id: str):
         draft.keep(saved)  # answers given so far are kept even when some are missing
         if not errors:
             return redirect(_after(domains, position))
-    asked = [s["id"] for d in domains for g in d["groups"] for s in g["statements"]]
+    asked = [s["id"] for d in domains if d["id"] not in saved.skipped
+             for g in d["groups"] for s in g["statements"]]
     return render_template(
         "learner/domain.html", domain=this, position=position, domains=domains,
         answers=saved.answers, errors=errors, field_name=field_name, field_id=field_id,

@@ -26,6 +26,7 @@ async function poll(element, url) {
   }
   if (text) text.textContent = build.summary;
   if (FINISHED.has(build.status)) {
+    if (bar) bar.value = bar.max;
     element.dataset.finished = build.status;
     return;
   }
