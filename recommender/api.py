@@ -39,15 +39,16 @@ def recommendations():
 def recommend_body(body: dict) -> dict:
     """The answer to one recommendation request body; raises a Problem when it cannot be
     answered (shared by the single and the batch endpoints)."""
-    known = statements()
+    index = index_holder().get()
+    known = statements(index)
     req = parse_recommendation(body, set(known), current_app.config["RECOMMENDATION_MAX_LIMIT"])
     if req.assessment_id is not None:
         req = _from_assessment(req)
+        known = statements()  # an assessment's gaps are mapped to the current framework
         if not req.gaps:
             return {"assessment_id": req.assessment_id, "archetype": req.archetype,
                     "baseline": [], "specialist": [],
                     "detail": "this assessment shows no gaps"}
-    index = index_holder().get()
     if index is None:
         raise Problem(503, "Index not ready", "no search index has been built yet; try again "
                       "when the indexing worker has finished", kind="index-not-ready",

@@ -36,14 +36,24 @@ def index_store() -> IndexStore:
     return index_holder().store
 
 
-def statements() -> dict[str, Statement]:
-    """The current framework's statements by id, cached per framework version."""
-    session = db.session()
-    version = current_version(session)
+def statements(index: IndexVersion | None = None) -> dict[str, Statement]:
+    """The framework's statements by id, cached per framework version: the version ``index``
+    was built for when one is given (no query: a recommendation ranks with that index's
+    statement lists, and a new framework version always builds a new index), else the
+    current one."""
     cache = current_app.extensions["statements"]
+    version = index.manifest.get("framework_version") if index is not None else None
     if version not in cache:
-        cache.clear()
-        cache[version] = framework_statements(session, version)
+        session = db.session()
+        if version is None:
+            version = current_version(session)
+        if version not in cache:
+            found = framework_statements(session, version)
+            if not found and index is not None:  # that version is gone: use the current one
+                return statements()
+            if len(cache) > 4:
+                cache.clear()
+            cache[version] = found
     return cache[version]
 
 
