@@ -32,8 +32,8 @@ from collections import Counter
 from pathlib import Path
 
 import numpy as np
-from common import arguments, machine, percentile
-from serving import Gunicorn, Load, bare_body, drive, gap_sets, our_body, prepare
+from common import machine, percentile
+from serving import Gunicorn, Load, bare_body, drive, gap_sets, our_body, prepare, serving_arguments
 
 from indexes.vectors import VectorIndex
 
@@ -125,9 +125,7 @@ def run_size(n: int, args, gap_counts: list[int]) -> float:
 
 
 def main() -> None:
-    parser = arguments(__doc__)
-    parser.add_argument("--reuse", type=Path, help="serve the catalogue an earlier run "
-                        "prepared in this folder (its 'folder:' line) instead of a new one")
+    parser = serving_arguments(__doc__)
     parser.add_argument("--quick", action="store_true", help="10k resources, 10 gaps")
     parser.add_argument("--sizes", default="1000,10000,100000")
     parser.add_argument("--gaps", default="1,5,10")

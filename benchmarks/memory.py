@@ -21,8 +21,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from common import arguments, machine
-from serving import Gunicorn, drive, gap_sets, memory_mb, our_body, prepare
+from common import machine
+from serving import Gunicorn, drive, gap_sets, memory_mb, our_body, prepare, serving_arguments
 
 MODES = (("mapped", "recommender.wsgi:app"), ("naive", "naive_wsgi:app"))
 
@@ -51,9 +51,7 @@ def run_size(n: int, workers: int, reuse: Path | None = None) -> float:
 
 
 def main() -> None:
-    parser = arguments(__doc__)
-    parser.add_argument("--reuse", type=Path, help="serve the catalogue an earlier run "
-                        "prepared in this folder (its 'folder:' line) instead of a new one")
+    parser = serving_arguments(__doc__)
     parser.add_argument("--quick", action="store_true", help="20,000 resources")
     parser.add_argument("--sizes", default="100000")
     parser.add_argument("--workers", type=int, default=2)

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-from common import bench_app
+from common import arguments, bench_app
 from synthetic import Statements, embed_statements, populate, publish
 
 from indexes.embedding import DEFAULT_MODEL, get_encoder
@@ -54,6 +54,14 @@ class Served:
                    RATE_LIMIT_ENABLED="false", LOG_LEVEL="WARNING", LOG_FORMAT="text",
                    PYTHONPATH=os.pathsep.join([str(ROOT), str(BENCHMARKS)]))
         return env
+
+
+def serving_arguments(doc: str):
+    """The parser of a script that serves a prepared catalogue: --reuse skips preparing it."""
+    parser = arguments(doc)
+    parser.add_argument("--reuse", type=Path, help="serve the catalogue an earlier run "
+                        "prepared in this folder (its 'folder:' line) instead of a new one")
+    return parser
 
 
 def prepare(n: int, kind: str = "flat", keep_vectors: bool = False,
