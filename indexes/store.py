@@ -30,6 +30,7 @@ from pathlib import Path
 
 import numpy as np
 
+from indexes.ids import locate
 from indexes.neighbours import NeighbourLists
 from indexes.vectors import VectorIndex
 
@@ -79,8 +80,7 @@ class IndexVersion:
         if not len(sorted_ids):
             return (np.zeros((len(ids), self.vectors.dimension), dtype=np.float32),
                     np.zeros(len(ids), dtype=bool))
-        where = np.clip(np.searchsorted(sorted_ids, ids), 0, len(sorted_ids) - 1)
-        found = sorted_ids[where] == ids
+        where, found = locate(sorted_ids, ids)
         out = self.vectors.take(rows[where])
         if not found.all():
             out[~found] = 0

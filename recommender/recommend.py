@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from catalogue.framework import Capability
 from indexes.embedding import Encoder
+from indexes.ids import locate
 from indexes.store import IndexVersion
 from recommender import text_search
 from recommender.models import Feedback, Resource
@@ -160,7 +161,7 @@ def _lexical_ranks(index: IndexVersion, index_rows: list[int | None],
     ranks = np.full((len(ids), len(index_rows)), -1, dtype=np.int64)
     for j, row in enumerate(index_rows):
         if row is not None:
-            where, hit = _find(ids, index.lexical.ids[row])
+            where, hit = locate(ids, index.lexical.ids[row])
             ranks[where[hit], j] = np.flatnonzero(hit)
     return ranks
 
@@ -171,17 +172,9 @@ def _curated(snapshot: Snapshot, codes: list[str], ids: np.ndarray) -> np.ndarra
     for j, code in enumerate(codes):
         mapped = snapshot.curated.get(code)
         if mapped is not None:
-            where, hit = _find(ids, mapped)
+            where, hit = locate(ids, mapped)
             out[where[hit], j] = True
     return out
-
-
-def _find(sorted_ids: np.ndarray, wanted: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(position, found): where each wanted id sits in ``sorted_ids``."""
-    if not len(sorted_ids):
-        return np.zeros(len(wanted), dtype=np.int64), np.zeros(len(wanted), dtype=bool)
-    where = np.minimum(np.searchsorted(sorted_ids, wanted), len(sorted_ids) - 1)
-    return where, sorted_ids[where] == wanted
 
 
 def _duration_fit(duration: np.ndarray, wanted: int | None) -> np.ndarray | None:
@@ -200,7 +193,7 @@ def _not_useful(session: Session, ids: np.ndarray, codes: list[str]) -> np.ndarr
     column = {code: j for j, code in enumerate(codes)}
     out = np.zeros((len(ids), len(codes)), dtype=np.float32)
     rids = np.array([r[0] for r in rows], dtype=np.int64)
-    where, hit = _find(ids, rids)
+    where, hit = locate(ids, rids)
     for k in np.flatnonzero(hit):
         _, code, verdict, count = rows[k]
         out[where[k], column[code]] += count if verdict == "not_useful" else -count

@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from catalogue.framework import ARCHETYPE_BADGES
+from indexes.ids import locate
 from indexes.store import IndexVersion
 from recommender.models import NearDuplicate, Resource, ResourceCapability
 
@@ -50,10 +51,7 @@ class Snapshot:
 
     def positions(self, resource_ids: np.ndarray) -> np.ndarray:
         """Row of each id in the snapshot, -1 for ids it does not hold."""
-        where = np.searchsorted(self.ids, resource_ids)
-        where = np.clip(where, 0, max(len(self.ids) - 1, 0))
-        found = (self.ids[where] == resource_ids) if len(self.ids) else \
-            np.zeros(len(resource_ids), dtype=bool)
+        where, found = locate(self.ids, resource_ids)
         return np.where(found, where, -1)
 
 
