@@ -9,7 +9,9 @@ the app's. Requests are logged by the app (``recommender.logs``, with their requ
 gunicorn's access log stays off.
 
 Each worker loads the served index version and its catalogue snapshot as it starts
-(``post_worker_init``), not on its first request. The index's vectors are memory-mapped
+(``post_worker_init``), not on its first request, and loads each newly published version in
+the background, answering from the previous one until the new version and its snapshot are
+ready (``recommender.search_index.IndexHolder``). The index's vectors are memory-mapped
 (``indexes.vectors.VectorIndex.load``), so the workers share one copy in the page cache
 (docs/performance.md).
 """
@@ -52,6 +54,7 @@ def post_worker_init(worker) -> None:
     app = getattr(worker, "wsgi", None)
     if "index" not in getattr(app, "extensions", {}):
         return
+    app.extensions["index"].background = True  # later versions load while this one serves
     done = threading.Event()
 
     def warm() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from functools import partial
 from pathlib import Path
 
 from flask import Flask, current_app
@@ -24,8 +25,15 @@ _snapshot_lock = threading.Lock()
 def init_app(app: Flask) -> None:
     set_search_threads(app.config.get("SEARCH_THREADS", 1))  # FAISS and NumPy's BLAS
     store = IndexStore(app.config["INDEX_DIR"], keep=app.config["INDEX_KEEP"])
-    app.extensions["index"] = IndexHolder(store)
+    app.extensions["index"] = IndexHolder(store, prepare=partial(_prepare, app))
     app.extensions["statements"] = {}
+    app.extensions["snapshots"] = {}
+
+
+def _prepare(app: Flask, index: IndexVersion) -> None:
+    """Ready a version before it serves (a background reload): its catalogue snapshot."""
+    with app.app_context():
+        snapshot(index)
 
 
 def index_holder() -> IndexHolder:
@@ -58,15 +66,19 @@ def statements(index: IndexVersion | None = None) -> dict[str, Statement]:
 
 
 def snapshot(index: IndexVersion) -> Snapshot:
-    """The catalogue snapshot for an index version, rebuilt when the version changes."""
-    cached = current_app.extensions.get("snapshot")
-    if cached is None or cached.version != index.name:
+    """The catalogue snapshot for an index version, loaded once per version. Two are kept:
+    the served version's and, while a background reload prepares it, the next one's."""
+    cache = current_app.extensions["snapshots"]
+    found = cache.get(index.name)
+    if found is None:
         with _snapshot_lock:
-            cached = current_app.extensions.get("snapshot")
-            if cached is None or cached.version != index.name:
-                cached = load_snapshot(db.session(), index)
-                current_app.extensions["snapshot"] = cached
-    return cached
+            found = cache.get(index.name)
+            if found is None:
+                found = load_snapshot(db.session(), index)
+                while len(cache) > 1:
+                    cache.pop(next(iter(cache)))
+                cache[index.name] = found
+    return found
 
 
 def encoder() -> Encoder:

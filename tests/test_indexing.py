@@ -1,6 +1,7 @@
 """Index builds from the database, skipping unchanged catalogues, and hot reload."""
 
 import json
+import threading
 
 from sqlalchemy import select
 
@@ -52,5 +53,61 @@ def test_web_process_picks_up_new_versions_and_survives_a_corrupt_one(
         (index_store().versions / third.version / RESOURCES_FILE).write_bytes(b"garbage")
         # publish wrote the pointer already; force the holder to notice the change
         index_store().pointer.touch()
+        assert holder.get().name == second.version
+        assert "checksum" in holder.last_error
+
+
+def test_gunicorn_workers_keep_answering_from_the_old_version_while_a_new_one_loads(
+        tmp_path, framework, shipped_resources, encoder, make_app):
+    """A background reload (what gunicorn workers do): the new version and its catalogue
+    snapshot are loaded by a thread while requests are answered from the previous version,
+    which is swapped out only once both are ready. At a million resources the snapshot takes
+    a minute or more to read, which no request should wait for."""
+    app = make_app(tmp_path, framework, shipped_resources[:5])
+    client = app.test_client()
+    body = {"archetype": "user", "gaps": [{"capability": shipped_resources[5].capabilities[0]}]}
+    with app.app_context():
+        holder = index_holder()
+        holder.background = True
+        first = build_index(db.session(), index_store(), encoder)
+        assert holder.get().name == first.version  # nothing to serve yet: loaded inline
+        assert client.post("/api/v1/recommendations", json=body).status_code == 200
+
+        ready, release = threading.Event(), threading.Event()
+        prepare = holder.prepare
+
+        def held(version):  # the real preparation, held until the test has looked
+            prepare(version)
+            ready.set()
+            release.wait(60)
+
+        holder.prepare = held
+        upsert_resources(db.session(), shipped_resources[5:6])
+        second = build_index(db.session(), index_store(), encoder)
+        assert holder.get().name == first.version
+        assert ready.wait(60)  # the new snapshot is loaded; the old version still serves
+        assert set(app.extensions["snapshots"]) == {first.version, second.version}
+        answer = client.post("/api/v1/recommendations", json=body)
+        assert answer.status_code == 200
+        assert answer.get_json()["index_version"] == first.version
+        slugs = {i["id"] for part in ("baseline", "specialist") for i in answer.get_json()[part]}
+        assert shipped_resources[5].id not in slugs
+
+        release.set()
+        assert holder.wait(60)
+        assert holder.get().name == second.version
+        answer = client.post("/api/v1/recommendations", json=body).get_json()
+        assert answer["index_version"] == second.version
+        assert shipped_resources[5].id in {
+            i["id"] for part in ("baseline", "specialist") for i in answer[part]}
+
+        # a broken version never replaces the served one
+        holder.prepare = prepare
+        upsert_resources(db.session(), shipped_resources[6:7])
+        third = build_index(db.session(), index_store(), encoder)
+        (index_store().versions / third.version / RESOURCES_FILE).write_bytes(b"garbage")
+        index_store().pointer.touch()
+        holder.get()
+        assert holder.wait(60)
         assert holder.get().name == second.version
         assert "checksum" in holder.last_error
