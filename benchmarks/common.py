@@ -20,12 +20,17 @@ from recommender.catalogue_store import upsert_resources  # noqa: E402
 from recommender.framework_store import load_framework as store_framework  # noqa: E402
 
 
+def bench_config(folder: Path) -> dict:
+    """Settings of an app whose SQLite database and index versions live in ``folder``."""
+    return {"VAR_DIR": str(folder), "DATABASE_URL": f"sqlite:///{folder / 'b.db'}",
+            "INDEX_DIR": str(folder / "indexes")}
+
+
 def bench_app(folder: Path | None = None, **config):
     """A migrated SQLite app holding the framework, its files in ``folder`` (default: a new
     temp folder); ``config`` overrides settings."""
     folder = folder or Path(tempfile.mkdtemp(prefix="bench-"))
-    app = create_app({"VAR_DIR": str(folder), "DATABASE_URL": f"sqlite:///{folder / 'b.db'}",
-                      "INDEX_DIR": str(folder / "indexes"), **config})
+    app = create_app({**bench_config(folder), **config})
     with app.app_context():
         migrate.upgrade(db.engine())
         store_framework(db.session(), load_framework())

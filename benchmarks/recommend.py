@@ -5,8 +5,10 @@ Quick run (10k resources, under a minute):  .venv/bin/python benchmarks/recommen
 Full run (100k resources):                   .venv/bin/python benchmarks/recommend.py
 Every size, every gap count:  .venv/bin/python benchmarks/recommend.py \
                                   --sizes 1000,10000,100000,1000000 --gaps 1,5,10
-    (one section of figures per size, each starting with its index_build_seconds; 1M takes
-    about 1.5 GB for the vectors and a few minutes to set up)
+    (one section of figures per size; 1M takes about 1.5 GB for the vectors and 20 minutes
+    to set up)
+A catalogue an earlier run prepared (its "folder:" line; also http_recommend.py's and
+memory.py's):  .venv/bin/python benchmarks/recommend.py --reuse /tmp/bench-serve-1000000-...
 Resources come from benchmarks/synthetic.py and are written to a real SQLite database; their
 vectors are generated directly around the real statement embeddings (encoding 100k texts takes
 about 20 minutes here), and the index version is built from them with the same code a build
@@ -18,13 +20,13 @@ computed at index time).
 
 from __future__ import annotations
 
-import argparse
+import os
 import random
 import time
 
 import numpy as np
-from common import bench_app, machine, percentile
-from synthetic import embed_statements, populate, publish
+from common import machine, percentile
+from serving import Served, prepare, serving_arguments
 
 from indexes.embedding import DEFAULT_MODEL, get_encoder, set_encoder_threads
 from indexes.vectors import set_search_threads
@@ -36,7 +38,7 @@ from recommender.services import index_holder, snapshot, statements
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
+    parser = serving_arguments(__doc__)
     parser.add_argument("--quick", action="store_true", help="10,000 resources, 200 requests")
     parser.add_argument("--sizes", default="100000",
                         help="comma-separated catalogue sizes (default 100000)")
@@ -51,25 +53,27 @@ def main() -> None:
     set_encoder_threads(1)
     machine()
     encoder = get_encoder(DEFAULT_MODEL)
-    for n in sizes:
-        measure(n, requests, gap_counts, encoder, args.index_type)
+    headline = 0.0
+    for n in [0] if args.reuse else sizes:
+        headline = measure(prepare(n, args.index_type, reuse=args.reuse), requests, gap_counts,
+                           encoder)
+    print(f"loadavg_1m_end: {os.getloadavg()[0]:.2f}")
+    print(f"ratio: {headline:.3f}")
 
 
-def measure(n: int, requests: int, gap_counts: list[int], encoder, index_type: str) -> None:
-    """Figures for one catalogue size."""
-    app = bench_app()
-    embedded = embed_statements(app, encoder)
-    codes = embedded.codes
-    catalogue = populate(app, n, embedded, direct=True)
-    began = time.perf_counter()
-    publish(app, catalogue, embedded, index_type)
-    print(f"index_build_seconds: {time.perf_counter() - began:.1f}")
-    with app.app_context():
+def measure(served: Served, requests: int, gap_counts: list[int], encoder) -> float:
+    """Figures for one catalogue size; returns our p50 over the bare search's at the most
+    gaps."""
+    codes = served.statements.codes
+    with served.app().app_context():
         loaded = index_holder().get()
         known = statements()
+        began = time.perf_counter()
         snap = snapshot(loaded)
+        print(f"resources: {served.size}")
+        print(f"index_type: {served.kind}")
+        print(f"snapshot_load_seconds: {time.perf_counter() - began:.2f}")
         rng = random.Random(7)
-        print(f"resources: {n}")
         for gaps in gap_counts:
             bare, ours, cpu = [], [], []
             for _ in range(requests):
@@ -114,7 +118,9 @@ def measure(n: int, requests: int, gap_counts: list[int], encoder, index_type: s
               f"{(percentile(text_cost, 50) - percentile(plain_cost, 50)) * 1000:.3f}")
         print(f"free_text_encode_p50_ms: {percentile(encode_cost, 50) * 1000:.3f}")
         print(f"free_text_faiss_search_p50_ms: {percentile(search_cost, 50) * 1000:.3f}")
-        print(f"ratio: {percentile(ours, 50) / percentile(bare, 50):.3f}")
+        ratio = percentile(ours, 50) / percentile(bare, 50)
+        print(f"n{served.size}_ratio: {ratio:.3f}")
+        return ratio
 
 
 if __name__ == "__main__":

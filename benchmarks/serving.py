@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-from common import arguments, bench_app
+from common import arguments, bench_app, bench_config
 from synthetic import Statements, embed_statements, populate, publish
 
 from indexes.embedding import DEFAULT_MODEL, get_encoder
@@ -55,6 +55,10 @@ class Served:
                    PYTHONPATH=os.pathsep.join([str(ROOT), str(BENCHMARKS)]))
         return env
 
+    def app(self):
+        """An app in this process over the prepared catalogue (for in-process benchmarks)."""
+        return create_app(bench_config(self.folder))
+
 
 def serving_arguments(doc: str):
     """The parser of a script that serves a prepared catalogue: --reuse skips preparing it."""
@@ -69,17 +73,18 @@ def prepare(n: int, kind: str = "flat", keep_vectors: bool = False,
     """A catalogue of n resources and its index version in a new temp folder, or the one an
     earlier run prepared in ``reuse`` (a million resources take many minutes to prepare)."""
     if reuse is not None:
-        app = create_app({"VAR_DIR": str(reuse), "DATABASE_URL": f"sqlite:///{reuse / 'b.db'}",
-                          "INDEX_DIR": str(reuse / "indexes")})
         manifest = IndexStore(reuse / "indexes").manifest()
-        return Served(reuse, manifest["count"], manifest["index_type"],
-                      embed_statements(app, get_encoder(DEFAULT_MODEL)))
+        served = Served(reuse, manifest["count"], manifest["index_type"], None)
+        served.statements = embed_statements(served.app(), get_encoder(DEFAULT_MODEL))
+        return served
     folder = Path(tempfile.mkdtemp(prefix=f"bench-serve-{n}-"))
     print(f"folder: {folder}", flush=True)
     app = bench_app(folder)
     statements = embed_statements(app, get_encoder(DEFAULT_MODEL))
     catalogue = populate(app, n, statements, direct=True)
+    began = time.perf_counter()
     publish(app, catalogue, statements, kind)
+    print(f"n{n}_publish_seconds: {time.perf_counter() - began:.1f}", flush=True)
     return Served(folder, n, kind, statements, catalogue.vectors if keep_vectors else None)
 
 

@@ -24,14 +24,17 @@ def synthetic():
         sys.path.remove(str(BENCHMARKS))
 
 
-def run(script: str, *args: str, timeout: float = 600) -> dict[str, float]:
+def run(script: str, *args: str, timeout: float = 600) -> dict[str, float | str]:
+    """The figures a benchmark printed (``name: value``); values that are not numbers (the
+    prepared folder) stay text."""
     done = subprocess.run([sys.executable, str(BENCHMARKS / script), *args],
                           capture_output=True, text=True, timeout=timeout, check=False)
     assert done.returncode == 0, done.stderr[-3000:]
     figures = {}
     for line in done.stdout.splitlines():
         name, _, value = line.partition(": ")
-        with contextlib.suppress(ValueError):  # lines that are not figures
+        figures[name] = value
+        with contextlib.suppress(ValueError):
             figures[name] = float(value)
     return figures
 
@@ -72,6 +75,19 @@ def test_index_build_benchmark_prints_throughput_memory_and_adds():
         assert figures[name] > 0, name
     assert figures["n40_peak_rss_mb_build"] >= figures["n40_peak_rss_mb_model_loaded"]
     assert figures["ratio"] == figures["n40_ratio"] > 0
+
+
+def test_in_process_benchmark_measures_a_prepared_catalogue_and_can_reuse_it():
+    figures = run("recommend.py", "--sizes", "300", "--gaps", "1,10", "--requests", "20")
+    assert figures["resources"] == 300 and figures["index_type"] == "flat"
+    for gaps in (1, 10):
+        prefix = f"gaps_{gaps}_recommend_"
+        assert figures[prefix + "p99_ms"] >= figures[prefix + "p50_ms"] > 0
+        assert figures[f"gaps_{gaps}_bare_faiss_batch_p50_ms"] > 0
+    assert figures["ratio"] == figures["n300_ratio"] > 0
+    again = run("recommend.py", "--reuse", figures["folder"], "--gaps", "5", "--requests", "10")
+    assert "folder" not in again and again["resources"] == 300
+    assert again["ratio"] == again["n300_ratio"] > 0
 
 
 def test_http_benchmark_serves_ours_and_the_bare_endpoint():
