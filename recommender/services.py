@@ -11,7 +11,6 @@ from flask import Flask, current_app
 from catalogue.framework import Capability as Statement
 from indexes.embedding import Encoder, encoder_name, get_encoder
 from indexes.store import IndexStore, IndexVersion
-from indexes.vectors import set_search_threads
 from recommender import db
 from recommender.framework_store import current_version
 from recommender.framework_store import statements as framework_statements
@@ -23,7 +22,6 @@ _snapshot_lock = threading.Lock()
 
 
 def init_app(app: Flask) -> None:
-    set_search_threads(app.config.get("SEARCH_THREADS", 1))  # FAISS and NumPy's BLAS
     store = IndexStore(app.config["INDEX_DIR"], keep=app.config["INDEX_KEEP"])
     app.extensions["index"] = IndexHolder(store, prepare=partial(_prepare, app))
     app.extensions["statements"] = {}

@@ -1,6 +1,11 @@
 """Changing the embedding model or the index type builds a fresh version; mismatches are
 refused with a clear message."""
 
+import json
+import os
+import subprocess
+import sys
+
 import pytest
 
 from indexes.embedding import Encoder, packaged_model_path
@@ -66,3 +71,38 @@ def test_another_model_builds_a_fresh_version_and_free_text_is_refused(
     assert refused.mimetype == "application/problem+json"
     assert small_model.name in refused.get_json()["detail"]
     assert "rebuild the index" in refused.get_json()["detail"]
+
+
+THREADS_SCRIPT = """
+import json, os, sys
+import faiss, torch
+from threadpoolctl import threadpool_info
+def threads():
+    blas = [i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"]
+    return {"torch": torch.get_num_threads(), "faiss": faiss.omp_get_max_threads(),
+            "blas": min(blas)}
+before = threads()
+if sys.argv[1] == "web":
+    import recommender.wsgi
+else:  # what the Celery worker and the CLI do
+    from recommender import create_app
+    create_app()
+print(json.dumps({"before": before, "after": threads()}))
+"""
+
+
+@pytest.mark.skipif((os.cpu_count() or 1) < 2, reason="needs two cores to tell 1 from all")
+@pytest.mark.parametrize("process", ["web", "worker"])
+def test_only_web_processes_limit_search_and_encoding_threads(process, tmp_path):
+    """A web process gives each request SEARCH_THREADS threads; the indexing worker keeps
+    every core for its builds (encoding, HNSW graphs, scoring products)."""
+    env = {**os.environ, "SEARCH_THREADS": "1", "VAR_DIR": str(tmp_path),
+           "DATABASE_URL": f"sqlite:///{tmp_path / 'r.db'}", "INDEX_DIR": str(tmp_path / "i")}
+    done = subprocess.run([sys.executable, "-c", THREADS_SCRIPT, process], env=env,
+                          capture_output=True, text=True, timeout=300, check=True)
+    seen = json.loads(done.stdout.strip().splitlines()[-1])
+    assert min(seen["before"].values()) >= 2
+    if process == "web":
+        assert seen["after"] == {"torch": 1, "faiss": 1, "blas": 1}
+    else:
+        assert seen["after"] == seen["before"]
