@@ -30,7 +30,10 @@ from recommender.models import FrameworkVersion, IndexOutbox, NearDuplicate, Res
 from recommender.suggestions import Candidate, Suggester, near_duplicate_pairs
 
 log = logging.getLogger(__name__)
-BATCH_SIZE = 256
+# resources read and encoded at a time: sentence-transformers sorts each call's texts by length
+# to pad its batches of 64 less; calls of 256 texts encoded 5% slower than one call of all of
+# them, calls of 1,024 as fast (2,048 synthetic texts, CPU time, two rounds); memory stays small
+BATCH_SIZE = 1024
 NEIGHBOURS_FOR_DUPLICATES = 3
 # the duplicate scan searches the index once per resource; past this size a full build skips
 # it (incremental updates still scan what they change)
