@@ -47,26 +47,26 @@ class Suggester:
     def __init__(self, statements: list[Capability], vectors: np.ndarray):
         self.statements = statements
         self.vectors = vectors
-        self._words = [Counter(_WORD.findall(s.embedding_text().lower())) for s in statements]
-        df = Counter(word for words in self._words for word in words)
-        self._idf = {w: math.log(len(statements) / df[w]) for w in df}
+        statement_words = [Counter(_WORD.findall(s.embedding_text().lower())) for s in statements]
+        df = Counter(word for words in statement_words for word in words)
+        idf = {w: math.log(len(statements) / df[w]) for w in df}
         self._low_level = np.array([s.level <= 2 for s in statements])
-        self._badges = [frozenset(s.archetypes) for s in statements]
+        badges_of = [frozenset(s.archetypes) for s in statements]
         # the same priors as whole-batch products (a build scores every resource against
-        # every statement: per-resource Python loops cost 2 ms a resource at 100k): a word's
+        # every statement: per-resource Python loops took 58 s of a 100k build): a word's
         # idf in each statement that uses it, and each archetype's share of a statement's
         # badges
         vocabulary = sorted(df)
         self._word_column = {w: i for i, w in enumerate(vocabulary)}
         idf_in = np.zeros((len(vocabulary), len(statements)))
-        for j, words in enumerate(self._words):
+        for j, words in enumerate(statement_words):
             for w in words:
-                idf_in[self._word_column[w], j] = self._idf[w]
+                idf_in[self._word_column[w], j] = idf[w]
         self._idf_in = idf_in
-        archetypes = sorted({a for badges in self._badges for a in badges})
+        archetypes = sorted({a for badges in badges_of for a in badges})
         self._archetype_column = {a: i for i, a in enumerate(archetypes)}
         share = np.zeros((len(archetypes), len(statements)))
-        for j, badges in enumerate(self._badges):
+        for j, badges in enumerate(badges_of):
             for a in badges:
                 share[self._archetype_column[a], j] = 1 / len(badges)
         self._share_of = share
