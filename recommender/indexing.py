@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
-from sqlalchemy import delete, func, select
+from sqlalchemy import String, cast, delete, func, select
 from sqlalchemy.orm import Session
 
 from catalogue.framework import Capability
@@ -34,6 +34,12 @@ log = logging.getLogger(__name__)
 # to pad its batches of 64 less; calls of 256 texts encoded 5% slower than one call of all of
 # them, calls of 1,024 as fast (2,048 synthetic texts, CPU time, two rounds); memory stays small
 BATCH_SIZE = 1024
+# a full build reads resources shortest text first, so each call's texts are alike in length
+# and pad as little as one call of the whole catalogue would: read in id order, calls of 1,024
+# padded 100k synthetic texts to 5.8% more attention work than one sorted call, and calls of
+# 256 to 21% (which is what the 100k build lost against the bare encode); in this order, 2.2%
+_TEXT_LENGTH = (func.length(Resource.title) + func.length(Resource.description)
+                + func.length(cast(Resource.topics, String)))
 NEIGHBOURS_FOR_DUPLICATES = 3
 # the duplicate scan searches the index once per resource; past this size a full build skips
 # it (incremental updates still scan what they change)
@@ -96,7 +102,7 @@ def build_index(session: Session, store: IndexStore, encoder: Encoder, *, force:
         bm25 = Bm25([lexical_tokens(s.embedding_text()) for s in statements])
         vectors = VectorIndex(encoder.dimension, kind=index_type)
         done = 0
-        rows = session.execute(_RESOURCE_FIELDS.order_by(Resource.id)
+        rows = session.execute(_RESOURCE_FIELDS.order_by(_TEXT_LENGTH, Resource.id)
                                .execution_options(yield_per=BATCH_SIZE))
         suggestions: dict[int, list[tuple[str, float]]] = {}
         all_ids, counts, lengths = [], [], []
