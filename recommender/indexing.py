@@ -30,14 +30,13 @@ from recommender.models import FrameworkVersion, IndexOutbox, NearDuplicate, Res
 from recommender.suggestions import Candidate, Suggester, near_duplicate_pairs
 
 log = logging.getLogger(__name__)
-# resources read and encoded at a time: sentence-transformers sorts each call's texts by length
-# to pad its batches of 64 less; calls of 256 texts encoded 5% slower than one call of all of
-# them, calls of 1,024 as fast (2,048 synthetic texts, CPU time, two rounds); memory stays small
+# resources read and encoded at a time. sentence-transformers sorts each call's texts by length
+# and pads every batch of 64 to its longest, so small calls of mixed lengths pad more than one
+# call of the whole catalogue: over 100k synthetic texts read in id order, calls of 256 meant
+# 21% more attention work than one sorted call (what the 100k build lost to the bare encode),
+# calls of 1,024 5.8%. A full build also reads shortest text first, so each call's texts are
+# alike in length: 2.2%. Memory stays small.
 BATCH_SIZE = 1024
-# a full build reads resources shortest text first, so each call's texts are alike in length
-# and pad as little as one call of the whole catalogue would: read in id order, calls of 1,024
-# padded 100k synthetic texts to 5.8% more attention work than one sorted call, and calls of
-# 256 to 21% (which is what the 100k build lost against the bare encode); in this order, 2.2%
 _TEXT_LENGTH = (func.length(Resource.title) + func.length(Resource.description)
                 + func.length(cast(Resource.topics, String)))
 NEIGHBOURS_FOR_DUPLICATES = 3
