@@ -80,7 +80,8 @@ def recommend(req: RecommendationRequest, index: IndexVersion, snapshot: Snapsho
     if req.free_text and encoder is not None:
         goal = encoder.encode([req.free_text])[0]
         _, found = index.vectors.search(goal[None, :], GOAL_DEPTH)
-        hits = text_search.search(session, req.free_text, LEXICAL_DEPTH)
+        hits = text_search.search(session, req.free_text, LEXICAL_DEPTH,
+                                  rows=len(snapshot.ids))
         goal_text_rank = {rid: rank for rank, (rid, _) in enumerate(hits)}
         parts += [found[0], np.fromiter(goal_text_rank, dtype=np.int64, count=len(hits))]
     pool = np.unique(np.concatenate(parts).astype(np.int64, copy=False))

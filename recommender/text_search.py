@@ -8,22 +8,60 @@ from sqlalchemy.orm import Session
 
 from indexes.lexical import tokens
 
+# An OR query scores every row that holds any of its words, so words found in much of a large
+# catalogue make it cost as much as a scan (550 ms at a million synthetic resources). The query
+# keeps the goal's rarest words while the rows they match together stay within this budget; a
+# word beyond it says less about which resources fit (a lower BM25 weight), and the goal's
+# meaning still reaches the ranking through its embedding. Counting a word's rows, which stops
+# past the budget, costs a fraction of scoring them (0.6 ms against 12 ms for 20,000 rows).
+MATCH_BUDGET = 20_000
+_COUNT = {
+    "sqlite": "SELECT count(*) FROM (SELECT 1 FROM resource_fts WHERE resource_fts MATCH :q "
+              "LIMIT :cap)",
+    "postgresql": "SELECT count(*) FROM (SELECT 1 FROM resources "
+                  "WHERE search @@ to_tsquery('english', :q) LIMIT :cap) AS found",
+}
 
-def search(session: Session, query: str, limit: int = 50) -> list[tuple[int, float]]:
-    """(resource id, relevance) best first; any word may match (OR), stop words dropped."""
+
+def search(session: Session, query: str, limit: int = 50, *, rows: int | None = None,
+           budget: int = MATCH_BUDGET) -> list[tuple[int, float]]:
+    """(resource id, relevance) best first; any word may match (OR), stop words dropped. In a
+    catalogue of more than ``budget`` resources (``rows``; None: unknown), only the rarest
+    words whose matches add up to at most ``budget`` rows are searched."""
     words = list(dict.fromkeys(tokens(query)))[:32]
+    dialect = session.get_bind().dialect.name
+    if words and (rows is None or rows > budget):
+        words = _rarest(session, dialect, words, budget)
     if not words:
         return []
-    if session.get_bind().dialect.name == "postgresql":
-        rows = session.execute(text(
+    if dialect == "postgresql":
+        found = session.execute(text(
             "SELECT id, ts_rank_cd(search, q) AS score FROM resources, "
             "to_tsquery('english', :q) AS q WHERE search @@ q ORDER BY score DESC, id "
             "LIMIT :limit"), {"q": " | ".join(words), "limit": limit})
     else:
-        match = " OR ".join(f'"{w}"' for w in words)
         # bm25() is lower for better matches: negate it so higher is better
-        rows = session.execute(text(
+        found = session.execute(text(
             "SELECT rowid, -bm25(resource_fts) AS score FROM resource_fts "
             "WHERE resource_fts MATCH :q ORDER BY bm25(resource_fts), rowid LIMIT :limit"),
-            {"q": match, "limit": limit})
-    return [(int(rid), float(score)) for rid, score in rows]
+            {"q": " OR ".join(_fts_word(w) for w in words), "limit": limit})
+    return [(int(rid), float(score)) for rid, score in found]
+
+
+def _rarest(session: Session, dialect: str, words: list[str], budget: int) -> list[str]:
+    """The rarest of ``words`` whose matching rows add up to at most ``budget``."""
+    statement = text(_COUNT.get(dialect, _COUNT["sqlite"]))
+    counts = {w: session.scalar(statement, {"q": w if dialect == "postgresql" else _fts_word(w),
+                                            "cap": budget + 1})
+              for w in words}
+    kept, total = [], 0
+    for word in sorted(words, key=counts.__getitem__):
+        total += counts[word]
+        if total > budget:
+            break
+        kept.append(word)
+    return kept
+
+
+def _fts_word(word: str) -> str:
+    return f'"{word}"'
