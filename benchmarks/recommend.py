@@ -120,7 +120,8 @@ def measure(served: Served, requests: int, gap_counts: list[int], encoder) -> fl
             text_search.search(db.session(), goal, LEXICAL_DEPTH, rows=len(snap.ids))
             lexical_cost.append(time.perf_counter() - t)
             t = time.perf_counter()
-            text_search.search(db.session(), goal, LEXICAL_DEPTH, budget=len(snap.ids))
+            text_search.search(db.session(), goal, LEXICAL_DEPTH, rows=len(snap.ids),
+                               budget=len(snap.ids))
             unbounded_cost.append(time.perf_counter() - t)
         print(f"free_text_1_gap_p50_ms: {percentile(text_cost, 50) * 1000:.3f}")
         print(f"free_text_extra_p50_ms: "
