@@ -38,21 +38,20 @@ def search(session: Session, query: str, limit: int = 50, *, rows: int | None = 
         found = session.execute(text(
             "SELECT id, ts_rank_cd(search, q) AS score FROM resources, "
             "to_tsquery('english', :q) AS q WHERE search @@ q ORDER BY score DESC, id "
-            "LIMIT :limit"), {"q": " | ".join(words), "limit": limit})
+            "LIMIT :limit"), {"q": " | ".join(_term(dialect, w) for w in words), "limit": limit})
     else:
         # bm25() is lower for better matches: negate it so higher is better
         found = session.execute(text(
             "SELECT rowid, -bm25(resource_fts) AS score FROM resource_fts "
             "WHERE resource_fts MATCH :q ORDER BY bm25(resource_fts), rowid LIMIT :limit"),
-            {"q": " OR ".join(_fts_word(w) for w in words), "limit": limit})
+            {"q": " OR ".join(_term(dialect, w) for w in words), "limit": limit})
     return [(int(rid), float(score)) for rid, score in found]
 
 
 def _rarest(session: Session, dialect: str, words: list[str], budget: int) -> list[str]:
     """The rarest of ``words`` whose matching rows add up to at most ``budget``."""
     statement = text(_COUNT.get(dialect, _COUNT["sqlite"]))
-    counts = {w: session.scalar(statement, {"q": w if dialect == "postgresql" else _fts_word(w),
-                                            "cap": budget + 1})
+    counts = {w: session.scalar(statement, {"q": _term(dialect, w), "cap": budget + 1})
               for w in words}
     kept, total = [], 0
     for word in sorted(words, key=counts.__getitem__):
@@ -63,5 +62,6 @@ def _rarest(session: Session, dialect: str, words: list[str], budget: int) -> li
     return kept
 
 
-def _fts_word(word: str) -> str:
-    return f'"{word}"'
+def _term(dialect: str, word: str) -> str:
+    """One word as the database's full-text query takes it: FTS5 quotes it as a string."""
+    return word if dialect == "postgresql" else f'"{word}"'
