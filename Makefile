@@ -49,7 +49,7 @@ bench: $(STAMP)
 # `make test` runs a bounded pass of each (tests/test_fuzz.py)
 FUZZ_SECONDS ?= 60
 fuzz: $(STAMP)
-	for f in csv jsonl jsonld oai-pmh; do \
+	for f in csv jsonl jsonld oai-pmh profile; do \
 	  mkdir -p var/fuzz/$$f && \
 	  $(BIN)/python fuzz/fuzz_$$(echo $$f | tr -d -).py -max_total_time=$(FUZZ_SECONDS) \
 	    -artifact_prefix=var/fuzz/$$f/ var/fuzz/$$f fuzz/seeds/$$f || exit 1; \

@@ -1,4 +1,9 @@
-"""Write resources as CSV or schema.org/LRMI JSON-LD that our own importers read back."""
+"""Write resources as CSV or schema.org/LRMI JSON-LD that our own importers read back.
+
+A label the source did not state (``Resource.inferred``) is left out, so an export never passes
+our inference off as a source's statement and a re-import infers it again; licence and access
+are always written (a free-to-access resource must say so to be admitted again).
+"""
 
 from __future__ import annotations
 
@@ -26,7 +31,16 @@ def to_csv(resources: Iterable[Resource]) -> str:
     return out.getvalue()
 
 
+ALWAYS_WRITTEN = ("licence", "access")
+
+
+def _stated(resource: Resource, name: str) -> bool:
+    return name in ALWAYS_WRITTEN or name not in dict(getattr(resource, "inferred", ()))
+
+
 def _value(resource: Resource, column: str):
+    if not _stated(resource, column):
+        return None
     value = getattr(resource, column)
     return ";".join(value) if isinstance(value, tuple) else value
 
@@ -73,4 +87,10 @@ def _learning_resource(r: Resource) -> dict:
     }
     if r.duration_minutes:
         item["timeRequired"] = f"PT{r.duration_minutes}M"
+    unstated = {"description": "description", "format": "learningResourceType",
+                "level": "educationalLevel", "provider": "provider", "archetypes": "audience",
+                "topics": "keywords", "duration_minutes": "timeRequired"}
+    for name, key in unstated.items():
+        if not _stated(r, name):
+            item.pop(key, None)
     return item

@@ -20,7 +20,7 @@ with atheris.instrument_imports(include=["catalogue"]):
     from catalogue.importers import read_resources
     from catalogue.importers.fetch import decode
     from catalogue.licences import DEFAULT_ALLOWED
-    from catalogue.resources import url_problem
+    from catalogue.resources import FORMATS, LEVELS, Held, url_problem
 
 FRAMEWORK = load_framework()
 
@@ -36,10 +36,14 @@ def check(data: bytes, fmt: str) -> None:
         return
     for error in batch.errors:
         assert isinstance(error, DataError) and error.reason, error
+    for item in batch.held:  # held for review: a reason, a field and storable data
+        assert isinstance(item.error, Held) and item.error.reason and item.error.field, item
+        assert isinstance(item.data, dict), item.data
     for resource in batch.resources:
         assert url_problem(resource.url) is None, resource.url
+        assert resource.title, resource
         assert resource.licence in DEFAULT_ALLOWED, resource.licence
-        assert len(resource.description) >= 40
+        assert resource.format in FORMATS and resource.level in LEVELS, resource
         assert set(resource.capabilities) <= FRAMEWORK.ids(), resource.capabilities
 
 

@@ -21,6 +21,8 @@ def create_app(config: Mapping | None = None) -> Flask:
         etags,
         feedback_api,
         health,
+        held_api,
+        imports_api,
         limits,
         logs,
         metrics,
@@ -54,6 +56,8 @@ def create_app(config: Mapping | None = None) -> Flask:
     app.register_blueprint(batch_api.bp)
     app.register_blueprint(resources_api.bp)
     app.register_blueprint(curation_api.bp)
+    app.register_blueprint(imports_api.bp)
+    app.register_blueprint(held_api.bp)
     app.register_blueprint(assessments_api.bp)
     app.register_blueprint(feedback_api.bp)
     app.register_blueprint(coverage_api.bp)

@@ -40,6 +40,8 @@ ENDPOINTS: dict[str, str | None] = {
 BLUEPRINTS: dict[str, tuple[str, str]] = {
     "resources": ("catalogue:read", "catalogue:write"),
     "curation": ("catalogue:write", "catalogue:write"),  # a curator's work list
+    "imports": ("catalogue:write", "catalogue:write"),  # import jobs name sources and reasons
+    "held": ("catalogue:write", "catalogue:write"),  # held records: a curator's too
     "assessments": ("assessments", "assessments"),
     "feedback": ("assessments", "assessments"),
     "coverage": ("coverage:read", "admin"),

@@ -2,12 +2,18 @@
 
 Every change also writes an ``IndexOutbox`` row in the same transaction, so the index update it
 needs is never lost, even if the broker is down when the change commits.
+
+Labels have a provenance (``Resource.labels``): as the source stated it (no entry), inferred
+(``suggested``, with a note, and a confidence once the indexer has read the text) or set by a
+curator (``curated``: a write through the catalogue API or the curator pages). A curator's
+value always wins: an import never overwrites a curated field, and an inferred value never
+replaces a stated or curated one.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 
 from sqlalchemy import delete, or_, select
@@ -18,6 +24,15 @@ from catalogue.urls import canonical_url
 from recommender.models import IndexOutbox, Resource, ResourceCapability, utcnow
 
 PROGRESS_EVERY = 100
+LOOKUP_CHUNK = 5000
+
+
+# the fields a curator's write locks against imports; "capabilities" stands for the mapping
+LOCKABLE = ("title", "url", "provider", "licence", "access", "description", "format", "level",
+            "archetypes", "capabilities", "duration_minutes", "topics", "language")
+# labels the indexer infers from the text: an import that leaves them unstated keeps the
+# indexer's last inference until the index update re-reads the text
+INDEXER_LABELS = ("archetypes", "level")
 
 
 @dataclass
@@ -25,29 +40,47 @@ class UpsertResult:
     new: list[str] = field(default_factory=list)
     updated: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
+    held: int = 0
+    rejected: int = 0
 
     @property
     def changed(self) -> int:
         return len(self.new) + len(self.updated)
 
     def summary(self) -> str:
-        return f"{len(self.new)} new, {len(self.updated)} updated, {len(self.unchanged)} unchanged"
+        return (f"{len(self.new)} new, {len(self.updated)} updated, {len(self.unchanged)} "
+                f"unchanged, {self.held} held, {self.rejected} rejected")
+
+    def as_dict(self) -> dict:
+        return {"new": self.new, "updated": self.updated, "unchanged": len(self.unchanged),
+                "held": self.held, "rejected": self.rejected}
 
 
 def upsert_resources(session: Session, records: list[ResourceRecord], *,
-                     dry_run: bool = False,
-                     progress: Callable[[int], object] | None = None) -> UpsertResult:
+                     dry_run: bool = False, curated: bool | Collection[str] = False,
+                     progress: Callable[[int], object] | None = None,
+                     before_commit: Callable[[Session], object] | None = None) -> UpsertResult:
     """Insert new resources and update changed ones, all in one transaction.
 
     A record matches an existing resource by canonical URL first, then by id; an unchanged
     record (same content hash) is left alone, a changed one gets its version bumped.
-    ``progress(n)`` is called as records are processed (n more done).
+    ``curated``: the records are a curator's (API, pages), so what they state is marked
+    curated (True: every field; or the names of the fields a curator set); fields curated
+    before and not named here are kept as they are (an import never overwrites them).
+    ``progress(n)`` is called as records are processed (n more done); ``before_commit`` runs
+    in the same transaction (held records are written there), so all of it commits or none.
     """
     result = UpsertResult()
-    urls = {canonical_url(r.url) for r in records}
-    slugs = {r.id for r in records}
-    rows = session.scalars(select(Resource).options(selectinload(Resource.mappings)).where(
-        or_(Resource.canonical_url.in_(urls), Resource.slug.in_(slugs)))).all()
+    marked = frozenset(LOCKABLE if curated is True else curated or ())
+    urls = sorted({canonical_url(r.url) for r in records})
+    slugs = sorted({r.id for r in records})
+    rows = []
+    # chunks keep each query's parameters under the drivers' limits (psycopg: 65,535; a
+    # 40,000-record feed in one query went over it)
+    for start in range(0, max(len(urls), len(slugs)), LOOKUP_CHUNK):
+        rows += session.scalars(select(Resource).options(selectinload(Resource.mappings)).where(
+            or_(Resource.canonical_url.in_(urls[start:start + LOOKUP_CHUNK]),
+                Resource.slug.in_(slugs[start:start + LOOKUP_CHUNK])))).all()
     by_url = {row.canonical_url: row for row in rows}
     by_slug = {row.slug: row for row in rows}
     touched: list[Resource] = []
@@ -63,18 +96,20 @@ def upsert_resources(session: Session, records: list[ResourceRecord], *,
                 # resource, and renaming it could collide with a different row's id
                 row = Resource(slug=record.id, created_at=utcnow(), version=1)
                 session.add(row)
-            elif row.content_hash == digest:
+            elif row.content_hash == digest and not _uncurated(row, record, marked):
                 result.unchanged.append(record.id)
                 continue
             else:
                 result.updated.append(record.id)
                 row.version = (row.version or 1) + 1
-            _apply(row, record, digest)
+            _apply(row, record, digest, marked)
             touched.append(row)
         if progress:
             progress(len(records) % PROGRESS_EVERY)
         session.flush()
         session.add_all(IndexOutbox(resource_id=row.id, action="upsert") for row in touched)
+        if before_commit:
+            before_commit(session)
         if dry_run:
             session.rollback()
         else:
@@ -96,22 +131,40 @@ def delete_resource(session: Session, slug: str) -> bool:
     return True
 
 
-def _apply(row: Resource, record: ResourceRecord, digest: str) -> None:
-    row.title = record.title
-    row.url = record.url
-    row.canonical_url = canonical_url(record.url)
-    row.provider = record.provider
-    row.licence = record.licence
-    row.access = record.access
-    row.description = record.description
-    row.format = record.format
-    row.duration_minutes = record.duration_minutes
-    row.level = record.level
-    row.archetypes = list(record.archetypes)
-    row.topics = list(record.topics)
-    row.language = record.language
+def _apply(row: Resource, record: ResourceRecord, digest: str, marked: frozenset[str]) -> None:
+    labels = dict(row.labels or {})
+    inferred = record.inferred_fields()
+    locked = {f for f, label in labels.items() if label.get("source") == "curated"} - marked
+    keep_inferred = {f for f in INDEXER_LABELS if f in inferred and row.id is not None
+                     and labels.get(f, {}).get("source") == "suggested"}
+    values = {"title": record.title, "url": record.url, "provider": record.provider,
+              "licence": record.licence, "access": record.access,
+              "description": record.description, "format": record.format,
+              "duration_minutes": record.duration_minutes, "level": record.level,
+              "archetypes": list(record.archetypes), "topics": list(record.topics),
+              "language": record.language}
+    for name, value in values.items():
+        if name in locked or name in keep_inferred:
+            continue
+        setattr(row, name, value)
+    if "url" not in locked:
+        row.canonical_url = canonical_url(record.url)
+    for name in LOCKABLE:
+        if name in locked:
+            continue
+        if name in inferred:
+            previous = labels.get(name, {})
+            labels[name] = {**(previous if name in keep_inferred else {}),
+                            "source": "suggested", "note": inferred[name]}
+        elif name in marked:
+            labels[name] = {"source": "curated"}
+        else:
+            labels.pop(name, None)
+    row.labels = labels
     row.content_hash = digest
     row.updated_at = utcnow()
+    if "capabilities" in locked:
+        return
     if record.capabilities:
         # a curated mapping always wins: it replaces every suggestion
         wanted = {code: record.mapping for code in record.capabilities}
@@ -127,17 +180,30 @@ def _apply(row: Resource, record: ResourceRecord, digest: str) -> None:
         row.mappings = [m for m in row.mappings if m.source == "suggested"]
 
 
+def _uncurated(row: Resource, record: ResourceRecord, marked: frozenset[str]) -> bool:
+    """True when a curator's write of an unchanged record still has fields to mark curated."""
+    inferred = record.inferred_fields()
+    labels = row.labels or {}
+    return any(labels.get(name, {}).get("source") != "curated"
+               for name in marked if name not in inferred)
+
+
 def replace_suggestions(session: Session, suggestions: dict[int, list[tuple[str, float]]]
                         ) -> None:
     """Store suggested mappings for resources that have no curated mapping."""
     if not suggestions:
         return
-    curated = set(session.scalars(select(ResourceCapability.resource_id).where(
-        ResourceCapability.resource_id.in_(suggestions),
-        ResourceCapability.source == "curated")))
+    ids = sorted(suggestions)
+    curated: set[int] = set()
+    for start in range(0, len(ids), LOOKUP_CHUNK):
+        curated.update(session.scalars(select(ResourceCapability.resource_id).where(
+            ResourceCapability.resource_id.in_(ids[start:start + LOOKUP_CHUNK]),
+            ResourceCapability.source == "curated")))
     targets = [rid for rid in suggestions if rid not in curated]
-    session.execute(delete(ResourceCapability).where(
-        ResourceCapability.resource_id.in_(targets), ResourceCapability.source == "suggested"))
+    for start in range(0, len(targets), LOOKUP_CHUNK):
+        session.execute(delete(ResourceCapability).where(
+            ResourceCapability.resource_id.in_(targets[start:start + LOOKUP_CHUNK]),
+            ResourceCapability.source == "suggested"))
     session.add_all(ResourceCapability(resource_id=rid, capability_code=code, source="suggested",
                                        confidence=round(confidence, 4))
                     for rid in targets for code, confidence in suggestions[rid])

@@ -44,6 +44,10 @@ ENVIRONMENT = {
     "RATE_LIMIT_ENABLED": "true or false; default true (false in the test config)",
     "MAX_REQUEST_BYTES": "Largest request body accepted (413 above it); default 2097152 (2 MB)",
     "BATCH_MAX": "Most recommendation requests in one batch; default 50",
+    "IMPORT_JOB_THRESHOLD": "An import of more records than this (recommender import, the "
+                            "curator page) runs on the worker as a job; default 500",
+    "IMPORT_MAX_BYTES": "Largest catalogue file POST /api/v1/imports and the curator page "
+                        "accept (413 above it); default 52428800 (50 MB)",
     "SEARCH_THREADS": "Threads a web process gives one request (vector search, ranking "
                       "arithmetic, query encoding); default 1: gunicorn's workers give the "
                       "parallelism, and extra threads per request wait on each other when the "
@@ -98,6 +102,8 @@ def from_environment(env: os._Environ | dict | None = None) -> dict:
         "RATE_LIMIT_ENABLED": _flag(env, "RATE_LIMIT_ENABLED"),
         "MAX_REQUEST_BYTES": int(env.get("MAX_REQUEST_BYTES") or 2 * 1024 * 1024),
         "BATCH_MAX": int(env.get("BATCH_MAX") or 50),
+        "IMPORT_JOB_THRESHOLD": _positive(env, "IMPORT_JOB_THRESHOLD", 500),
+        "IMPORT_MAX_BYTES": _positive(env, "IMPORT_MAX_BYTES", 50 * 1024 * 1024),
         "SEARCH_THREADS": _positive(env, "SEARCH_THREADS", 1),
         "CORS_ORIGINS": frozenset(o.strip().rstrip("/") for o in
                                   (env.get("CORS_ORIGINS") or "").split(",") if o.strip()),
@@ -123,7 +129,9 @@ def celery_settings(redis_url: str | None, var_dir: Path, check_seconds: float =
         "task_serializer": "json",
         "accept_content": ["json"],
         "include": ["workers.tasks"],
-        "task_routes": {"workers.tasks.*": {"queue": "indexing"}},
+        # an exact name wins over the pattern: imports are database work on the default queue
+        "task_routes": {"workers.tasks.import_catalogue": {"queue": "celery"},
+                        "workers.tasks.*": {"queue": "indexing"}},
         "broker_connection_retry_on_startup": True,
         "worker_max_tasks_per_child": 200,
         "worker_prefetch_multiplier": 1,

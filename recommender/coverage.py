@@ -59,6 +59,18 @@ def mapping_confidence(source: str, confidence: float | None) -> float:
     return min(1.0, max(0.0, confidence or 0.0))
 
 
+def label_confidence(labels: dict | None, name: str, value: str | None = None) -> float:
+    """How far a resource's label counts: fully when the source or a curator stated it; by
+    the confidence the indexer inferred it with otherwise (per archetype for archetypes), or
+    half when it has not read the text yet."""
+    label = (labels or {}).get(name)
+    if not label or label.get("source") != "suggested":
+        return 1.0
+    found = (label.get("scores") or {}).get(value) if value else None
+    found = label.get("confidence") if found is None else found
+    return min(1.0, max(0.0, found)) if isinstance(found, int | float) else 0.5
+
+
 def feedback_discount(not_useful: int, useful: int) -> float:
     """1 - net/3 with net = not-useful minus useful learners (useful marks only offset
     not-useful ones; they never raise a weight above its confidence), floored at 0."""
@@ -182,11 +194,15 @@ def _supply(coverage: Coverage, marks: dict[tuple[int, str], tuple[int, int]]) -
             if mapping.capability_code not in coverage.statements:
                 continue  # a statement the current framework no longer has
             bad, good = marks.get((resource.id, mapping.capability_code), (0, 0))
-            serving = Serving(resource, mapping.source,
-                              mapping_confidence(mapping.source, mapping.confidence), bad, good)
+            # inferred labels count by their confidence, as suggested mappings do
+            confidence = mapping_confidence(mapping.source, mapping.confidence) * \
+                label_confidence(resource.labels, "level")
             for archetype in resource.archetypes:
                 key = (mapping.capability_code, archetype, resource.level)
-                target.setdefault(key, []).append(serving)
+                target.setdefault(key, []).append(Serving(
+                    resource, mapping.source,
+                    confidence * label_confidence(resource.labels, "archetypes", archetype),
+                    bad, good))
     for cells in (coverage.supply, coverage.excluded):
         for servings in cells.values():
             servings.sort(key=lambda sv: (-sv.weight, sv.resource.slug))

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
-from sqlalchemy import String, cast, delete, func, select
+from sqlalchemy import String, cast, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from catalogue.framework import Capability
@@ -26,6 +26,7 @@ from indexes.vectors import VectorIndex
 from recommender.catalogue_store import catalogue_checksum, replace_suggestions
 from recommender.framework_store import current_version
 from recommender.framework_store import statements as framework_statements
+from recommender.label_inference import LabelInferrer
 from recommender.models import FrameworkVersion, IndexOutbox, NearDuplicate, Resource
 from recommender.suggestions import Candidate, Suggester, near_duplicate_pairs
 
@@ -46,6 +47,8 @@ DUPLICATE_SCAN_LIMIT = 20_000
 Progress = Callable[[int, int], None]
 # what an index version is built on: if any differs, changes cannot be applied incrementally
 BASIS = ("model", "index_type", "framework_version", "framework_checksum")
+# labels the indexer infers from a resource's text when its source did not state them
+INFERRED = ("archetypes", "level")
 
 
 @dataclass
@@ -98,17 +101,19 @@ def build_index(session: Session, store: IndexStore, encoder: Encoder, *, force:
         if capability_vectors is None:
             capability_vectors = encoder.encode([s.embedding_text() for s in statements])
         suggester = Suggester(statements, capability_vectors)
+        inferrer = _lazy_inferrer(encoder, statements, capability_vectors)
         bm25 = Bm25([lexical_tokens(s.embedding_text()) for s in statements])
         vectors = VectorIndex(encoder.dimension, kind=index_type)
         done = 0
         rows = session.execute(_RESOURCE_FIELDS.order_by(_TEXT_LENGTH, Resource.id)
                                .execution_options(yield_per=BATCH_SIZE))
         suggestions: dict[int, list[tuple[str, float]]] = {}
-        all_ids, counts, lengths = [], [], []
+        all_ids, counts, lengths, labels = [], [], [], []
         for batch in rows.partitions(BATCH_SIZE):
-            batch_out = _encode(batch, encoder, suggester)
+            batch_out = _encode(batch, encoder, suggester, inferrer)
             vectors.add(batch_out.ids, batch_out.vectors)
             suggestions.update(batch_out.suggestions)
+            labels += batch_out.labels
             for text in batch_out.texts:
                 words = lexical_tokens(text)
                 counts.append(bm25.observe(words))
@@ -117,6 +122,7 @@ def build_index(session: Session, store: IndexStore, encoder: Encoder, *, force:
             done += len(batch)
             if progress:
                 progress(done, total)
+        _store_labels(session, labels)
         replace_suggestions(session, suggestions)
         _flag_near_duplicates(session, vectors, list(suggestions))
         ids, matrix = vectors.matrix()
@@ -159,8 +165,10 @@ def apply_changes(session: Session, store: IndexStore, encoder: Encoder, *,
         if [s.id for s in statements] != loaded.capability_ids:
             raise RuntimeError("index statements differ from the database's; rebuild")
         suggester = Suggester(statements, loaded.capability_vectors)
-        changed = _encode(rows, encoder, suggester)
+        inferrer = _lazy_inferrer(encoder, statements, loaded.capability_vectors)
+        changed = _encode(rows, encoder, suggester, inferrer)
         loaded.vectors.add(changed.ids, changed.vectors)
+        _store_labels(session, changed.labels)
         replace_suggestions(session, changed.suggestions)
         _flag_near_duplicates(session, loaded.vectors, changed.ids.tolist())
         # lexical scores of changed resources use the statistics of the last full build
@@ -225,7 +233,7 @@ def _reuse_statement_vectors(store: IndexStore, wanted: dict, ids: list[str]
 
 
 _RESOURCE_FIELDS = select(Resource.id, Resource.title, Resource.description, Resource.topics,
-                          Resource.level, Resource.archetypes)
+                          Resource.level, Resource.archetypes, Resource.labels)
 
 
 def _statements(session: Session, framework_version: str) -> list[Capability]:
@@ -238,16 +246,72 @@ class Encoded:
     texts: list[str]
     vectors: np.ndarray
     suggestions: dict[int, list[tuple[str, float]]]
+    labels: list[dict]  # inferred archetypes and levels to store: {id, archetypes, level, labels}
 
 
-def _encode(rows, encoder: Encoder, suggester: Suggester) -> Encoded:
-    """Vectors for a batch of resource rows, and suggested statements for each."""
+def _lazy_inferrer(encoder: Encoder, statements: list[Capability], vectors: np.ndarray
+                   ) -> Callable[[], LabelInferrer]:
+    """The label inferrer, built the first time a resource needs it (most updates of a
+    labelled catalogue never do)."""
+    built: list[LabelInferrer] = []
+
+    def get() -> LabelInferrer:
+        if not built:
+            built.append(LabelInferrer.for_statements(encoder, statements, vectors))
+        return built[0]
+
+    return get
+
+
+def _encode(rows, encoder: Encoder, suggester: Suggester,
+            inferrer: Callable[[], LabelInferrer]) -> Encoded:
+    """Vectors for a batch of resource rows, the archetypes and level of those whose source
+    did not state them, and suggested statements for each."""
     ids = np.array([r.id for r in rows], dtype=np.int64)
     texts = [resource_text(r.title, r.description, r.topics) for r in rows]
     encoded = encoder.encode(texts)
-    suggested = suggester.suggest(encoded, [Candidate(t, r.level, r.archetypes)
-                                            for t, r in zip(texts, rows, strict=True)])
-    return Encoded(ids, texts, encoded, dict(zip(ids.tolist(), suggested, strict=True)))
+    labels = infer_labels(rows, encoded, texts, inferrer)
+    inferred = {update["id"]: update for update in labels}
+    candidates = [Candidate(t, *((inferred[r.id]["level"], inferred[r.id]["archetypes"])
+                                 if r.id in inferred else (r.level, r.archetypes)))
+                  for t, r in zip(texts, rows, strict=True)]
+    suggested = suggester.suggest(encoded, candidates)
+    return Encoded(ids, texts, encoded, dict(zip(ids.tolist(), suggested, strict=True)), labels)
+
+
+def infer_labels(rows, vectors: np.ndarray, texts: list[str],
+                 inferrer: Callable[[], LabelInferrer]) -> list[dict]:
+    """For rows whose archetypes or level are inferred (labels source "suggested"), the new
+    values and labels with their confidence; stated and curated labels are never touched."""
+    wanted = [i for i, r in enumerate(rows) if any(
+        (r.labels or {}).get(name, {}).get("source") == "suggested" for name in INFERRED)]
+    if not wanted:
+        return []
+    found = inferrer().infer(vectors[wanted], [texts[i] for i in wanted])
+    updates = []
+    for i, guess in zip(wanted, found, strict=True):
+        row = rows[i]
+        labels = dict(row.labels or {})
+        update = {"id": row.id, "archetypes": list(row.archetypes), "level": row.level}
+        if labels.get("archetypes", {}).get("source") == "suggested":
+            update["archetypes"] = list(guess.archetypes)
+            labels["archetypes"] = {**labels["archetypes"], "scores": guess.archetype_scores,
+                                    "reason": "meaning and words of its text"}
+        if labels.get("level", {}).get("source") == "suggested":
+            update["level"] = guess.level
+            labels["level"] = {**labels["level"], "confidence": guess.level_confidence,
+                               "reason": guess.level_reason}
+        update["labels"] = labels
+        updates.append(update)
+    return updates
+
+
+def _store_labels(session: Session, updates: list[dict]) -> None:
+    """Write inferred archetypes and levels, and commit them before the version that ranks
+    with them is published (a web process reads its snapshot as soon as it is)."""
+    if updates:
+        session.execute(update(Resource), updates)
+    session.commit()
 
 
 def _flag_near_duplicates(session: Session, vectors: VectorIndex, ids: list[int]) -> None:

@@ -19,6 +19,10 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from recommender.auth import ENDPOINTS, OPEN, client_identity
 from recommender.problems import Problem
 
+# endpoints that take a whole catalogue file: config key of their own body cap
+LARGE_BODIES = {"imports.create_import": "IMPORT_MAX_BYTES",
+                "curator.start_import": "IMPORT_MAX_BYTES"}
+
 
 def init_app(app: Flask) -> None:
     # one byte over the cap: a chunked body (no Content-Length) is read up to it and then
@@ -59,10 +63,18 @@ def _exempt() -> bool:
                                            and ENDPOINTS[request.endpoint] is OPEN)
 
 
+def body_cap() -> int:
+    """The largest body this request may send: MAX_REQUEST_BYTES, or a catalogue file's cap."""
+    key = LARGE_BODIES.get(request.endpoint or "")
+    return current_app.config[key] if key else current_app.config["MAX_REQUEST_BYTES"]
+
+
 def _body_cap() -> None:
-    """Refuse a body over MAX_REQUEST_BYTES: by its Content-Length, or, sent without one
+    """Refuse a body over its cap (``body_cap``): by its Content-Length, or, sent without one
     (chunked), by reading it here at most one byte past the cap (the view gets the data)."""
-    cap = current_app.config["MAX_REQUEST_BYTES"]
+    cap = body_cap()
+    if request.endpoint in LARGE_BODIES:
+        request.max_content_length = cap + 1  # werkzeug's own check, for this request only
     if request.content_length is not None:
         too_large = request.content_length > cap
     else:
@@ -74,8 +86,7 @@ def _body_cap() -> None:
 
 def _too_large(_exc: RequestEntityTooLarge) -> Response:
     return Problem(413, "Content Too Large", f"the request body is larger than "
-                   f"{current_app.config['MAX_REQUEST_BYTES']} bytes", kind="too-large"
-                   ).to_response()
+                   f"{body_cap()} bytes", kind="too-large").to_response()
 
 
 def _too_many(exc: RateLimitExceeded) -> Response:

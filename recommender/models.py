@@ -77,6 +77,10 @@ class Resource(Base):
     topics: Mapped[list] = mapped_column(JSON)
     language: Mapped[str] = mapped_column(String(10), default="en")
     content_hash: Mapped[str] = mapped_column(String(64))
+    # where each label came from when the source did not simply state it: {field: {"source":
+    # "curated" | "suggested", "confidence": ..., "note": ...}}; a field absent here is as the
+    # source stated it (catalogue_store applies the rules; docs/catalogue-formats.md)
+    labels: Mapped[dict] = mapped_column(JSON, default=dict, server_default="{}")
     version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
@@ -217,3 +221,57 @@ class ApiKey(Base):
     last_used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True),
                                                           nullable=True)
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class HeldRecord(Base):
+    """A record that is a learning resource but was not admitted as it stood (a licence outside
+    the policy, a value that could not be read): kept with the reason for a curator to fix
+    and admit, or reject. Never recommended, never counted as coverage."""
+
+    __tablename__ = "held_records"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    source: Mapped[str] = mapped_column(String(500))
+    record: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    title: Mapped[str | None] = mapped_column(String(400), nullable=True)
+    url: Mapped[str | None] = mapped_column(String(2000), nullable=True)
+    canonical_url: Mapped[str | None] = mapped_column(String(2000), nullable=True, index=True)
+    data: Mapped[dict] = mapped_column(JSON)  # the record in our field names, as read
+    field: Mapped[str | None] = mapped_column(String(60), nullable=True)
+    reason: Mapped[str] = mapped_column(Text)
+    # held, admitted (by a curator), rejected (by a curator), superseded (a later import
+    # admitted the same URL)
+    status: Mapped[str] = mapped_column(String(20), default="held", index=True)
+    resource_slug: Mapped[str | None] = mapped_column(String(80), nullable=True)
+    import_job_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class ImportJob(Base):
+    """A catalogue import run by the worker, keyed by its Celery task id; its counts are
+    committed as it goes, so the CLI, the curator page and the API can follow it."""
+
+    __tablename__ = "import_jobs"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    status: Mapped[str] = mapped_column(String(20), default="queued")  # running, done, failed
+    source: Mapped[str] = mapped_column(String(500))
+    format: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    profile: Mapped[str | None] = mapped_column(String(500), nullable=True)
+    options: Mapped[dict] = mapped_column(JSON, default=dict)
+    payload: Mapped[str] = mapped_column(Text, deferred=True)
+    total: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    read: Mapped[int] = mapped_column(Integer, default=0)
+    admitted: Mapped[int] = mapped_column(Integer, default=0)
+    held: Mapped[int] = mapped_column(Integer, default=0)
+    rejected: Mapped[int] = mapped_column(Integer, default=0)
+    result: Mapped[dict | None] = mapped_column(JSON, nullable=True)
+    detail: Mapped[str | None] = mapped_column(Text, nullable=True)
+    index_task: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    # bumped by every progress commit: a running job whose heartbeat is old lost its worker
+    heartbeat_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)

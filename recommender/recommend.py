@@ -264,17 +264,29 @@ def _item(r: Resource, i: int, scores: Scores, weak: set[tuple[int, int]], gaps:
           req: RecommendationRequest, statements: Mapping[str, Capability]) -> dict:
     served = [int(j) for j in np.argsort(-scores.per_gap[i])
               if scores.serves[i, j] or (i, int(j)) in weak]
+    fields = public_fields(r)
     return {
-        **public_fields(r),
+        **fields,
         "score": round(float(scores.total[i]), 4) if np.isfinite(scores.total[i]) else None,
-        "because": [_because(i, j, scores, (i, j) in weak, gaps, req, statements)
-                    for j in served[:EXPLAINED_GAPS]],
+        "because": [_because(i, j, scores, (i, j) in weak, gaps, req, statements,
+                             fields["inferred"]) for j in served[:EXPLAINED_GAPS]],
         "also_serves": [gaps[j].capability for j in served[EXPLAINED_GAPS:]],
     }
 
 
+def _guessed(label: dict | None, archetype: str | None = None) -> str:
+    """' (inferred from its text, confidence 0.71)' for a label the source did not state."""
+    if label is None:
+        return ""
+    confidence = (label.get("scores") or {}).get(archetype) if archetype else None
+    confidence = label.get("confidence") if confidence is None else confidence
+    return " (inferred from its text" + (f", confidence {confidence:.2f})"
+                                         if isinstance(confidence, int | float) else ")")
+
+
 def _because(i: int, j: int, scores: Scores, weak: bool, gaps: tuple[Gap, ...],
-             req: RecommendationRequest, statements: Mapping[str, Capability]) -> dict:
+             req: RecommendationRequest, statements: Mapping[str, Capability],
+             inferred: Mapping[str, dict]) -> dict:
     gap = gaps[j]
     statement = statements[gap.capability]
     s = scores.signals
@@ -293,13 +305,15 @@ def _because(i: int, j: int, scores: Scores, weak: bool, gaps: tuple[Gap, ...],
         if 0 <= lexical_rank < 20 and not curated:
             reasons.append("it uses the statement's key words")
     if bool(s.archetype_fit[i]):
-        reasons.append(f"it is written for {req.archetype}s")
+        reasons.append(f"it is written for {req.archetype}s" + _guessed(
+            inferred.get("archetypes"), req.archetype))
     if bool(scores.level_fit[i, j]):
+        guessed = _guessed(inferred.get("level"))
         if req.preferences.level:
-            reasons.append(f"it is {req.preferences.level} learning, as you asked")
+            reasons.append(f"it is {req.preferences.level} learning, as you asked{guessed}")
         else:
             reasons.append(f"{preferred_level(statement.level)} learning suits a level-"
-                           f"{statement.level} statement")
+                           f"{statement.level} statement{guessed}")
     if goal is not None and goal >= GOAL_REASON_SIMILARITY:
         reasons.append(f"it matches your goal ({goal:.2f})")
     if s.not_useful is not None and s.not_useful[i, j] > 0:
@@ -320,5 +334,6 @@ def _because(i: int, j: int, scores: Scores, weak: bool, gaps: tuple[Gap, ...],
             "level_fit": bool(scores.level_fit[i, j]),
             "goal_similarity": None if goal is None else round(goal, 4),
         },
+        "inferred": sorted(inferred),
         "reason": f"Serves your gap in {gap.capability}: " + "; ".join(reasons) + ".",
     }

@@ -10,7 +10,11 @@ from recommender.models import Resource
 PUBLIC_COLUMNS = (Resource.id, Resource.slug, Resource.title, Resource.url, Resource.provider,
                   Resource.description, Resource.format, Resource.duration_minutes,
                   Resource.level, Resource.archetypes, Resource.licence, Resource.access,
-                  Resource.language)
+                  Resource.language, Resource.labels)
+# inferred labels a learner or a platform is told about (capability mappings have their own
+# source and confidence)
+SHOWN_INFERENCES = ("provider", "licence", "access", "format", "level", "archetypes",
+                    "duration_minutes")
 
 
 def public_fields(row: Resource) -> dict:
@@ -30,7 +34,17 @@ def public_fields(row: Resource) -> dict:
         "openly_licensed": is_open(row.licence),
         "access": row.access,
         "language": row.language,
+        "inferred": inferences(row.labels),
     }
+
+
+def inferences(labels: dict | None) -> dict:
+    """The labels the source did not state, each with the note saying why and, once the
+    indexer has read the text, its confidence (per archetype for archetypes)."""
+    return {name: {key: label[key] for key in ("note", "reason", "confidence", "scores")
+                   if key in label}
+            for name, label in sorted((labels or {}).items())
+            if name in SHOWN_INFERENCES and label.get("source") == "suggested"}
 
 
 def detail(row: Resource) -> dict:
@@ -39,6 +53,8 @@ def detail(row: Resource) -> dict:
         **public_fields(row),
         "topics": row.topics,
         "version": row.version,
+        "curated_fields": sorted(name for name, label in (row.labels or {}).items()
+                                 if label.get("source") == "curated"),
         "updated_at": row.updated_at.isoformat() if row.updated_at else None,
         "capabilities": [{"id": m.capability_code, "source": m.source,
                           "confidence": m.confidence}
@@ -55,4 +71,10 @@ def to_record(row: Resource) -> ResourceRecord:
         access=row.access, description=row.description, format=row.format, level=row.level,
         archetypes=tuple(row.archetypes), capabilities=tuple(m.capability_code for m in curated),
         duration_minutes=row.duration_minutes, mapping="curated", topics=tuple(row.topics),
-        language=row.language)
+        language=row.language, inferred=inferred(row))
+
+
+def inferred(row: Resource) -> tuple[tuple[str, str], ...]:
+    """The labels of a stored resource that were inferred, with their notes, in field order."""
+    return tuple(sorted((name, label.get("note", "")) for name, label in (row.labels or {}).items()
+                        if label.get("source") == "suggested"))

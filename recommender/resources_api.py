@@ -107,7 +107,7 @@ def create_resources():
     if not isinstance(body, dict | list):
         raise invalid([{"pointer": "", "detail": "must be a resource object or a list of them"}])
     records = _validate(body if isinstance(body, list) else [body], batch=isinstance(body, list))
-    result = upsert_resources(db.session(), records)
+    result = upsert_resources(db.session(), records, curated=True)
     task = notify_index_changes() if result.changed else None
     status = 201 if result.new else 200
     return jsonify({"new": result.new, "updated": result.updated,
@@ -124,7 +124,7 @@ def replace_resource(slug: str):
     if body.get("id", slug) != slug:
         raise invalid([{"pointer": "/id", "detail": "does not match the id in the URL"}])
     records = _validate([{**body, "id": slug}], batch=False)
-    result = upsert_resources(db.session(), records)
+    result = upsert_resources(db.session(), records, curated=True)
     if result.changed:
         notify_index_changes()
     return jsonify(detail(_find(slug))), 201 if result.new else 200

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import string
 
 from hypothesis import strategies as st
@@ -50,7 +51,7 @@ def resources(draw) -> Resource:
     """Valid resources (as parse_resource returns them) with open licences."""
     open_licences = sorted(k for k, is_open in LICENCES.items() if is_open)
     archetypes = draw(st.sets(st.sampled_from(list(ARCHETYPE_BADGES)), min_size=1))
-    return Resource(
+    resource = Resource(
         id=draw(st.from_regex(r"[a-z0-9][a-z0-9-]{1,30}", fullmatch=True)),
         title=draw(words(1, 8)),
         url=draw(http_urls(tracking=False)).split("#")[0].replace("HTTP", "http")
@@ -68,6 +69,11 @@ def resources(draw) -> Resource:
         topics=tuple(dict.fromkeys(draw(st.lists(words(1, 3), max_size=4)))),
         language=draw(st.sampled_from(["en", "cy", "fr"])),
     )
+    # the optional fields it leaves empty are "not stated", as parse_resource marks them
+    unstated = [name for name in ("capabilities", "duration_minutes", "topics")
+                if getattr(resource, name) in ((), None)]
+    return dataclasses.replace(resource, inferred=tuple(
+        (name, "not stated by the source") for name in unstated))
 
 
 def unique_resources(max_size: int = 5) -> st.SearchStrategy[list[Resource]]:

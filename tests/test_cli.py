@@ -45,7 +45,8 @@ def test_setup_import_and_recommend(cli, tmp_path, encoder):
     assert dry.exit_code == 0 and "dry run, would be: " in dry.output
     assert resource_count(app) == 0
     first = invoke("import", "--shipped")
-    assert first.exit_code == 0 and " new, 0 updated, 0 unchanged, 0 rejected" in first.output
+    assert first.exit_code == 0 and " new, 0 updated, 0 unchanged, 0 held, 0 rejected" in \
+        first.output
     assert "0 new, 0 updated" in invoke("import", "--shipped").output
 
     with app.app_context():
@@ -67,14 +68,18 @@ def test_import_reports_bad_records_and_strict_writes_nothing(cli, tmp_path):
     invoke("db", "upgrade")
     invoke("load-framework")
     path = tmp_path / "mixed.jsonl"
-    path.write_text(json.dumps(GOOD) + "\n" + json.dumps({**GOOD, "id": "bad", "level": "x"})
-                    + "\n")
+    path.write_text("\n".join(json.dumps(r) for r in (
+        GOOD, {**GOOD, "id": "held", "url": "https://example.org/held", "licence": "x"},
+        {**GOOD, "id": "no-url", "url": "mailto:someone@example.org"})) + "\n")
     strict = invoke("import", "--strict", str(path))
     assert strict.exit_code == 1
-    assert "record 2, field 'level'" in strict.output
+    assert "held: " in strict.output and "record 2, field 'licence'" in strict.output
+    assert "rejected: " in strict.output and "record 3, field 'url'" in strict.output
+    assert "nothing was imported" in strict.output
     assert resource_count(app) == 0
     lenient = invoke("import", str(path))
-    assert lenient.exit_code == 1 and "1 new" in lenient.output
+    assert lenient.exit_code == 1
+    assert "1 new, 0 updated, 0 unchanged, 1 held, 1 rejected" in lenient.output
     assert resource_count(app) == 1
 
 
@@ -125,5 +130,5 @@ def test_import_from_a_url_with_an_explicit_format(cli, tmp_path):
     finally:
         server.shutdown()
         server.server_close()
-    assert "new" in result.output and "rejected: " in result.output
+    assert "new" in result.output and "held: " in result.output
     assert resource_count(app) > 0

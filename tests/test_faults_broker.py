@@ -30,7 +30,7 @@ ASK = {"archetype": "user", "gaps": [{"capability": "6.1.1", "severity": 3},
 
 def record(resource) -> dict:
     return {k: list(v) if isinstance(v, tuple) else v
-            for k, v in dataclasses.asdict(resource).items()}
+            for k, v in dataclasses.asdict(resource).items() if k != "inferred"}
 
 
 def outbox(app) -> int:

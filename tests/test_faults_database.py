@@ -99,8 +99,8 @@ def test_an_import_cut_off_by_the_outage_leaves_nothing_half_written(
     holds a lock on the outbox table so that the import is caught exactly there."""
     app = make_app(tmp_path, framework, shipped_resources[:10], database_url=database)
     assert counts(app) == (10, 10)
-    records = [{k: list(v) if isinstance(v, tuple) else v for k, v in vars(r).items()}
-               for r in shipped_resources[10:250]]
+    records = [{k: list(v) if isinstance(v, tuple) else v for k, v in vars(r).items()
+                if k != "inferred"} for r in shipped_resources[10:250]]
     locker_engine = create_engine(database)
     locker = locker_engine.connect()
     locker.execute(text("LOCK TABLE index_outbox IN EXCLUSIVE MODE"))  # reads still pass

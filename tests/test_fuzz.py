@@ -16,7 +16,7 @@ ROOT = Path(__file__).resolve().parent.parent
 RUNS = 2000
 
 
-@pytest.mark.parametrize("fmt", ["csv", "jsonl", "jsonld", "oai-pmh"])
+@pytest.mark.parametrize("fmt", ["csv", "jsonl", "jsonld", "oai-pmh", "profile"])
 def test_fuzz_harness_survives_a_bounded_run(fmt, tmp_path):
     corpus = tmp_path / "corpus"
     shutil.copytree(ROOT / "fuzz" / "seeds" / fmt, corpus)

@@ -15,9 +15,9 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from catalogue.errors import DataError
-from catalogue.framework import ARCHETYPE_BADGES
 from catalogue.importers import detect_format, jsonld, oaipmh, read_resources
 from catalogue.importers.fetch import fetch_text
+from catalogue.resources import parse_resource
 
 DATA = Path(__file__).parent / "data"
 LRMI = DATA / "lrmi_sample.jsonld"
@@ -72,12 +72,14 @@ def test_jsonld_reads_the_other_forms_of_each_property(framework):
     assert course.archetypes == ("creator",)
 
 
-def test_jsonld_rejects_a_bad_duration_and_a_paid_resource_by_record(framework):
+def test_jsonld_holds_a_bad_duration_and_a_paid_resource_by_record(framework):
     batch = read_resources(LRMI, framework)
-    assert len(batch.resources) == 4
-    assert [(e.record, e.field) for e in batch.errors] == [(5, "timeRequired"), (6, "access")]
-    assert "'about two hours'" in batch.errors[0].reason
-    assert "paid resources are not admitted" in batch.errors[1].reason
+    assert len(batch.resources) == 4 and batch.errors == []
+    held = [h.error for h in batch.held]
+    assert [(e.record, e.field) for e in held] == [(5, "duration_minutes"), (6, "access")]
+    assert "'about two hours'" in held[0].reason
+    assert "paid resources are not admitted" in held[1].reason
+    assert batch.held[0].data["duration_minutes"] == "about two hours"  # kept as read
 
 
 @pytest.mark.parametrize("text, minutes", [
@@ -125,15 +127,28 @@ def test_jsonld_single_object_array_and_other_types(tmp_path, framework):
     assert "Person" in batch.errors[0].reason
 
 
+def parsed(node: dict, framework):
+    """One node through the converter and validation, as an import reads it."""
+    base = {"@type": "LearningResource", "name": "A resource", "url": "https://example.org/r",
+            "license": "CC-BY-4.0"}
+    return parse_resource(jsonld.convert({**base, **node}), framework)
+
+
 @pytest.mark.parametrize("level, expected", [
     ("Level 4", "specialist"), ("level 1-2", "baseline"), ({"termCode": "2"}, "baseline"),
     ("Intermediate-advanced", "specialist"), ("specialist", "specialist"),
     ({"@type": "DefinedTerm", "name": "Introductory"}, "baseline"),
-    ("Intermediate", "Intermediate"),  # ambiguous: left for validation to name
+    ("Intermediate", "specialist"), ("advanced beginner", "baseline"),
+    (["competent", "novice"], "baseline"),  # fit for novices too: baseline
 ])
-def test_educational_levels(level, expected):
-    node = {"@type": "LearningResource", "educationalLevel": level}
-    assert jsonld.convert(node)["level"] == expected
+def test_educational_levels(level, expected, framework):
+    record = parsed({"educationalLevel": level}, framework)
+    assert record.level == expected and "level" not in record.inferred_fields()
+
+
+def test_an_unknown_educational_level_is_inferred_and_says_so(framework):
+    record = parsed({"educationalLevel": "Key Stage 5"}, framework)
+    assert "'Key Stage 5' is not a level we know" in record.inferred_fields()["level"]
 
 
 @pytest.mark.parametrize("audience, expected", [
@@ -142,15 +157,14 @@ def test_educational_levels(level, expected):
     ([{"educationalRole": "software developer"}, "researchers"], ["creator"]),
     ("IT and informatics staff", ["embedder"]),
     ({"educationalRole": ["shapers", "users"]}, ["shaper", "user"]),
-    ("patients and carers", []),
+    ("patients and carers", ["user"]),
 ])
-def test_audience_roles_map_to_archetypes(audience, expected):
-    node = {"@type": "LearningResource", "audience": audience}
-    assert jsonld.convert(node)["archetypes"] == expected
+def test_audience_roles_map_to_archetypes(audience, expected, framework):
+    assert list(parsed({"audience": audience}, framework).archetypes) == expected
 
 
 @pytest.mark.parametrize("fields, access", [
-    ({}, "open"), ({"isAccessibleForFree": True}, "open"),
+    ({}, None), ({"isAccessibleForFree": True}, "open"),
     ({"isAccessibleForFree": False}, "paid"), ({"isAccessibleForFree": "schema:False"}, "paid"),
     ({"conditionsOfAccess": "Log in with a free NHS account"}, "free-registration"),
     ({"conditionsOfAccess": "Apply with your employer's support"}, "application"),
@@ -168,10 +182,21 @@ def test_statement_ids_in_teaches(teaches, expected):
     assert jsonld.convert({"@type": "Course", "teaches": teaches})["capabilities"] == expected
 
 
-def test_an_unmapped_audience_is_reported_by_validation(framework):
-    node = {**json.loads(LRMI.read_text())["@graph"][0], "audience": "patients"}
-    batch = read_resources_from(node, framework)
-    assert [e.field for e in batch.errors] == ["archetypes"]
+def test_an_unmapped_audience_is_inferred_with_its_words_kept(framework):
+    node = {**json.loads(LRMI.read_text())["@graph"][0], "audience": "Key Stage 5",
+            "educationalRole": None}
+    [record] = read_resources_from(node, framework).resources
+    assert record.archetypes == ()  # the indexer infers them from the text
+    assert "'Key Stage 5'" in record.inferred_fields()["archetypes"]
+
+
+def test_a_record_with_no_licence_that_is_free_to_access_is_admitted_as_such(framework):
+    node = {"@type": "LearningResource", "name": "A resource", "url": "https://example.org/r"}
+    free = read_resources_from({**node, "isAccessibleForFree": True}, framework)
+    assert [r.licence for r in free.resources] == ["LicenseRef-Proprietary-Free"]
+    assert "not stated by the source" in free.resources[0].inferred_fields()["licence"]
+    silent = read_resources_from(node, framework)
+    assert silent.resources == [] and [h.error.field for h in silent.held] == ["licence"]
 
 
 def read_resources_from(node: dict, framework):
@@ -243,7 +268,7 @@ def test_a_harvest_follows_resumption_tokens_across_pages(framework):
     resources = by_id(batch)
     assert list(resources) == ["oer-example-ac-uk-101", "oer-example-ac-uk-103",
                                "oer-example-ac-uk-104"]
-    assert [(e.record, e.field) for e in batch.errors] == [(5, "licence")]  # no dc:rights
+    assert [(h.error.record, h.error.field) for h in batch.held] == [(5, "licence")]  # no rights
     first = resources["oer-example-ac-uk-101"]
     assert first.url == "https://oer.example.ac.uk/items/101"  # the http(s) dc:identifier
     assert first.title == "Explaining AI risk scores to patients"
@@ -252,7 +277,8 @@ def test_a_harvest_follows_resumption_tokens_across_pages(framework):
     assert first.provider == "Example University Open Education Repository"
     assert first.topics == ("shared decision making", "risk communication")
     assert (first.level, first.access, first.capabilities) == ("baseline", "open", ())
-    assert set(first.archetypes) == set(ARCHETYPE_BADGES)
+    assert first.archetypes == ()  # oai_dc names no audience: inferred by the indexer
+    assert {"level", "archetypes", "access", "capabilities"} <= set(first.inferred_fields())
     lecture, podcast = resources["oer-example-ac-uk-103"], resources["oer-example-ac-uk-104"]
     assert (lecture.licence, lecture.format) == ("CC-BY-SA-4.0", "video")  # second dc:rights
     assert lecture.provider == "Example Health Informatics Group"  # dc:creator fallback
@@ -270,7 +296,7 @@ def test_a_file_with_a_resumption_token_is_reported_as_partial(framework):
 def test_the_last_page_as_a_file_is_complete(framework):
     batch = read_resources(DATA / "oai_dc_page2.xml", framework)
     assert [r.id for r in batch.resources] == ["oer-example-ac-uk-104"]
-    assert [(e.record, e.field) for e in batch.errors] == [(2, "licence")]
+    assert [(h.error.record, h.error.field) for h in batch.held] == [(2, "licence")]
 
 
 def test_an_oai_error_response_raises_with_its_code_and_message(framework):

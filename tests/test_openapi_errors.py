@@ -11,15 +11,16 @@ from tests.conftest import api_document, prepared_app
 
 PROBLEM = "application/problem+json"
 LIMIT = 8192  # MAX_REQUEST_BYTES of the app under test
-PATH_VALUES = {"{slug}": "example-open-course", "{flag_id}": "1"}
+PATH_VALUES = {"{slug}": "example-open-course", "{flag_id}": "1", "{held_id}": "1"}
 
 
 def body_operations() -> list[tuple[str, str, str]]:
-    """(method, concrete path, request schema name) of every operation with a JSON body."""
+    """(method, concrete path, request schema name) of every operation with a JSON body (not
+    POST /api/v1/imports, whose body is a catalogue file)."""
     found = []
     for path, ops in api_document()["paths"].items():
         for method, op in ops.items():
-            if "requestBody" in op:
+            if "application/json" in op.get("requestBody", {}).get("content", {}):
                 ref = op["requestBody"]["content"]["application/json"]["schema"]["$ref"]
                 for name, value in PATH_VALUES.items():
                     path = path.replace(name, value)
@@ -73,7 +74,9 @@ def test_unknown_fields_wrong_types_and_nul_are_named(api, method, path, schema)
     example = examples[schema]
     assert "/colour" in pointers(send(path, json={**example, "colour": "red"}))
     for field, value in example.items():
-        assert f"/{field}" in pointers(send(path, json={**example, field: {"x": 1}})), field
+        # a field that is an object itself names the unknown key inside it: /fixes/x
+        found = pointers(send(path, json={**example, field: {"x": 1}}))
+        assert f"/{field}" in found or f"/{field}/x" in found, field
         if isinstance(value, str):
             assert f"/{field}" in pointers(send(path, json={**example, field: value + "\0"}))
     if schema != "ResourceImport":  # which also takes a list of resources

@@ -1,5 +1,6 @@
-"""Property tests of the importers: whatever the input, they answer with valid resources and
-DataErrors (never another exception), and what our exporters write reads back unchanged."""
+"""Property tests of the importers: whatever the input, they answer with valid resources, held
+records and DataErrors (never another exception), and what our exporters write reads back
+unchanged."""
 
 import dataclasses
 import json
@@ -11,12 +12,14 @@ from hypothesis import strategies as st
 
 from catalogue.errors import DataError
 from catalogue.exporters import to_csv, to_jsonld
-from catalogue.importers import FORMATS, read_resources
+from catalogue.framework import ARCHETYPE_BADGES
+from catalogue.importers import FORMATS as READERS
+from catalogue.importers import read_resources
 from catalogue.licences import DEFAULT_ALLOWED
-from catalogue.resources import url_problem
+from catalogue.resources import FORMATS, LEVELS, Held, url_problem
 from tests.strategies import FRAMEWORK, JSON_VALUES, raw_records, unique_resources
 
-TEXT_FORMATS = sorted(FORMATS)  # yaml, jsonl, csv, jsonld, oai-pmh
+TEXT_FORMATS = sorted(READERS)  # yaml, jsonl, csv, jsonld, oai-pmh
 
 
 def read(text: str, fmt: str):
@@ -28,15 +31,19 @@ def read(text: str, fmt: str):
 
 
 def assert_sound(outcome) -> None:
-    """A DataError, or a batch of valid resources and DataErrors that say why."""
+    """A DataError, or a batch of valid resources, held records and DataErrors that say why."""
     if isinstance(outcome, DataError):
         assert outcome.reason
         return
     assert all(isinstance(e, DataError) and e.reason for e in outcome.errors)
+    assert all(isinstance(h.error, Held) and h.error.reason and h.error.field
+               for h in outcome.held)
+    assert all(json.loads(json.dumps(h.data)) == h.data for h in outcome.held)  # storable
     for resource in outcome.resources:
-        assert url_problem(resource.url) is None
+        assert url_problem(resource.url) is None and resource.title
         assert resource.licence in DEFAULT_ALLOWED
-        assert len(resource.description) >= 40
+        assert resource.format in FORMATS and resource.level in LEVELS
+        assert set(resource.archetypes) <= set(ARCHETYPE_BADGES)
         assert set(resource.capabilities) <= FRAMEWORK.ids()
 
 
@@ -50,7 +57,7 @@ def test_any_text_gives_resources_or_data_errors(fmt, text):
 def test_json_lines_of_any_values_give_resources_or_data_errors(records):
     outcome = read("\n".join(json.dumps(r) for r in records), "jsonl")
     assert_sound(outcome)
-    assert len(outcome.resources) + len(outcome.errors) == sum(
+    assert len(outcome.resources) + len(outcome.held) + len(outcome.errors) == sum(
         1 for r in records if json.dumps(r).strip())
 
 

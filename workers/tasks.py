@@ -1,7 +1,9 @@
-"""Celery tasks: thin wrappers over recommender.indexing that record progress in the database.
+"""Celery tasks: thin wrappers over recommender.indexing and recommender.import_jobs that
+record progress in the database.
 
-Both tasks are idempotent and safe to retry: a full build that finds nothing changed does
-nothing, and an update applies whatever the outbox holds when it runs.
+Every task is idempotent and safe to retry: a full build that finds nothing changed does
+nothing, an update applies whatever the outbox holds when it runs, and an import job either
+finished (and is left alone) or committed nothing (and starts again).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from indexes.store import IndexBusyError
 from recommender import db
+from recommender.import_jobs import run_job
 from recommender.indexing import apply_changes, pending_changes, repair_drift
 from recommender.indexing import build_index as full_build
 from recommender.models import IndexBuild, utcnow
@@ -72,6 +75,15 @@ def flush_outbox(self) -> dict:
     except IndexBusyError:  # a build is running; it or the next tick applies them
         _finish(session, task_id, "skipped", detail="a build is running")
         return {"pending": waiting, "skipped": "a build is running"}
+
+
+@shared_task(bind=True, name="workers.tasks.import_catalogue", acks_late=True,
+             reject_on_worker_lost=True)
+def import_catalogue(self, job_id: str) -> dict:
+    """Run one catalogue import job (recommender.import_jobs): all or nothing, with its counts
+    committed as it goes. Delivered again when its worker dies, it starts from scratch."""
+    view = run_job(current_app.extensions["db"], job_id)
+    return {"id": view["id"], "status": view["status"], "counts": view["counts"]}
 
 
 @shared_task(name="workers.tasks.check_index", ignore_result=False)

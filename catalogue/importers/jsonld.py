@@ -7,15 +7,14 @@ or names them (licence strings, unknown formats and levels).
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 from collections.abc import Callable, Iterator
-from urllib.parse import urlsplit
 
 from catalogue.errors import DataError
-from catalogue.framework import ARCHETYPE_BADGES
-from catalogue.resources import _SLUG
+from catalogue.resources import _SLUG, slug
+from catalogue.vocabulary import iso_minutes, map_format
+from catalogue.vocabulary import key as _key
 
 ALWAYS_ACCEPTED = {"learningresource", "course"}
 # accepted when they carry learningResourceType
@@ -25,45 +24,8 @@ CREATIVE_WORKS = {
     "website", "webcontent", "digitaldocument", "textdigitaldocument", "guide", "howto", "quiz",
     "syllabus", "dataset", "presentationdigitaldocument", "educationaloccupationalprogram",
 }
-FORMAT_WORDS = {
-    **dict.fromkeys(("course", "courseinstance", "mooc", "shortcourse", "module"), "course"),
-    **dict.fromkeys(("elearning", "onlinemodule", "interactiveresource", "interactive",
-                     "elearningmodule", "selfpacedcourse"), "e-learning"),
-    **dict.fromkeys(("video", "videoobject", "movingimage", "videolecture",
-                     "lecturerecording"), "video"),
-    **dict.fromkeys(("guidance", "guideline", "guidelines", "guide", "howto", "policy"),
-                    "guidance"),
-    **dict.fromkeys(("text", "article", "scholarlyarticle", "blogposting", "blogpost", "report",
-                     "journalarticle", "paper", "webpage"), "article"),
-    **dict.fromkeys(("book", "ebook", "textbook", "chapter", "bookchapter"), "book"),
-    **dict.fromkeys(("programme", "program", "fellowship", "educationaloccupationalprogram"),
-                    "programme"),
-    **dict.fromkeys(("toolkit", "tool", "template", "checklist"), "toolkit"),
-    **dict.fromkeys(("podcast", "podcastepisode", "podcastseries", "audio", "audioobject",
-                     "sound"), "podcast"),
-    **dict.fromkeys(("webinar", "recordedwebinar", "livesession"), "webinar"),
-}
-SPECIALIST_WORDS = re.compile(r"advanced|expert|specialist|postgraduate|proficient")
-BASELINE_WORDS = re.compile(r"beginner|introduct|foundation|baseline|basic|novice|entry|"
-                            r"awareness|elementary")
-ROLE_WORDS = {  # archetype -> patterns for the audience words that suggest it
-    "shaper": r"shapers?|policy ?makers?|policy|regulators?|national leaders?",
-    "driver": r"drivers?|commissioners?|managers?|leaders?|cc?n?io|chief \w+ officers?|"
-              r"chief \w+ information officers?|executives?|directors?|transformation leads?",
-    "creator": r"creators?|developers?|(?:data |clinical )?scientists?|engineers?|researchers?|"
-               r"analysts?",
-    "embedder": r"embedders?|informatics|informaticians?|clinical (?:safety officers?|"
-                r"scientists?)|"
-                r"it (?:staff|teams?|professionals?)|digital teams?",
-    "user": r"users?|clinicians?|nurses?|doctors?|physicians?|ahps?|allied health[\w ]*|"
-            r"practitioners?|midwi(?:fe|ves)|pharmacists?|paramedics?|healthcare workers?",
-}
-_ROLES = {name: re.compile(rf"\b(?:{words})\b") for name, words in ROLE_WORDS.items()}
 LANGUAGE_CODES = {"eng": "en", "fre": "fr", "fra": "fr", "ger": "de", "deu": "de", "spa": "es",
                   "wel": "cy", "cym": "cy", "dut": "nl", "nld": "nl", "ita": "it"}
-_DURATION = re.compile(r"P(?!$)(?:(\d+(?:\.\d+)?)W)?(?:(\d+(?:\.\d+)?)D)?"
-                       r"(?:T(?=\d)(?:(\d+(?:\.\d+)?)H)?(?:(\d+(?:\.\d+)?)M)?"
-                       r"(?:(\d+(?:\.\d+)?)S)?)?")
 _STATEMENT = re.compile(r"(\d+(?:\.\d+)+)\.?(?=$|[\s:;,)\]-])")
 
 
@@ -103,19 +65,23 @@ def convert(node: object) -> dict:
     out = {
         "id": _id(node, url), "title": _text(node.get("name")), "url": url,
         "provider": _text(node.get("provider")) or _text(node.get("publisher")),
-        "licence": _text(node.get("license")), "access": _access(node),
+        "licence": _texts(node.get("license")), "access": _access(node),
+        "free_access": _key(str(node.get("isAccessibleForFree"))) in ("true", "yes", "1"),
         "description": _text(node.get("description")),
         "format": map_format(_texts(node.get("learningResourceType"))) or map_format(types)
         or _text(node.get("learningResourceType")),
-        "level": _level(node.get("educationalLevel")),
-        "archetypes": _archetypes(node.get("audience"), node.get("educationalRole")),
+        "level": _texts(node.get("educationalLevel"),
+                        keys=("termCode", "name", "@value", "@id"), every_key=True),
+        "archetypes": _texts(node.get("audience"), keys=("audienceType", "educationalRole",
+                                                         "name"), every_key=True)
+        + _texts(node.get("educationalRole")),
         "capabilities": capabilities,
         "topics": _unique(topics),
         "language": language_code(_text(node.get("inLanguage"), keys=("alternateName",
                                                                        "@value", "name"))),
     }
     if node.get("timeRequired") not in (None, ""):
-        out["duration_minutes"] = duration_minutes(_text(node["timeRequired"]) or "")
+        out["duration_minutes"] = _text(node["timeRequired"])  # parse_resource reads it
     if capabilities:
         out["mapping"] = "curated"
     return out
@@ -123,25 +89,10 @@ def convert(node: object) -> dict:
 
 def duration_minutes(text: str) -> int:
     """An ISO 8601 duration (PT45M, PT1H30M, P1D, P2W, P1DT2H) in whole minutes."""
-    match = _DURATION.fullmatch(text.strip().upper())
-    if not match:
-        reason = ("years and months have no fixed length; give weeks, days or hours"
-                  if re.fullmatch(r"P[\dYM.]+(T.*)?", text.strip().upper()) else
-                  "must be an ISO 8601 duration such as PT45M, PT1H30M or P2D")
-        raise DataError(f"{text!r}: {reason}", field="timeRequired")
-    weeks, days, hours, minutes, seconds = (float(g or 0) for g in match.groups())
-    total = ((weeks * 7 + days) * 24 + hours) * 60 + minutes + seconds / 60
-    if total <= 0:
-        raise DataError(f"{text!r}: must be longer than zero", field="timeRequired")
-    return max(1, int(total + 0.5))  # half a minute rounds up
-
-
-def map_format(terms: list[str]) -> str | None:
-    """Our format for the first term that names one (schema.org types, LRMI, DCMI words)."""
-    for term in terms:
-        if _key(term) in FORMAT_WORDS:
-            return FORMAT_WORDS[_key(term)]
-    return None
+    try:
+        return iso_minutes(text)
+    except ValueError as exc:
+        raise DataError(str(exc), field="timeRequired") from exc
 
 
 def language_code(value: str | None) -> str | None:
@@ -152,23 +103,6 @@ def language_code(value: str | None) -> str | None:
     return LANGUAGE_CODES.get(code, code)
 
 
-def slug(text: str) -> str | None:
-    """A valid resource id from an identifier or a URL (host and path), or None."""
-    text = text.strip()
-    if text.startswith(("http://", "https://")):
-        try:
-            parts = urlsplit(text)
-            host = (parts.hostname or "").removeprefix("www.")
-        except ValueError:  # not a valid URL ("http://[", found by fuzzing): slug the text
-            parts = None
-        if parts is not None:
-            text = host + parts.path + (f"-{parts.query}" if parts.query else "")
-    value = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
-    if len(value) > 80:  # keep long ids distinct: cut, then add a short digest of the whole
-        value = value[:71].rstrip("-") + "-" + hashlib.sha1(value.encode()).hexdigest()[:8]
-    return value if _SLUG.match(value) else None
-
-
 def _id(node: dict, url: str | None) -> str | None:
     identifier = _text(node.get("identifier"), keys=("value", "@value", "@id"))
     if identifier and _SLUG.match(identifier.strip()):  # already one of ours: keep it as it is
@@ -177,39 +111,20 @@ def _id(node: dict, url: str | None) -> str | None:
 
 
 def _access(node: dict) -> str:
-    """isAccessibleForFree false -> 'paid' (refused by parse_resource); otherwise the
-    conditionsOfAccess text decides between application, free registration and open."""
+    """isAccessibleForFree false -> 'paid' (held by parse_resource); otherwise the
+    conditionsOfAccess text decides between application, free registration and open; None
+    when the node says nothing of access."""
     if _key(str(node.get("isAccessibleForFree"))) in ("false", "no", "0"):
         return "paid"
     conditions = " ".join(_texts(node.get("conditionsOfAccess"))).lower()
+    if not conditions:
+        return "open" if _key(str(node.get("isAccessibleForFree"))) in ("true", "yes", "1") \
+            else None
     if re.search(r"\bappl(?:y|ication)|selection|nominat", conditions):
         return "application"
     if re.search(r"regist|account|sign[ -]?(?:up|in)|log[ -]?in|athens", conditions):
         return "free-registration"
     return "open"
-
-
-def _level(value: object) -> str | None:
-    terms = _texts(value, keys=("termCode", "name", "@value", "@id"), every_key=True)
-    for term in terms:
-        text = term.strip().lower()
-        number = re.search(r"(?:level|^)\s*([1-4])\b", text)
-        if text in ("baseline", "specialist"):
-            return text
-        if number:
-            return "baseline" if number.group(1) in "12" else "specialist"
-        if SPECIALIST_WORDS.search(text):
-            return "specialist"
-        if BASELINE_WORDS.search(text):
-            return "baseline"
-    return terms[0] if terms else None  # unmapped: parse_resource names it
-
-
-def _archetypes(audience: object, roles: object) -> list[str]:
-    terms = _texts(audience, keys=("audienceType", "educationalRole", "name"), every_key=True)
-    found = [name for term in terms + _texts(roles) for name, pattern in _ROLES.items()
-             if pattern.search(term.lower()) or (name == "embedder" and re.search(r"\bIT\b", term))]
-    return [name for name in ARCHETYPE_BADGES if name in found]
 
 
 def _capabilities(node: dict) -> tuple[list[str], list[str]]:
@@ -239,12 +154,6 @@ def _statement_id(text: str) -> str | None:
     else:
         match = _STATEMENT.match(text)
     return match.group(1) if match else None
-
-
-def _key(term: str) -> str:
-    """'http://schema.org/VideoObject' -> 'videoobject'; 'e-Learning' -> 'elearning'."""
-    tail = re.split(r"[/#:]", term.strip().rstrip("/"))[-1]
-    return re.sub(r"[^a-z0-9]", "", tail.lower())
 
 
 def _unique(items: list[str]) -> list[str]:

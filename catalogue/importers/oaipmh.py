@@ -4,8 +4,8 @@ A repository URL is harvested page by page, following resumption tokens; a file 
 XML is parsed with defusedxml and any DTD is refused, so entity expansion ("billion laughs")
 and external entities (XXE) never run. Records are numbered across pages, deleted ones
 included (they are skipped, not yielded). oai_dc has no level, audience or framework mapping,
-so those get defaults: baseline, all five archetypes, open access, no capabilities (the
-indexer suggests them later).
+so those are inferred: access and format from what the record says, level, archetypes and
+capabilities by the indexer from the text (docs/catalogue-formats.md).
 """
 
 from __future__ import annotations
@@ -18,10 +18,11 @@ from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring
 
 from catalogue.errors import DataError
-from catalogue.framework import ARCHETYPE_BADGES
 from catalogue.importers.fetch import is_url
-from catalogue.importers.jsonld import language_code, map_format, slug
+from catalogue.importers.jsonld import language_code
 from catalogue.licences import LicenceError, normalise_licence
+from catalogue.resources import slug
+from catalogue.vocabulary import map_format
 
 OAI = "{http://www.openarchives.org/OAI/2.0/}"
 OAI_DC = "{http://www.openarchives.org/OAI/2.0/oai_dc/}"
@@ -123,12 +124,8 @@ def _convert(record: Element, number: int, location: str) -> dict | DataError:
         "url": next(iter(urls), None),
         "provider": providers[0] if providers else None,
         "licence": _licence(values("rights")),
-        "access": "open",
         "description": " ".join(values("description")) or None,
         "format": map_format(types) or next(iter(types), None),
-        "level": "baseline",
-        "archetypes": list(ARCHETYPE_BADGES),
-        "capabilities": [],
         "topics": list(dict.fromkeys(values("subject"))),
         "language": language_code(next(iter(values("language")), None)),
     }

@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterator
 from catalogue.errors import DataError
 from catalogue.exporters import FORMULA_STARTS
 
-REQUIRED_COLUMNS = ("id", "title", "url")
+REQUIRED_COLUMNS = ("title", "url")
 LIST_COLUMNS = ("archetypes", "capabilities", "topics")
 
 

@@ -8,7 +8,7 @@ import re
 from flask import Flask
 from werkzeug.routing import Rule
 
-from recommender import auth
+from recommender import auth, held_records
 from recommender.openapi import responses as out
 from recommender.openapi import schemas
 from recommender.openapi.operations import Operation, Reply, of
@@ -24,6 +24,7 @@ HEADERS = {
     "RateLimit-Reset": "Seconds until the window resets",
     "WWW-Authenticate": "The Bearer challenge (RFC 6750)",
     "Content-Disposition": "The file name to save the answer under",
+    "Location": "Where to follow what was made",
 }
 PROBLEMS = {
     400: ("The body is not valid JSON", ()),
@@ -31,6 +32,7 @@ PROBLEMS = {
           "revoked: one answer for all)", ("WWW-Authenticate",)),
     403: ("The API key does not have this operation's scope", ("WWW-Authenticate",)),
     404: ("Nothing has this id", ()),
+    409: ("It was already decided: the answer says how", ()),
     413: ("The body is larger than MAX_REQUEST_BYTES", ()),
     415: ("The body is not sent as Content-Type: application/json", ()),
     422: ("Fields or parameters are invalid or unknown: `errors` names each one", ()),
@@ -45,6 +47,8 @@ TAGS = {  # blueprint -> (tag, what its operations are for), in the document's o
     "feedback": ("learners", ""),
     "resources": ("catalogue", "The catalogue of learning resources and its curation"),
     "curation": ("catalogue", ""),
+    "imports": ("catalogue", ""),
+    "held": ("catalogue", ""),
     "coverage": ("coverage", "Supply and demand for commissioners"),
     "openapi": ("contract", "This document and its interactive page"),
 }
@@ -129,8 +133,9 @@ def components(max_limit: int, batch_max: int) -> dict[str, dict]:
              "items": {"$ref": "#/components/schemas/ResourceInput"}}],
             "description": "One resource, or a list imported all or nothing",
             "examples": resource["examples"]},
-        "ResourceReplacement": schemas.resource_input(id_required=False),
+        "ResourceReplacement": schemas.resource_input(),
         "ImportResult": out.IMPORT_RESULT,
+        "ImportJob": out.IMPORT_JOB,
         "Framework": out.FRAMEWORK,
         "Questionnaire": out.QUESTIONNAIRE,
         "AssessmentRequest": schemas.ASSESSMENT,
@@ -141,6 +146,9 @@ def components(max_limit: int, batch_max: int) -> dict[str, dict]:
         "NearDuplicates": out.NEAR_DUPLICATES,
         "FlagUpdate": schemas.FLAG_UPDATE,
         "Flag": out.FLAG,
+        "HeldRecord": out.HELD_RECORD,
+        "HeldRecordPage": out.HELD_RECORD_PAGE,
+        "HeldRecordDecision": schemas.held_decision(held_records.FIXABLE),
         "Coverage": out.COVERAGE,
         "CoverageCell": out.COVERAGE_CELL,
         "CoverageGaps": out.COVERAGE_GAPS,

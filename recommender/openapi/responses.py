@@ -7,6 +7,7 @@ adding one is not a breaking change). Schemathesis checks every answer against t
 from __future__ import annotations
 
 from catalogue.resources import FORMATS, LEVELS
+from recommender.held_records import STATUSES as HELD_STATUSES
 from recommender.openapi.schemas import ARCHETYPES, FLAG_STATUSES, VERDICTS
 
 STRING, INTEGER, NUMBER, BOOLEAN = ({"type": t} for t in ("string", "integer", "number",
@@ -55,11 +56,16 @@ RESOURCE_SUMMARY = obj({
     "level": {"type": "string", "enum": list(LEVELS)},
     "archetypes": {"type": "array", "items": {"type": "string", "enum": ARCHETYPES}},
     "licence": STRING, "openly_licensed": BOOLEAN, "access": STRING, "language": STRING,
-})
+}, {"inferred": {"type": "object", "description": "Labels the source did not state, inferred "
+                 "by us: each with a note and, once indexed, a confidence (0-1; per archetype "
+                 "under 'scores')", "additionalProperties": obj({"note": STRING}, {
+                     "confidence": maybe(NUMBER), "scores": {"type": "object"}})}})
 MAPPING = obj({"id": STRING, "source": {"type": "string", "enum": ["curated", "suggested"]},
                "confidence": NUMBER})
 RESOURCE = {"allOf": [ref("ResourceSummary"), obj({
     "topics": STRINGS, "version": INTEGER, "updated_at": maybe(TIME),
+    "curated_fields": {**STRINGS, "description": "Fields a curator set: imports never change "
+                       "them"},
     "capabilities": {"type": "array", "items": MAPPING}})]}
 RESOURCE_PAGE = obj({"items": listing("Resource"), "page": INTEGER, "per_page": INTEGER,
                      "total": INTEGER,
@@ -67,6 +73,31 @@ RESOURCE_PAGE = obj({"items": listing("Resource"), "page": INTEGER, "per_page": 
 IMPORT_RESULT = obj({"new": STRINGS, "updated": STRINGS, "unchanged": STRINGS,
                      "index_task": {**maybe(STRING), "description": "The index update queued, "
                                     "or null when nothing changed or the broker is away"}})
+COUNT = {**INTEGER, "minimum": 0}
+IMPORT_JOB = obj({
+    "id": STRING,
+    "status": {"type": "string", "enum": ["queued", "running", "done", "failed", "not-queued"]},
+    "stalled": {**BOOLEAN, "description": "Running, but its worker stopped reporting: it runs "
+                "again from scratch if its task is delivered again"},
+    "attempts": {**COUNT, "description": "How often a worker started it"},
+    "source": STRING, "format": maybe(STRING), "profile": maybe(STRING),
+    "options": obj({"free_access": BOOLEAN, "strict": BOOLEAN, "dry_run": BOOLEAN}),
+    "counts": obj({"total": {**maybe(INTEGER), "description": "Records in the source, once "
+                             "counted"},
+                   "read": COUNT, "admitted": COUNT, "held": COUNT, "rejected": COUNT}),
+    "detail": {**maybe(STRING), "description": "What it is doing, or why it failed"},
+    "summary": {**maybe(STRING), "description": "N new, N updated, N unchanged, N held, "
+                "N rejected"},
+    "result": {"type": ["object", "null"], "description": "Once done", "properties": {
+        "new": STRINGS, "updated": STRINGS, "unchanged": COUNT, "held": COUNT,
+        "rejected": COUNT, "dry_run": BOOLEAN,
+        "rejected_reasons": {**STRINGS, "description": "The first 100"},
+        "held_reasons": {**STRINGS, "description": "The first 100"}}},
+    "index_task": {**maybe(STRING), "description": "The index update it queued"},
+    "created_at": TIME, "started_at": maybe(TIME), "heartbeat_at": maybe(TIME),
+    "finished_at": maybe(TIME),
+    "links": obj({"self": STRING}, {"index_build": STRING}),
+})
 BECAUSE = obj({
     "capability": STRING, "statement": STRING, "domain": STRING, "capability_level": INTEGER,
     "severity": INTEGER,
@@ -76,6 +107,8 @@ BECAUSE = obj({
                     "archetype_fit": BOOLEAN, "level_fit": BOOLEAN,
                     "goal_similarity": maybe(NUMBER)}),
     "reason": {**STRING, "description": "Why, in a sentence"},
+    "inferred": {**STRINGS, "description": "The resource's labels that were inferred from its "
+                 "text because the source did not state them (archetypes, level, ...)"},
 })
 RECOMMENDED = {"allOf": [ref("ResourceSummary"), obj({
     "score": maybe(NUMBER), "because": {"type": "array", "items": BECAUSE},
@@ -122,6 +155,25 @@ NEAR_DUPLICATES = obj({"items": {"type": "array", "items": obj({
     "id": INTEGER, "similarity": NUMBER, "status": STATUS,
     "resources": {"type": "array", "items": ref("ResourceSummary")}})}})
 FLAG = obj({"id": INTEGER, "status": STATUS})
+HELD_RECORD = obj({
+    "id": INTEGER, "status": {"type": "string", "enum": list(HELD_STATUSES)},
+    "source": {**STRING, "description": "The file or URL it was read from"},
+    "record": {**maybe(STRING), "description": "Its place in the source"},
+    "title": maybe(STRING), "url": maybe(STRING),
+    "field": {**maybe(STRING), "description": "The field that keeps it out"},
+    "reason": {**STRING, "description": "Why it was held, for a person to read"},
+    "data": {"type": "object", "description": "What the source said, in our field names"},
+    "resource": {**maybe(STRING), "description": "The resource it became, once admitted"},
+    "import": {**maybe(STRING), "description": "The import job that held it"},
+    "created_at": maybe(TIME), "updated_at": maybe(TIME), "decided_at": maybe(TIME),
+}, {"index_task": {**maybe(STRING), "description": "On admission: the index update queued, "
+                   "or null when the broker is away"}})
+HELD_RECORD_PAGE = obj({
+    "items": listing("HeldRecord"), "page": INTEGER, "per_page": INTEGER,
+    "total": {**INTEGER, "description": "How many match the filters"},
+    "counts": obj({status: INTEGER for status in HELD_STATUSES},
+                  description="How many there are in each status, whatever the filters"),
+    "links": obj({}, {"next": {**STRING, "description": "The next page"}})})
 SUPPLY = {"statements": INTEGER, "statements_served": INTEGER, "resources": INTEGER,
           "weighted_supply": NUMBER, "called_for": BOOLEAN, "demand_learners": maybe(INTEGER),
           "mean_severity": maybe(NUMBER), "demand_suppressed": BOOLEAN}

@@ -151,10 +151,10 @@ RESOURCE_FIELDS = {
     "licence": text(60, description="SPDX-style id (common spellings are normalised); "
                                      "LicenseRef-Proprietary-Free for free-to-access content"),
     "access": {"type": "string", "enum": list(ACCESS)},
-    "description": {"type": "string", "minLength": 40, "maxLength": 10_000},
+    "description": {"type": "string", "maxLength": 10_000},
     "format": {"type": "string", "enum": list(FORMATS)},
     "level": {"type": "string", "enum": list(LEVELS)},
-    "archetypes": {"type": "array", "minItems": 1, "uniqueItems": True,
+    "archetypes": {"type": "array", "uniqueItems": True,
                    "items": {"type": "string", "enum": ARCHETYPES}},
     "capabilities": {"type": "array", "uniqueItems": True, "items": CAPABILITY_ID,
                      "description": "Statements it teaches; left empty, the indexer suggests "
@@ -166,8 +166,9 @@ RESOURCE_FIELDS = {
     "language": {"type": "string", "minLength": 1, "maxLength": 10, "default": "en",
                  "description": "BCP 47 language tag"},
 }
-RESOURCE_REQUIRED = ["id", "title", "url", "provider", "licence", "access", "description",
-                     "format", "level", "archetypes"]
+# a title and a URL are all a resource needs: what it leaves out is inferred and marked so
+# (the id from the URL, archetypes and level from the text, ...; docs/catalogue-formats.md)
+RESOURCE_REQUIRED = ["title", "url"]
 RESOURCE_EXAMPLE = {
     "id": "example-open-course", "title": "An example open course",
     "url": "https://www.example.org/course", "provider": "Example University",
@@ -179,10 +180,10 @@ RESOURCE_EXAMPLE = {
 
 
 @lru_cache
-def resource_input(*, id_required: bool = True) -> dict:
-    """One catalogue resource as a client sends it (PUT takes the id from the URL)."""
-    required = RESOURCE_REQUIRED if id_required else RESOURCE_REQUIRED[1:]
-    return {"type": "object", "additionalProperties": False, "required": required,
+def resource_input() -> dict:
+    """One catalogue resource as a client sends it (without an id, POST makes one from the
+    URL; PUT takes it from the path)."""
+    return {"type": "object", "additionalProperties": False, "required": RESOURCE_REQUIRED,
             "properties": RESOURCE_FIELDS, "examples": [RESOURCE_EXAMPLE]}
 
 
@@ -208,6 +209,39 @@ FLAG_UPDATE = {
     "properties": {"status": {"type": "string", "enum": list(FLAG_STATUSES)}},
     "examples": [{"status": "dismissed"}],
 }
+HELD_DECISIONS = ("admit", "reject")
+HELD_PAGE = 100  # most held records per page
+ONLY_WITH = {"not": {}}  # a field allowed only with another decision (see held_decision)
+
+
+@lru_cache
+def held_decision(fixable: tuple[str, ...]) -> dict:
+    """A curator's decision on a held record: admit it, with fixes to the ``fixable`` fields
+    (each as the catalogue takes it; the record's own value stays for any field not given),
+    or reject it with a reason. Whether the fixed record may enter is checked on admission
+    (the licence policy, the statement ids of the current framework)."""
+    return {
+        "type": "object", "additionalProperties": False, "required": ["decision"],
+        "properties": {
+            "decision": {"type": "string", "enum": list(HELD_DECISIONS)},
+            "fixes": {"type": "object", "additionalProperties": False,
+                      "properties": {name: RESOURCE_FIELDS[name] for name in fixable},
+                      "description": "Admit only: the fields to change before admitting"},
+            "reason": text(MAX_FREE_TEXT, description="Reject only: why, for the record"),
+        },
+        "allOf": [
+            {"if": {"required": ["decision"], "properties": {"decision": {"const": "admit"}}},
+             "then": {"properties": {"reason": {**ONLY_WITH,
+                                                "x-error": "is only for the decision reject"}}}},
+            {"if": {"required": ["decision"], "properties": {"decision": {"const": "reject"}}},
+             "then": {"properties": {"fixes": {**ONLY_WITH,
+                                               "x-error": "is only for the decision admit"}}}},
+        ],
+        "examples": [{"decision": "admit", "fixes": {"licence": "CC-BY-4.0"}},
+                     {"decision": "reject", "reason": "A paid course, not an open resource"}],
+    }
+
+
 ASSESSMENT = {
     "type": "object", "additionalProperties": False, "required": ["archetypes", "answers"],
     "description": "Ratings of the statements badged for the learner's archetypes. Each "

@@ -253,7 +253,7 @@ def test_a_curator_imports_then_fixes_a_mapping_and_the_learners_list_changes(si
     expect(page.get_by_role("heading", name="Curation")).to_be_visible()
     tab.check("overview")
 
-    # import a file: one good record, one whose licence is not known
+    # import a file: one good record, one whose licence is not known (held for review)
     upload = tmp_path / "new-resources.jsonl"
     upload.write_text("\n".join(json.dumps(r) for r in (
         {**GOOD, "id": "imported-in-browser", "url": "https://example.org/imported",
@@ -267,7 +267,8 @@ def test_a_curator_imports_then_fixes_a_mapping_and_the_learners_list_changes(si
     tab.check("import-form")
     page.get_by_role("button", name="Import", exact=True).click()
     expect(page.locator("#import-summary")).to_contain_text("New")
-    expect(page.locator("#rejected li")).to_have_count(1)
+    expect(page.locator("#held li")).to_have_count(1)
+    expect(page.locator("#import-summary")).to_contain_text("review held records")
     progress = page.locator("#build-progress")
     expect(progress).to_have_attribute("data-finished", "updated", timeout=WORKER_WAIT_MS)
     expect(progress).to_contain_text("finished")

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from recommender import db
 from recommender.api import recommend_body
 from recommender.api_keys import revoke_key
+from recommender.import_jobs import run_job
 from recommender.indexing import apply_changes
 from recommender.models import IndexBuild, NearDuplicate, Resource, ResourceCapability
 from recommender.services import index_store
@@ -127,9 +128,12 @@ def test_near_duplicates_are_decided(browser, pages_app):
 def test_an_import_reports_each_rejected_record_and_queues_the_index_update(browser,
                                                                            pages_app):
     sign_in(browser, pages_app, "catalogue:write")
+    no_url = {k: v for k, v in GOOD.items() if k != "url"}
     lines = "\n".join(json.dumps(r) for r in (
         {**GOOD, "id": "web-import-good", "url": "https://example.org/web-import"},
-        {**GOOD, "id": "web-import-bad", "url": "https://example.org/bad", "level": "expert"}))
+        {**no_url, "id": "web-import-bad"},  # rejected: nothing to link to
+        {**GOOD, "id": "web-import-held", "url": "https://example.org/web-held",
+         "licence": None}))  # held: no licence stated
     page = browser.get("/curator/imports").get_data(as_text=True)
 
     def post(name: str, **form):
@@ -146,12 +150,49 @@ def test_an_import_reports_each_rejected_record_and_queues_the_index_update(brow
     assert done.status_code == 303
     status = browser.get(done.headers["Location"]).get_data(as_text=True)
     assert re.search(r"New</dt><dd[^>]*>1<", status)
-    assert re.search(r'id="rejected"><li>[^<]*level', status)
+    assert re.search(r"Held for review</dt><dd[^>]*>1 \(<a href=\"/curator/held\">", status)
+    assert re.search(r'id="rejected"><li>[^<]*record 2, field &#39;url&#39;', status)
+    assert re.search(r'id="held"><li>[^<]*licence', status)
     assert 'data-progress-url="/curator/index/builds/' in status
     build_id = re.search(r"/curator/index/builds/([^\"]+)\.json", status).group(1)
     progress = browser.get(f"/curator/index/builds/{build_id}.json").get_json()
     assert progress["status"] == "queued" and "Update queued" in progress["summary"]
     assert browser.get("/curator/imports/nosuchimport").status_code == 404
+
+
+def test_a_large_import_runs_on_the_worker_and_its_page_follows_it(browser, pages_app):
+    """A file of more than IMPORT_JOB_THRESHOLD records is queued, never imported in the
+    request; its page shows the counts (kept current by static/js/progress.js, or a refresh
+    link without it), then the outcome."""
+    sign_in(browser, pages_app, "catalogue:write")
+    lines = "\n".join(json.dumps(r) for r in (
+        {**GOOD, "id": "web-job-good", "url": "https://example.org/web-job"},
+        {**GOOD, "id": "web-job-held", "url": "https://example.org/web-job-held",
+         "licence": None}))
+    page = browser.get("/curator/imports").get_data(as_text=True)
+    pages_app.config["IMPORT_JOB_THRESHOLD"] = 1
+    try:
+        queued = browser.post("/curator/imports", content_type="multipart/form-data", data={
+            "csrf_token": token(page), "file": (io.BytesIO(lines.encode()), "big.jsonl")})
+    finally:
+        pages_app.config["IMPORT_JOB_THRESHOLD"] = 500
+    assert queued.status_code == 303
+    job_id = queued.headers["Location"].rsplit("/", 1)[1]
+    waiting = browser.get(queued.headers["Location"]).get_data(as_text=True)
+    assert f'data-progress-url="/curator/imports/{job_id}.json" data-progress-reload' in waiting
+    assert "Import queued" in waiting and "Refresh this page" in waiting
+    state = browser.get(f"/curator/imports/{job_id}.json").get_json()
+    assert (state["status"], state["total"]) == ("queued", 2)
+    with pages_app.app_context():
+        assert db.session().scalar(select(Resource).where(Resource.slug == "web-job-good")) \
+            is None
+        run_job(pages_app.extensions["db"], job_id)  # what the worker does
+    state = browser.get(f"/curator/imports/{job_id}.json").get_json()
+    assert state["status"] == "done" and "1 new, 0 updated, 0 unchanged, 1 held" in \
+        state["summary"]
+    finished = browser.get(queued.headers["Location"]).get_data(as_text=True)
+    assert re.search(r"New</dt><dd[^>]*>1<", finished) and 'href="/curator/held"' in finished
+    assert "data-progress-reload" not in finished
 
 
 def test_the_index_page_shows_what_is_served_and_queues_a_rebuild(browser, pages_app):

@@ -41,7 +41,7 @@ def test_learner_pages_are_not_cached_and_the_api_keeps_its_own_headers(browser)
 
 
 @pytest.mark.parametrize("path", ("/", "/assessment", "/assessment/domains/6",
-                                  "/commissioning", "/curator/resources"))
+                                  "/commissioning", "/curator/resources", "/curator/held"))
 def test_pages_have_no_inline_script_or_style(browser, pages_app, path):
     sign_in(browser, pages_app, "admin")
     if path.startswith("/assessment/"):

@@ -9,4 +9,11 @@ from recommender.web.pages import error_pages
 bp = Blueprint("curator", __name__, url_prefix="/curator")
 error_pages(bp)
 
-from recommender.web.curator import catalogue, imports, index, review  # noqa: E402, F401
+from recommender.web.curator import (  # noqa: E402, F401
+    catalogue,
+    held,
+    imports,
+    index,
+    labels,
+    review,
+)

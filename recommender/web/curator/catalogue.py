@@ -12,7 +12,7 @@ from sqlalchemy.orm import selectinload
 from catalogue.framework import ARCHETYPE_BADGES
 from catalogue.resources import FORMATS, LEVELS
 from recommender import db
-from recommender.models import IndexOutbox, NearDuplicate, Resource, ResourceCapability
+from recommender.models import HeldRecord, IndexOutbox, NearDuplicate, Resource, ResourceCapability
 from recommender.problems import Problem
 from recommender.resources_api import FILTERS, find_resources, query_args
 from recommender.services import index_holder, statements
@@ -36,6 +36,8 @@ def overview():
         "duplicates": session.scalar(select(func.count(NearDuplicate.id)).where(
             NearDuplicate.status == "open")),
         "pending": session.scalar(select(func.count(IndexOutbox.id))),
+        "held": session.scalar(select(func.count(HeldRecord.id)).where(
+            HeldRecord.status == "held")),
     }
     loaded = index_holder().get()
     return render_template("curator/overview.html", counts=counts,
@@ -71,7 +73,7 @@ def resource(slug: str):
     """One resource and its mapping: keep or drop curated statements, accept suggestions,
     add statements by id."""
     session = db.session()
-    row = _find(slug)
+    row = find_row(slug)
     errors = FormErrors()
     known = statements()
     if request.method == "POST":
@@ -89,14 +91,15 @@ def resource(slug: str):
     mappings = sorted(row.mappings, key=lambda m: (m.source != "curated", -m.confidence,
                                                    m.capability_code))
     return render_template("curator/resource.html", row=row, mappings=mappings, known=known,
-                           errors=errors, added=request.form.get("add", "")), errors.status
+                           errors=errors, added=request.form.get("add", ""), formats=FORMATS,
+                           levels=LEVELS, archetype_ids=tuple(ARCHETYPE_BADGES)), errors.status
 
 
 @bp.post("/resources/<slug>/suggestions/<code>")
 def decide_suggestion(slug: str, code: str):
     """Accept a suggested mapping (it becomes curated) or reject it."""
     session = db.session()
-    row = _find(slug)
+    row = find_row(slug)
     decision = request.form.get("decision")
     if decision not in ("accept", "reject") or code not in {
             m.capability_code for m in row.mappings if m.source == "suggested"}:
@@ -113,7 +116,8 @@ def decide_suggestion(slug: str, code: str):
     return redirect(target, code=303)
 
 
-def _find(slug: str) -> Resource:
+def find_row(slug: str) -> Resource:
+    """The resource with its mappings, or a 404 page."""
     row = db.session().scalar(select(Resource).where(Resource.slug == slug)
                               .options(selectinload(Resource.mappings)))
     if row is None:

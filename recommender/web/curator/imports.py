@@ -1,33 +1,28 @@
-"""Import a file of resources from the browser, then watch the index update it queued.
+"""Import a file of resources from the browser, then watch the import and the index update.
 
-The file is read and validated as ``recommender import`` reads it (YAML, JSON Lines, CSV,
-JSON-LD or OAI-PMH XML); the valid records are upserted at once and each rejected one is
-listed. What happened is kept as a small JSON file under ``VAR_DIR/imports`` (shared by every
-web process of an install), and the page follows the index update the import queued.
+The file is read as ``recommender import`` reads it (YAML, JSON Lines, CSV, JSON-LD or OAI-PMH
+XML) and becomes an import job (recommender.import_jobs): a file of at most
+IMPORT_JOB_THRESHOLD records is imported before the answer, a larger one by the worker while
+the status page follows its counts. Either way the status page shows what the job did (new,
+updated, unchanged, held, rejected, each rejected and held record's reason) and the index
+update it queued.
 """
 
 from __future__ import annotations
 
-import json
-import uuid
-from datetime import UTC, datetime
-from pathlib import Path
-
-from flask import abort, current_app, redirect, render_template, request, url_for
+from flask import abort, current_app, jsonify, redirect, render_template, request, url_for
 from werkzeug.utils import secure_filename
 
 from catalogue.errors import DataError
-from catalogue.importers import FORMATS, detect_format, read_resources
+from catalogue.importers import FORMATS, detect_format
+from catalogue.importers.fetch import decode
 from recommender import db
-from recommender.catalogue_store import upsert_resources
-from recommender.models import IndexBuild
-from recommender.queue import notify_index_changes
-from recommender.services import statements
+from recommender.import_jobs import count_records, create_job, enqueue, progress_text, run_job
+from recommender.models import ImportJob, IndexBuild
+from recommender.queue import BrokerUnavailable
 from recommender.web.curator import bp
 from recommender.web.curator.index import summary
 from recommender.web.forms import FormErrors
-
-REJECTIONS_SHOWN = 100
 
 
 @bp.route("/imports", methods=["GET", "POST"])
@@ -49,60 +44,63 @@ def start_import():
                 errors.add("file", "The format cannot be told from the file name: choose it "
                            "from the list")
         if not errors:
-            record = _run(upload, name, chosen or None, strict, errors)
-            if record is not None:
-                return redirect(url_for("curator.import_status", import_id=record["id"]),
-                                code=303)
+            job = _start(upload, name, chosen or detect_format(name), strict, errors)
+            if job is not None:
+                return redirect(url_for("curator.import_status", import_id=job.id), code=303)
+    config = current_app.config
     return render_template("curator/import.html", errors=errors, formats=FORMATS,
-                           chosen=chosen), errors.status
+                           chosen=chosen, threshold=config["IMPORT_JOB_THRESHOLD"],
+                           max_mb=config["IMPORT_MAX_BYTES"] // (1024 * 1024)), errors.status
 
 
 @bp.get("/imports/<import_id>")
 def import_status(import_id: str):
-    """What an import did, and the progress of the index update it queued."""
-    path = _folder() / f"{import_id}.json"
-    if not import_id.isalnum() or not path.exists():
-        abort(404, "There is no such import.")
-    record = json.loads(path.read_text())
-    build = db.session().get(IndexBuild, record["task"]) if record.get("task") else None
-    return render_template("curator/import_status.html", record=record, build=build,
-                           summary=summary)
+    """What an import did (or how far it has got), and the index update it queued."""
+    job = _job(import_id)
+    build = db.session().get(IndexBuild, job.index_task) if job.index_task else None
+    return render_template("curator/import_status.html", job=job, build=build,
+                           summary=summary, progress_text=progress_text)
 
 
-def _run(upload, name: str, fmt: str | None, strict: bool, errors: FormErrors) -> dict | None:
-    """Read, validate and upsert the file; None (with the error on the form) when the file
-    as a whole cannot be read or, in strict mode, any record is rejected."""
-    import_id = uuid.uuid4().hex
-    folder = _folder() / import_id
-    folder.mkdir(parents=True)
-    path = folder / name
-    upload.save(path)
+@bp.get("/imports/<import_id>.json")
+def import_json(import_id: str):
+    """The job's progress, for the page's script to show without a reload."""
+    job = _job(import_id)
+    return jsonify({"id": job.id, "status": job.status, "done": job.read, "total": job.total,
+                    "summary": progress_text(job)})
+
+
+def _start(upload, name: str, fmt: str, strict: bool, errors: FormErrors) -> ImportJob | None:
+    """Make the file an import job: run at once when it is small, else queued for the worker;
+    None (with the error on the form) when the file as a whole cannot be read, the broker
+    cannot be reached or, in strict mode, any record is held or rejected."""
     try:
-        batch = read_resources([str(path)], set(statements()), format=fmt,
-                               licences=current_app.config["LICENCE_ALLOWLIST"])
+        text = decode(upload.read(), name)
+        count = count_records(name, lambda _name: text, format=fmt)
     except DataError as exc:
         errors.add("file", f"The file could not be read: {exc}")
         return None
-    finally:
-        path.unlink(missing_ok=True)
-        folder.rmdir()
-    rejected = [str(e).replace(str(path), name) for e in batch.errors]
-    if strict and rejected:
-        errors.add("file", f"{len(rejected)} record(s) were rejected, so nothing was imported "
-                   f"(all or nothing). The first: {rejected[0]}")
+    session = db.session()
+    job = create_job(session, source_name=name, payload_text=text, format=fmt,
+                     options={"strict": strict}, total=count)
+    if count > current_app.config["IMPORT_JOB_THRESHOLD"]:
+        try:
+            enqueue(job)
+        except BrokerUnavailable as exc:  # the job is recorded as not queued
+            errors.add("file", f"The import could not be queued: the task broker did not "
+                       f"answer ({exc}). Nothing was imported.")
+            return None
+        return job
+    run_job(current_app.extensions["db"], job.id)
+    session.refresh(job)
+    if job.status == "failed" and strict:
+        errors.add("file", f"{job.detail} (all or nothing).")
         return None
-    result = upsert_resources(db.session(), batch.resources)
-    task = notify_index_changes() if result.changed else None
-    record = {"id": import_id, "file": name, "format": fmt or detect_format(name),
-              "at": datetime.now(UTC).isoformat(), "new": result.new,
-              "updated": result.updated, "unchanged": len(result.unchanged),
-              "rejected": rejected[:REJECTIONS_SHOWN], "rejected_count": len(rejected),
-              "task": task, "queued": bool(task) or not result.changed}
-    (_folder() / f"{import_id}.json").write_text(json.dumps(record))
-    return record
+    return job
 
 
-def _folder() -> Path:
-    folder = Path(current_app.config["VAR_DIR"]) / "imports"
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
+def _job(import_id: str) -> ImportJob:
+    job = db.session().get(ImportJob, import_id) if import_id.isalnum() else None
+    if job is None:
+        abort(404, "There is no such import.")
+    return job

@@ -29,7 +29,19 @@ def set_curated(session: Session, row: Resource, codes: list[str]) -> bool:
     if codes == curated_codes(row):
         return False
     record = replace(to_record(row), capabilities=tuple(codes))
-    result = upsert_resources(session, [record])
+    result = upsert_resources(session, [record], curated={"capabilities"})
+    if result.changed:
+        notify_index_changes()
+    return bool(result.changed)
+
+
+def set_labels(session: Session, row: Resource, values: dict) -> bool:
+    """Make a curator's level, archetypes or format the resource's (curated: imports never
+    change them, whatever their source says later); True when that changed anything."""
+    record = to_record(row)
+    record = replace(record, **values, inferred=tuple(
+        (name, note) for name, note in record.inferred if name not in values))
+    result = upsert_resources(session, [record], curated=set(values))
     if result.changed:
         notify_index_changes()
     return bool(result.changed)

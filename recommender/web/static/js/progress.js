@@ -1,7 +1,9 @@
-// An index build's progress, refreshed in place while it runs. Without JavaScript the page
-// offers a "Refresh" link instead. The status element carries data-progress-url (JSON from
-// the curator pages) and announces changes politely (aria-live).
-const FINISHED = new Set(['built', 'updated', 'unchanged', 'failed', 'not-queued']);
+// An index build's or an import job's progress, refreshed in place while it runs. Without
+// JavaScript the page offers a "Refresh" link instead. The status element carries
+// data-progress-url (JSON from the curator pages: status, done, total, summary) and announces
+// changes politely (aria-live); with data-progress-reload the page is loaded again once the
+// work is finished, to show its outcome.
+const FINISHED = new Set(['built', 'updated', 'unchanged', 'failed', 'not-queued', 'done']);
 
 export function watchProgress(root) {
   for (const element of root.querySelectorAll('[data-progress-url]')) {
@@ -28,6 +30,7 @@ async function poll(element, url) {
   if (FINISHED.has(build.status)) {
     if (bar) bar.value = bar.max;
     element.dataset.finished = build.status;
+    if ('progressReload' in element.dataset) window.location.reload();
     return;
   }
   setTimeout(() => poll(element, url), 1000);
