@@ -4,6 +4,8 @@ transaction, so a failed import changes nothing that was there before."""
 
 from __future__ import annotations
 
+import re
+from collections import Counter
 from collections.abc import Callable
 
 from flask import current_app
@@ -14,6 +16,8 @@ from catalogue.importers.fetch import fetch_text
 from recommender import held_records
 from recommender.catalogue_store import UpsertResult, upsert_resources
 from recommender.services import statements
+
+QUOTED = re.compile(r"'[^']*'")  # a value quoted in a reason: grouped as one reason
 
 
 class StrictRefusal(Exception):
@@ -52,4 +56,9 @@ def write_batch(session: Session, batch: ImportBatch, *, dry_run: bool = False,
     # a record a curator already decided (fixed and admitted, or rejected) is unchanged
     result.unchanged += decided
     result.held, result.rejected = len(batch.held) - len(decided), len(batch.errors)
+    left = set(decided)
+    reasons = Counter(item.error.field + ": " + QUOTED.sub("'…'", item.error.reason)
+                      for item in batch.held
+                      if held_records.canonical(item.data.get("url")) not in left)
+    result.held_by_reason = dict(reasons.most_common())
     return result

@@ -42,6 +42,8 @@ class UpsertResult:
     unchanged: list[str] = field(default_factory=list)
     held: int = 0
     rejected: int = 0
+    # why records were held, their quoted values left out: {"licence: unknown licence '…'": 8}
+    held_by_reason: dict[str, int] = field(default_factory=dict)
 
     @property
     def changed(self) -> int:
@@ -53,7 +55,8 @@ class UpsertResult:
 
     def as_dict(self) -> dict:
         return {"new": self.new, "updated": self.updated, "unchanged": len(self.unchanged),
-                "held": self.held, "rejected": self.rejected}
+                "held": self.held, "rejected": self.rejected,
+                "held_by_reason": self.held_by_reason}
 
 
 def upsert_resources(session: Session, records: list[ResourceRecord], *,

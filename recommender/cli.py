@@ -167,12 +167,15 @@ def _report(result: dict, index_task: str | None, dry_run: bool) -> None:
             click.echo(f"  {label:<8} {shown}")
     if result["held"] and not dry_run:
         click.echo(f"{result['held']} held for review: recommender held, or /curator/held")
+    for reason, count in list((result.get("held_by_reason") or {}).items())[:HELD_REASONS]:
+        click.echo(f"  {count:>6}  {reason}")
     if index_task:
         click.echo(f"index update queued (task {index_task})")
     if result["rejected"]:
         sys.exit(1)
 
 
+HELD_REASONS = 8  # the commonest reasons for holding records that an import lists
 JOB_POLL_SECONDS = 0.25  # how often the job's row is read while following it
 
 

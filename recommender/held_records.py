@@ -34,7 +34,7 @@ def keep(session: Session, items: Iterable[HeldItem], *, job_id: str | None = No
     rejected the same record as it reads now. Returns the URLs left alone for those reasons.
     """
     items = list(items)
-    keys = sorted({_canonical(item.data.get("url")) for item in items} - {None})
+    keys = sorted({canonical(item.data.get("url")) for item in items} - {None})
     open_rows: dict[str, HeldRecord] = {}
     rejected: dict[str, HeldRecord] = {}
     curated: dict[str, dict] = {}
@@ -48,7 +48,7 @@ def keep(session: Session, items: Iterable[HeldItem], *, job_id: str | None = No
     decided = []
     for item in items:
         error, data = item.error, item.data
-        key = _canonical(data.get("url"))
+        key = canonical(data.get("url"))
         if key and ((curated.get(key) or {}).get(error.field or "", {}).get("source") ==
                     "curated" or (key in rejected and rejected[key].data == data)):
             decided.append(key)
@@ -161,7 +161,8 @@ def _decided(row: HeldRecord, status: str, slug: str | None) -> None:
     row.decided_at = utcnow()
 
 
-def _canonical(url: object) -> str | None:
+def canonical(url: object) -> str | None:
+    """The canonical form of a held record's URL, None when it has no usable one."""
     text = _text(url).strip()
     if not text or url_problem(text):
         return None

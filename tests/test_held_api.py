@@ -282,3 +282,18 @@ def test_a_curators_decision_stands_when_the_same_feed_comes_again(held, tmp_pat
     changed = [{**RECORDS[2], "description": RECORDS[2]["description"] + " Now cheaper."}]
     later = import_file(app, write_jsonl(tmp_path / "changed.jsonl", changed))
     assert later.held == 1  # the record changed since it was rejected: a curator looks again
+
+
+def test_an_import_says_why_it_held_records_grouped_by_reason(tmp_path, framework, make_app):
+    app = make_app(tmp_path / "app", framework, [], LICENCE_ALLOWLIST=POLICY)
+    more = [{**RECORDS[0], "id": "other-open", "url": "https://example.org/unknown-2",
+             "licence": "OTHER-OPEN"}]
+    result = import_file(app, write_jsonl(tmp_path / "held.jsonl", RECORDS + more))
+    assert result.held_by_reason == {
+        "licence: unknown licence '…'; use an SPDX id such as CC-BY-4.0": 2,
+        "licence: licence not stated by the source, and it does not declare the resource "
+        "free to access": 1,
+        "access: access must be one of open, free-registration, application (paid resources "
+        "are not admitted)": 1,
+        "licence: licence '…' is not on the allow-list": 1}
+    assert sum(result.held_by_reason.values()) == result.held == 5
