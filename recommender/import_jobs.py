@@ -28,7 +28,7 @@ from sqlalchemy import event, update
 from sqlalchemy.orm import Session, object_session, sessionmaker, undefer
 
 from catalogue.errors import DataError
-from catalogue.importers import FORMATS, detect_format
+from catalogue.importers import records_of
 from catalogue.importers.fetch import fetch_text
 from recommender.models import ImportJob, utcnow
 
@@ -90,17 +90,7 @@ def prepare(locations: list[str], *, format: str | None = None, profile: str | N
 def count_records(location: str, fetch: Callable[[str], str], *, format: str | None = None,
                   profile=None) -> int:
     """How many records a source holds, as the readers number them (valid or not)."""
-    if profile is not None:
-        from catalogue.importers import profiles
-
-        records = profiles.read(location, fetch, profile)
-    else:
-        kind = format or detect_format(location)
-        if kind not in FORMATS:
-            raise DataError(f"unknown format {kind!r}; use one of {', '.join(FORMATS)}",
-                            source=location)
-        records = FORMATS[kind](location, fetch)
-    return sum(1 for _ in records)
+    return sum(1 for _ in records_of(location, fetch, format=format, profile=profile))
 
 
 def create_job(session: Session, *, source_name: str, payload_text: str | dict[str, str],

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from catalogue.errors import DataError
 from catalogue.framework import DATA_DIR, Framework
-from catalogue.importers import jsonl, jsonld, oaipmh, tabular, yaml_files
+from catalogue.importers import jsonl, jsonld, oaipmh, profiles, tabular, yaml_files
 from catalogue.importers.fetch import fetch_text, is_url
 from catalogue.licences import DEFAULT_ALLOWED
 from catalogue.resources import Held, Resource, parse_resource
@@ -76,7 +76,7 @@ def read_resources(locations: Path | str | list, known: Framework | Container[st
                    format: str | None = None,
                    fetch: Callable[[str], str] = fetch_text,
                    licences: frozenset[str] = DEFAULT_ALLOWED,
-                   profile=None, free_access: bool = False,
+                   profile: profiles.Profile | None = None, free_access: bool = False,
                    progress: Callable[[dict[str, int]], object] | None = None) -> ImportBatch:
     """Read and validate every record of one or more files or URLs.
 
@@ -93,17 +93,7 @@ def read_resources(locations: Path | str | list, known: Framework | Container[st
     seen: dict[tuple[str, str], str] = {}
     free_access = free_access or bool(profile and profile.free_access)
     for location in names:
-        if profile is not None:
-            from catalogue.importers import profiles
-
-            records = profiles.read(location, fetch, profile)
-        else:
-            kind = format or detect_format(location)
-            if kind not in FORMATS:
-                raise DataError(f"unknown format {kind!r}; use one of {', '.join(FORMATS)}",
-                                source=location)
-            records = FORMATS[kind](location, fetch)
-        for number, raw in records:
+        for number, raw in records_of(location, fetch, format=format, profile=profile):
             if progress and batch.counts()["read"] % PROGRESS_EVERY == PROGRESS_EVERY - 1:
                 progress(batch.counts())
             try:
@@ -131,6 +121,19 @@ def read_resources(locations: Path | str | list, known: Framework | Container[st
     return batch
 
 
+def records_of(location: str, fetch: Callable[[str], str], *, format: str | None = None,
+               profile: profiles.Profile | None = None) -> Iterator[tuple[int, object]]:
+    """The raw records of one source, numbered as its reader numbers them: through the
+    profile when there is one, else the reader of ``format`` (or of the name's suffix)."""
+    if profile is not None:
+        return profiles.read(location, fetch, profile)
+    kind = format or detect_format(location)
+    if kind not in FORMATS:
+        raise DataError(f"unknown format {kind!r}; use one of {', '.join(FORMATS)}",
+                        source=location)
+    return FORMATS[kind](location, fetch)
+
+
 def json_safe(raw: object) -> dict:
     """A record as JSON would keep it (dates as ISO text, anything odd as its text)."""
     value = json.loads(json.dumps(raw, default=str))
@@ -143,4 +146,4 @@ def shipped_files() -> list[Path]:
 
 
 __all__ = ["FORMATS", "HeldItem", "ImportBatch", "detect_format", "is_url", "read_resources",
-           "shipped_files"]
+           "records_of", "shipped_files"]
