@@ -40,5 +40,5 @@ USER app
 WORKDIR /home/app
 VOLUME ["/data"]
 EXPOSE 8000
-CMD ["gunicorn", "--config", "python:recommender.gunicorn_conf", "--bind", "0.0.0.0:8000", \
+CMD ["gunicorn", "--config", "python:recommender.ops.gunicorn_conf", "--bind", "0.0.0.0:8000", \
      "--workers", "2", "recommender.wsgi:app"]

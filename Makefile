@@ -30,10 +30,12 @@ run: $(STAMP) $(ASSETS)
 
 test: $(STAMP) $(ASSETS) chromium
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 	$(BIN)/pytest
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 
 # the fast set: each scale benchmark's --quick run (a few minutes in all); every script's
 # docstring gives its full-size run, and docs/performance.md the figures and how they were made

@@ -3,7 +3,7 @@ a FAISS batch search, of the named statements' vectors, in the same index versio
 serves (``INDEX_DIR``), and answers the ids found. No validation, ranking, database or
 explanations: the least a recommendation endpoint over FAISS could do per request.
 
-    gunicorn -w 2 --config python:recommender.gunicorn_conf bare_search_app:app
+    gunicorn -w 2 --config python:recommender.ops.gunicorn_conf bare_search_app:app
     POST /search {"gaps": ["6.1.1", ...]}  ->  {"ids": [[...50 ids...], ...]}
 """
 

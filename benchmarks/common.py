@@ -15,9 +15,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from catalogue.framework import load_framework  # noqa: E402
 from catalogue.resources import Resource  # noqa: E402
-from recommender import create_app, db, migrate  # noqa: E402
-from recommender.catalogue_store import upsert_resources  # noqa: E402
-from recommender.framework_store import load_framework as store_framework  # noqa: E402
+from recommender import create_app  # noqa: E402
+from recommender.content.framework import load_framework as store_framework  # noqa: E402
+from recommender.content.store import upsert_resources  # noqa: E402
+from recommender.storage import db, migrate
 
 
 def bench_config(folder: Path) -> dict:

@@ -38,7 +38,7 @@ from suggest_capabilities import precision_recall
 from catalogue.framework import load_framework
 from catalogue.importers import read_resources, shipped_files
 from indexes.embedding import BACKENDS, DEFAULT_MODEL, Encoder, get_encoder
-from recommender.suggestions import Candidate, Suggester
+from recommender.indexing.suggestions import Candidate, Suggester
 
 ROOT = Path(__file__).resolve().parent.parent
 TOP = 10

@@ -15,10 +15,10 @@ from common import make_app
 from catalogue.framework import load_framework
 from catalogue.importers import read_resources, shipped_files
 from indexes.embedding import DEFAULT_MODEL, get_encoder
-from recommender import db
-from recommender.evaluation import Evaluator, load_queries
-from recommender.indexing import build_index
-from recommender.services import index_holder, index_store, snapshot, statements
+from recommender.indexing.build import build_index
+from recommender.indexing.serving import index_holder, index_store, snapshot, statements
+from recommender.ranking.evaluation import Evaluator, load_queries
+from recommender.storage import db
 
 
 def main() -> None:

@@ -44,11 +44,11 @@ from synthetic import generate
 
 from catalogue.text import capability_text
 from indexes.embedding import DEFAULT_MODEL, get_encoder
-from recommender import db
-from recommender.catalogue_store import upsert_resources
-from recommender.framework_store import capabilities
-from recommender.indexing import apply_changes, build_index
-from recommender.services import index_store
+from recommender.content.framework import capabilities
+from recommender.content.store import upsert_resources
+from recommender.indexing.build import apply_changes, build_index
+from recommender.indexing.serving import index_store
+from recommender.storage import db
 
 
 def peak_mb() -> float:

@@ -44,7 +44,7 @@ from serving import ROOT, Gunicorn, Served, drive, gap_sets, our_body
 
 from catalogue.framework import load_framework
 from catalogue.importers import read_resources, shipped_files
-from recommender.worker_process import start_worker, stop
+from recommender.storage.worker_process import start_worker, stop
 
 FIRST = 200  # resources indexed before the load; the next ones are imported during it
 PATH = "/api/v1/recommendations"

@@ -9,7 +9,7 @@ A million resources (1.5 GB of vectors; 10+ minutes to set up on 2 cores):
 For each size a catalogue and index version are prepared (benchmarks/serving.py); then our
 app is started under gunicorn twice, with recommender.wsgi:app and with
 benchmarks/naive_wsgi.py (the same app, the index read into memory). Each worker loads the
-index and the catalogue snapshot as it starts (recommender/gunicorn_conf.py); 100 ten-gap
+index and the catalogue snapshot as it starts (recommender/ops/gunicorn_conf.py); 100 ten-gap
 recommendations are then served, so the vectors ranking reads are touched. Per worker, from
 /proc/<pid>/smaps_rollup: RSS (counts every page mapped, shared or not), PSS (a shared page
 counted 1/N in each of the N processes mapping it: what the worker really costs) and private

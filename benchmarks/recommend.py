@@ -30,11 +30,12 @@ from serving import Served, prepare, serving_arguments
 
 from indexes.embedding import DEFAULT_MODEL, get_encoder, set_encoder_threads
 from indexes.vectors import set_search_threads
-from recommender import db, text_search
-from recommender.ranking import DEFAULT_WEIGHTS
-from recommender.recommend import LEXICAL_DEPTH, recommend
-from recommender.requests import Gap, RecommendationRequest
-from recommender.services import index_holder, snapshot, statements
+from recommender.contract.validation import Gap, RecommendationRequest
+from recommender.indexing.serving import index_holder, snapshot, statements
+from recommender.ranking import text_search
+from recommender.ranking.recommend import LEXICAL_DEPTH, recommend
+from recommender.ranking.scoring import DEFAULT_WEIGHTS
+from recommender.storage import db
 
 
 def main() -> None:

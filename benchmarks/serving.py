@@ -101,7 +101,7 @@ class Gunicorn:
     app: str
     env: dict[str, str]
     workers: int = 2
-    config: str = "python:recommender.gunicorn_conf"
+    config: str = "python:recommender.ops.gunicorn_conf"
     boot_seconds: float = 1800  # workers load the index and snapshot first: minutes at 1M
     port: int = field(default_factory=free_port)
     process: subprocess.Popen | None = None

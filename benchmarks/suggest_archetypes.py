@@ -1,5 +1,5 @@
 """Archetype and level inference quality: micro precision, recall and F1 of the archetypes that
-recommender/label_inference.py infers from a resource's text, and its level accuracy, against
+recommender/indexing/labels.py infers from a resource's text, and its level accuracy, against
 the curated labels of a held-out part of the shipped catalogue, beside baselines fitted and
 measured in the same run (all five archetypes; word cues only; embedding only; always
 baseline).
@@ -9,7 +9,7 @@ Full run:   .venv/bin/python benchmarks/suggest_archetypes.py           (also th
             and, as a check on data we never labelled, the archetypes given to the DALIA
             bio-image analysis records in shared/data/external/nfdi4bioimage)
 Refit:      .venv/bin/python benchmarks/suggest_archetypes.py --fit     (fits the constants of
-            recommender/label_inference.py on the training split, prints them and reports
+            recommender/indexing/labels.py on the training split, prints them and reports
             with them instead of the shipped ones)
 The constants were chosen on the other 70% (seed 11); every figure but the training split's
 is on the 30% they never saw. The headline ratio is our micro-F1 over the best baseline's.
@@ -31,7 +31,7 @@ from catalogue.framework import load_framework
 from catalogue.importers import read_resources, shipped_files
 from catalogue.text import resource_text
 from indexes.embedding import DEFAULT_MODEL, get_encoder
-from recommender.label_inference import (
+from recommender.indexing.labels import (
     ARCHETYPE_THRESHOLD,
     ARCHETYPES,
     BIAS,

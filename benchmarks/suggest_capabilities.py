@@ -4,7 +4,7 @@ shipped catalogue, beside a keyword-overlap baseline.
 
 Quick run:  .venv/bin/python benchmarks/suggest_capabilities.py --quick   (held-out 30%)
 Full run:   .venv/bin/python benchmarks/suggest_capabilities.py          (every resource)
-The prior weights in recommender/suggestions.py were chosen on the other 70% (seed 11); the
+The prior weights in recommender/indexing/suggestions.py were chosen on the other 70% (seed 11); the
 quick run reports on the 30% they never saw.
 """
 
@@ -22,7 +22,7 @@ from common import percentile  # noqa: F401  (puts the project on sys.path)
 from catalogue.framework import load_framework
 from catalogue.importers import read_resources, shipped_files
 from indexes.embedding import DEFAULT_MODEL, get_encoder
-from recommender.suggestions import Candidate, Suggester
+from recommender.indexing.suggestions import Candidate, Suggester
 
 K = 3
 

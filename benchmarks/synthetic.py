@@ -44,10 +44,10 @@ from indexes.embedding import DEFAULT_MODEL, Encoder, get_encoder
 from indexes.lexical import Bm25, tokens
 from indexes.neighbours import NeighbourLists
 from indexes.vectors import VectorIndex
-from recommender import db
-from recommender.indexing import _statements, wanted_manifest
-from recommender.models import Resource, ResourceCapability
-from recommender.services import index_store
+from recommender.indexing.build import _statements, wanted_manifest
+from recommender.indexing.serving import index_store
+from recommender.storage import db
+from recommender.storage.models import Resource, ResourceCapability
 
 DIRECT_VECTORS_FROM = 100_000
 NOISE = 0.05          # per dimension, around the mean of a resource's statement vectors

@@ -1,4 +1,12 @@
-"""The recommender service: Flask app factory."""
+"""The recommender service: Flask app factory.
+
+The package is split by concern (docs/architecture.md has the map; the import-linter contracts
+in pyproject.toml keep its layers one way): ``storage`` (database, models, migrations, task
+queue) at the bottom; ``content`` (framework and catalogue as stored), ``access`` (keys,
+scopes, limits, CORS) and ``contract`` (request validation, the OpenAPI document) above it;
+then ``indexing`` and ``learners``; then ``ranking`` and ``coverage``; and on top ``api``,
+``web``, ``cli`` and ``ops``, which call the layers below and never each other.
+"""
 
 from __future__ import annotations
 
@@ -9,32 +17,13 @@ from flask import Flask
 
 def create_app(config: Mapping | None = None) -> Flask:
     """Build the app from environment variables, overridden by ``config`` (used by tests)."""
-    from recommender import (
-        api,
-        assessments_api,
-        auth,
-        batch_api,
-        cors,
-        coverage_api,
-        curation_api,
-        db,
-        etags,
-        feedback_api,
-        health,
-        held_api,
-        imports_api,
-        limits,
-        logs,
-        metrics,
-        problems,
-        queue,
-        requests,
-        resources_api,
-        services,
-        web,
-    )
+    from recommender import api, logs, problems, web
+    from recommender.access import auth, cors, limits
     from recommender.config import from_environment
-    from recommender.openapi import docs_page
+    from recommender.contract import etags, validation
+    from recommender.indexing import serving
+    from recommender.ops import health, metrics
+    from recommender.storage import db, queue
 
     app = Flask(__name__)
     app.config.from_mapping(from_environment())
@@ -45,23 +34,14 @@ def create_app(config: Mapping | None = None) -> Flask:
     metrics.init_app(app)
     db.init_app(app)
     problems.init_app(app)
-    services.init_app(app)
+    serving.init_app(app)
     queue.celery_init_app(app)
     limits.init_app(app)  # before auth: a request with a bad key still counts
     auth.init_app(app)
-    requests.init_app(app)  # after the key and rate checks
+    validation.init_app(app)  # after the key and rate checks
     cors.init_app(app)
     etags.init_app(app)
-    app.register_blueprint(api.bp)
-    app.register_blueprint(batch_api.bp)
-    app.register_blueprint(resources_api.bp)
-    app.register_blueprint(curation_api.bp)
-    app.register_blueprint(imports_api.bp)
-    app.register_blueprint(held_api.bp)
-    app.register_blueprint(assessments_api.bp)
-    app.register_blueprint(feedback_api.bp)
-    app.register_blueprint(coverage_api.bp)
+    api.init_app(app)  # the JSON API's blueprints (recommender/api)
     app.register_blueprint(health.bp)
-    app.register_blueprint(docs_page.bp)
     web.init_app(app)  # the pages' blueprints (recommender/web)
     return app

@@ -78,7 +78,7 @@ def from_environment(env: os._Environ | dict | None = None) -> dict:
     env = os.environ if env is None else env
     var_dir = Path(env.get("VAR_DIR") or "var").resolve()
     redis_url = env.get("REDIS_URL") or None
-    database_url = env.get("DATABASE_URL") or f"sqlite:///{var_dir / 'recommender.db'}"
+    database_url = env.get("DATABASE_URL") or f"sqlite:///{var_dir / 'recommender.storage.db'}"
     return {
         "VAR_DIR": str(var_dir),
         "DATABASE_URL": normalise_database_url(database_url),
@@ -98,7 +98,7 @@ def from_environment(env: os._Environ | dict | None = None) -> dict:
         "LOG_LEVEL": (env.get("LOG_LEVEL") or "INFO").upper(),
         "OPEN_READ": _open_read(env.get("OPEN_READ") or DEFAULT_OPEN_READ),
         "RATE_LIMIT": env.get("RATE_LIMIT") or "600/minute;20/second",
-        # None: on, except in an app built with TESTING (recommender.limits decides)
+        # None: on, except in an app built with TESTING (recommender.access.limits decides)
         "RATE_LIMIT_ENABLED": _flag(env, "RATE_LIMIT_ENABLED"),
         "MAX_REQUEST_BYTES": int(env.get("MAX_REQUEST_BYTES") or 2 * 1024 * 1024),
         "BATCH_MAX": int(env.get("BATCH_MAX") or 50),

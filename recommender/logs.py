@@ -3,7 +3,7 @@ inside a Celery task).
 
 The request id comes from the caller's ``X-Request-ID`` header when it is safe to log, or is
 generated; it is echoed in the response, kept in ``flask.g.request_id``, sent with every task
-the request enqueues (``recommender.queue``) and put back on the task's log records in the
+the request enqueues (``recommender.storage.queue``) and put back on the task's log records in the
 worker (``init_celery``). Handlers are installed by the process entry points only
 (``recommender.wsgi`` and the Celery signal below), so the command line and the tests keep
 Python's default logging.

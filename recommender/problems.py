@@ -6,10 +6,12 @@ from flask import Flask, Response, json
 from sqlalchemy import exc as sa_exc
 from werkzeug.exceptions import HTTPException
 
-from recommender.queue import BrokerUnavailable
-
 PROBLEM_TYPE = "https://dart-ed-recommender.example/problems/"
 CONTENT_TYPE = "application/problem+json"
+
+
+class BrokerUnavailable(RuntimeError):
+    """A task could not be queued: the broker (or the result backend) did not answer."""
 
 
 class Problem(Exception):

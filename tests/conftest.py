@@ -14,11 +14,12 @@ from sqlalchemy import create_engine, text
 from catalogue.framework import load_framework
 from catalogue.importers import read_resources, shipped_files
 from indexes.embedding import DEFAULT_MODEL, get_encoder
-from recommender import create_app, db, migrate
-from recommender.catalogue_store import upsert_resources
-from recommender.framework_store import load_framework as store_framework
-from recommender.indexing import build_index
-from recommender.services import index_store
+from recommender import create_app
+from recommender.content.framework import load_framework as store_framework
+from recommender.content.store import upsert_resources
+from recommender.indexing.build import build_index
+from recommender.indexing.serving import index_store
+from recommender.storage import db, migrate
 
 POSTGRES_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 # property tests (tests/test_properties_*.py): "bounded" keeps all of them under a minute in
@@ -55,7 +56,7 @@ def app_config(folder: Path, database_url: str | None = None, **extra) -> dict:
     return {
         "TESTING": True,
         "VAR_DIR": str(folder),
-        "DATABASE_URL": database_url or f"sqlite:///{folder / 'recommender.db'}",
+        "DATABASE_URL": database_url or f"sqlite:///{folder / 'recommender.storage.db'}",
         "INDEX_DIR": str(folder / "indexes"),
         "CELERY": {"task_always_eager": True, "broker_url": "memory://",
                    "result_backend": "cache+memory://", "include": ["workers.tasks"]},
@@ -66,7 +67,7 @@ def app_config(folder: Path, database_url: str | None = None, **extra) -> dict:
 def api_document() -> dict:
     """The OpenAPI document of an app with the default settings, for parametrizing tests at
     collection time (building it needs no database)."""
-    from recommender.openapi.document import build
+    from recommender.contract.openapi.document import build
 
     with tempfile.TemporaryDirectory(prefix="openapi-") as folder:
         return build(create_app(app_config(Path(folder))))

@@ -3,8 +3,8 @@
 import pytest
 from sqlalchemy import func, select
 
-from recommender import db
-from recommender.models import IndexBuild, Resource, ResourceCapability
+from recommender.storage import db
+from recommender.storage.models import IndexBuild, Resource, ResourceCapability
 
 
 def recommend(client, **body):
@@ -283,8 +283,8 @@ def test_bad_feedback_is_refused(client, body, pointer):
 
 
 def test_empty_catalogue_gives_empty_lists_with_a_note(empty_app, encoder):
-    from recommender.indexing import build_index
-    from recommender.services import index_store
+    from recommender.indexing.build import build_index
+    from recommender.indexing.serving import index_store
 
     with empty_app.app_context():
         build_index(db.session(), index_store(), encoder)

@@ -6,10 +6,10 @@ import dataclasses
 import pytest
 from sqlalchemy import func, select
 
-from recommender import db
-from recommender.assessment_rules import StatementInfo, compute_gaps, expected_rating, roll_up
-from recommender.framework_store import load_framework
-from recommender.models import Assessment, AssessmentAnswer, Learner
+from recommender.content.framework import load_framework
+from recommender.learners.rules import StatementInfo, compute_gaps, expected_rating, roll_up
+from recommender.storage import db
+from recommender.storage.models import Assessment, AssessmentAnswer, Learner
 
 
 def info(code, level, archetypes, domain="6", group="6.3"):

@@ -6,12 +6,13 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import select
 
-from recommender import create_app, db
-from recommender.api_keys import SCOPES, create_key, revoke_key
-from recommender.auth import BLUEPRINTS, ENDPOINTS, PAGES
+from recommender import create_app
+from recommender.access.auth import BLUEPRINTS, ENDPOINTS, PAGES
+from recommender.access.keys import SCOPES, create_key, revoke_key
 from recommender.cli import main
 from recommender.config import from_environment
-from recommender.models import ApiKey
+from recommender.storage import db
+from recommender.storage.models import ApiKey
 from tests.test_catalogue import GOOD
 
 PROBLEM = "application/problem+json"
@@ -188,7 +189,7 @@ def test_framework_closed_is_readable_with_any_key_and_probes_stay_open(app, key
 
 
 def test_every_endpoint_has_a_declared_scope(app):
-    """A new endpoint must be placed in recommender.auth's tables, or it needs admin."""
+    """A new endpoint must be placed in recommender.access.auth's tables, or it needs admin."""
     for rule in app.url_map.iter_rules():
         blueprint = rule.endpoint.rpartition(".")[0] or None
         assert (rule.endpoint in ENDPOINTS or blueprint in BLUEPRINTS

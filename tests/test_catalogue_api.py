@@ -7,8 +7,8 @@ import pytest
 from sqlalchemy import func, select
 
 from catalogue.importers import read_resources
-from recommender import db
-from recommender.models import IndexOutbox, Resource
+from recommender.storage import db
+from recommender.storage.models import IndexOutbox, Resource
 from tests.test_catalogue import GOOD
 
 

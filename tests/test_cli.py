@@ -6,13 +6,14 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import func, select
 
-from recommender import create_app, db
+from recommender import create_app
 from recommender.cli import main
 from recommender.config import ENVIRONMENT, from_environment
-from recommender.indexing import build_index
-from recommender.migrate import head_revision
-from recommender.models import Resource
-from recommender.services import index_store
+from recommender.indexing.build import build_index
+from recommender.indexing.serving import index_store
+from recommender.storage import db
+from recommender.storage.migrate import head_revision
+from recommender.storage.models import Resource
 from tests.test_catalogue import GOOD
 
 

@@ -9,11 +9,11 @@ from sqlalchemy import select
 
 from catalogue.licences import parse_allowlist
 from catalogue.resources import parse_resource
-from recommender import db
-from recommender.catalogue_store import replace_suggestions
-from recommender.indexing import build_index
-from recommender.models import Resource
-from recommender.services import index_store
+from recommender.content.store import replace_suggestions
+from recommender.indexing.build import build_index
+from recommender.indexing.serving import index_store
+from recommender.storage import db
+from recommender.storage.models import Resource
 
 # open licences only: LicenseRef-Proprietary-Free (free to read, all rights reserved) is out
 OPEN_ONLY = parse_allowlist("CC0-1.0,CC-BY-4.0,CC-BY-SA-4.0,OGL-UK-3.0")

@@ -3,10 +3,10 @@
 import pytest
 from sqlalchemy import func, inspect, select
 
-from recommender import db, migrate
-from recommender.catalogue_store import catalogue_checksum, upsert_resources
-from recommender.framework_store import capabilities, current_version, load_framework
-from recommender.models import Capability, Resource, ResourceCapability
+from recommender.content.framework import capabilities, current_version, load_framework
+from recommender.content.store import catalogue_checksum, upsert_resources
+from recommender.storage import db, migrate
+from recommender.storage.models import Capability, Resource, ResourceCapability
 
 
 @pytest.fixture

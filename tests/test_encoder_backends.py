@@ -11,11 +11,11 @@ import pytest
 
 from indexes.embedding import DEFAULT_MODEL, Encoder, encoder_name, get_encoder
 from indexes.onnx_backend import META_FILE, ONNX_BACKENDS, export_dir
-from recommender import db
 from recommender.config import from_environment
-from recommender.indexing import build_index
-from recommender.services import encoder as app_encoder
-from recommender.services import index_store, model_name
+from recommender.indexing.build import build_index
+from recommender.indexing.serving import encoder as app_encoder
+from recommender.indexing.serving import index_store, model_name
+from recommender.storage import db
 
 SENTENCES = [
     "Clinical safety case for an AI triage tool",

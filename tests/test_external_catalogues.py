@@ -14,13 +14,14 @@ from click.testing import CliRunner
 from sqlalchemy import func, select
 
 from catalogue.licences import DEFAULT_ALLOWED
-from recommender import create_app, db, migrate
+from recommender import create_app
 from recommender.cli import main
 from recommender.config import from_environment
-from recommender.framework_store import load_framework
-from recommender.models import HeldRecord, IndexBuild, Resource
-from recommender.queue import notify_index_changes
-from recommender.worker_process import running_worker
+from recommender.content.framework import load_framework
+from recommender.storage import db, migrate
+from recommender.storage.models import HeldRecord, IndexBuild, Resource
+from recommender.storage.queue import notify_index_changes
+from recommender.storage.worker_process import running_worker
 
 # statements whose curated resources, unlabelled, must still be found for a learner
 GAP = "6.3.2"
@@ -118,7 +119,7 @@ def test_a_curators_values_win_over_inferred_ones_and_survive_a_reimport(
 
 def import_feed(app, feed: dict):
     """The feed through the one import path (as the CLI, the pages and the worker's jobs)."""
-    from recommender.catalogue_import import read_batch, write_batch
+    from recommender.content.imports import read_batch, write_batch
 
     with app.app_context():
         batch = read_batch(["feed.jsonld"], format="jsonld", fetch=lambda _: json.dumps(feed))
@@ -150,7 +151,7 @@ def test_unlabelled_resources_reach_recommendations_and_coverage_through_the_wor
     feed["@graph"][2].pop("license", None)
     feed["@graph"][2]["isAccessibleForFree"] = None
     with app.app_context():
-        from recommender.catalogue_import import read_batch, write_batch
+        from recommender.content.imports import read_batch, write_batch
 
         batch = read_batch(["provider.jsonld"], format="jsonld",
                            fetch=lambda _: json.dumps(feed))

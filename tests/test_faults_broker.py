@@ -10,18 +10,19 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import func, select
 
-from recommender import create_app, db, migrate
-from recommender.api_keys import create_key
-from recommender.catalogue_store import upsert_resources
+from recommender import create_app
+from recommender.access.keys import create_key
 from recommender.cli import main
 from recommender.config import from_environment
-from recommender.framework_store import load_framework
-from recommender.indexing import build_index
-from recommender.models import IndexBuild, IndexOutbox, Resource
+from recommender.content.framework import load_framework
+from recommender.content.store import upsert_resources
+from recommender.indexing.build import build_index
+from recommender.indexing.serving import index_holder, index_store
 from recommender.problems import CONTENT_TYPE
-from recommender.queue import BrokerUnavailable, enqueue_build
-from recommender.services import index_holder, index_store
-from recommender.worker_process import start_worker, stop
+from recommender.storage import db, migrate
+from recommender.storage.models import IndexBuild, IndexOutbox, Resource
+from recommender.storage.queue import BrokerUnavailable, enqueue_build
+from recommender.storage.worker_process import start_worker, stop
 from tests.fault_servers import PrivateRedis, wait_for
 
 ASK = {"archetype": "user", "gaps": [{"capability": "6.1.1", "severity": 3},

@@ -10,12 +10,13 @@ import time
 import pytest
 from sqlalchemy import create_engine, func, select, text
 
-from recommender import create_app, db
-from recommender.db import CONNECT_TIMEOUT
-from recommender.indexing import build_index
-from recommender.models import IndexOutbox, Resource
+from recommender import create_app
+from recommender.indexing.build import build_index
+from recommender.indexing.serving import index_store
 from recommender.problems import CONTENT_TYPE
-from recommender.services import index_store
+from recommender.storage import db
+from recommender.storage.db import CONNECT_TIMEOUT
+from recommender.storage.models import IndexOutbox, Resource
 from tests.conftest import app_config
 from tests.fault_servers import PrivatePostgres, wait_for
 

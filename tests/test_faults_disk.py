@@ -13,11 +13,11 @@ from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import select
 
 from indexes.store import MANIFEST_FILE, RESOURCES_FILE
-from recommender import db
-from recommender.catalogue_store import upsert_resources
-from recommender.indexing import build_index
-from recommender.models import IndexBuild
-from recommender.services import index_holder, index_store
+from recommender.content.store import upsert_resources
+from recommender.indexing.build import build_index
+from recommender.indexing.serving import index_holder, index_store
+from recommender.storage import db
+from recommender.storage.models import IndexBuild
 from workers.tasks import build_index as build_task
 
 ASK = {"archetype": "user", "gaps": [{"capability": "6.1.1", "severity": 3}], "limit": 3}

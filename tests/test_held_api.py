@@ -10,12 +10,12 @@ import pytest
 from sqlalchemy import func, select
 
 from catalogue.licences import DEFAULT_ALLOWED
-from recommender import db
-from recommender.api_keys import create_key
-from recommender.catalogue_import import read_batch, write_batch
-from recommender.indexing import apply_changes, build_index
-from recommender.models import HeldRecord, Resource
-from recommender.services import index_store, statements
+from recommender.access.keys import create_key
+from recommender.content.imports import read_batch, write_batch
+from recommender.indexing.build import apply_changes, build_index
+from recommender.indexing.serving import index_store, statements
+from recommender.storage import db
+from recommender.storage.models import HeldRecord, Resource
 from tests.test_catalogue import GOOD
 
 POLICY = DEFAULT_ALLOWED - {"CC-BY-NC-4.0"}

@@ -9,10 +9,11 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import select
 
-from recommender import create_app, db
+from recommender import create_app
 from recommender.cli import main
 from recommender.config import from_environment
-from recommender.models import HeldRecord, Resource
+from recommender.storage import db
+from recommender.storage.models import HeldRecord, Resource
 from tests.test_catalogue import GOOD
 
 RECORDS = [

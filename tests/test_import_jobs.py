@@ -22,15 +22,24 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import func, select, text
 
-from recommender import create_app, db, migrate
-from recommender.api_keys import create_key
+from recommender import create_app
+from recommender.access.keys import create_key
 from recommender.cli import main
 from recommender.config import from_environment
-from recommender.framework_store import load_framework
-from recommender.import_jobs import STALE_AFTER, create_job, job_view, run_job, stalled
-from recommender.models import HeldRecord, ImportJob, IndexBuild, IndexOutbox, Resource, utcnow
+from recommender.content.framework import load_framework
+from recommender.content.import_job_views import STALE_AFTER, job_view, stalled
+from recommender.content.import_jobs import create_job, run_job
 from recommender.problems import CONTENT_TYPE
-from recommender.worker_process import stop, worker_command
+from recommender.storage import db, migrate
+from recommender.storage.models import (
+    HeldRecord,
+    ImportJob,
+    IndexBuild,
+    IndexOutbox,
+    Resource,
+    utcnow,
+)
+from recommender.storage.worker_process import stop, worker_command
 from tests.fault_servers import PrivateRedis, wait_for
 
 FEED = 10_000

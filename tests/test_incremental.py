@@ -7,11 +7,11 @@ import pytest
 from sqlalchemy import func, select
 
 from indexes.store import IndexBusyError
-from recommender import db
-from recommender.catalogue_store import delete_resource, upsert_resources
-from recommender.indexing import apply_changes, build_index, is_up_to_date, wanted_manifest
-from recommender.models import IndexOutbox, NearDuplicate, Resource, ResourceCapability
-from recommender.services import index_store
+from recommender.content.store import delete_resource, upsert_resources
+from recommender.indexing.build import apply_changes, build_index, is_up_to_date, wanted_manifest
+from recommender.indexing.serving import index_store
+from recommender.storage import db
+from recommender.storage.models import IndexOutbox, NearDuplicate, Resource, ResourceCapability
 
 
 @pytest.fixture

@@ -9,10 +9,10 @@ import sys
 import pytest
 
 from indexes.embedding import Encoder, packaged_model_path
-from recommender import db
-from recommender.catalogue_store import delete_resource
-from recommender.indexing import apply_changes, build_index
-from recommender.services import index_store
+from recommender.content.store import delete_resource
+from recommender.indexing.build import apply_changes, build_index
+from recommender.indexing.serving import index_store
+from recommender.storage import db
 
 
 @pytest.fixture(scope="module")

@@ -6,11 +6,11 @@ import threading
 from sqlalchemy import select
 
 from indexes.store import RESOURCES_FILE
-from recommender import db
-from recommender.catalogue_store import upsert_resources
-from recommender.indexing import build_index
-from recommender.models import Resource
-from recommender.services import index_holder, index_store
+from recommender.content.store import upsert_resources
+from recommender.indexing.build import build_index
+from recommender.indexing.serving import index_holder, index_store
+from recommender.storage import db
+from recommender.storage.models import Resource
 
 
 def test_build_holds_every_resource_and_skips_when_unchanged(tmp_path, framework, make_app,

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from catalogue.framework import ARCHETYPE_BADGES
-from recommender.label_inference import ARCHETYPE_THRESHOLD, LabelInferrer
+from recommender.indexing.labels import ARCHETYPE_THRESHOLD, LabelInferrer
 
 BENCHMARKS = Path(__file__).resolve().parent.parent / "benchmarks"
 FOR_EACH = {

@@ -5,8 +5,8 @@ import json
 import pytest
 import redis
 
-from recommender import db
-from recommender.api_keys import create_key
+from recommender.access.keys import create_key
+from recommender.storage import db
 
 PROBLEM = "application/problem+json"
 TEST_REDIS = "redis://127.0.0.1:6379/15"  # a database number only these tests use

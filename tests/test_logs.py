@@ -9,11 +9,12 @@ import redis
 from flask import g
 from sqlalchemy import select
 
-from recommender import create_app, db, logs, migrate
+from recommender import create_app, logs
 from recommender.config import from_environment
-from recommender.framework_store import load_framework
-from recommender.models import IndexBuild
-from recommender.worker_process import running_worker
+from recommender.content.framework import load_framework
+from recommender.storage import db, migrate
+from recommender.storage.models import IndexBuild
+from recommender.storage.worker_process import running_worker
 from tests.test_catalogue import GOOD
 
 TEST_REDIS = "redis://127.0.0.1:6379/11"  # a database number only this test uses

@@ -6,10 +6,10 @@ import pytest
 import redis
 from prometheus_client.parser import text_string_to_metric_families
 
-from recommender import db
 from recommender.config import celery_settings
-from recommender.models import IndexBuild, utcnow
-from recommender.queue import enqueue_build
+from recommender.storage import db
+from recommender.storage.models import IndexBuild, utcnow
+from recommender.storage.queue import enqueue_build
 
 TEST_REDIS = "redis://127.0.0.1:6379/10"  # a database number only this test uses
 RECOMMEND = "/api/v1/recommendations"

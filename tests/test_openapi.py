@@ -12,9 +12,10 @@ from referencing import Registry
 from referencing.jsonschema import DRAFT202012
 from schemathesis.specs.openapi.definitions import OPENAPI_31
 
-from recommender import auth, create_app
-from recommender.openapi.document import build
-from recommender.openapi.schemas import recommendation_request
+from recommender import create_app
+from recommender.access import auth
+from recommender.contract.openapi.document import build
+from recommender.contract.openapi.schemas import recommendation_request
 from tests.conftest import app_config
 
 DOC = "/api/v1/openapi.json"

@@ -4,7 +4,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from catalogue.framework import ARCHETYPE_BADGES
-from recommender.assessment_rules import (
+from recommender.learners.rules import (
     RATINGS,
     compute_gaps,
     expected_rating,

@@ -3,7 +3,8 @@
 import numpy as np
 import pytest
 
-from recommender.ranking import DEFAULT_WEIGHTS, MIN_SIMILARITY, Signals, preferred_level, score
+from recommender.learners.rules import preferred_level
+from recommender.ranking.scoring import DEFAULT_WEIGHTS, MIN_SIMILARITY, Signals, score
 
 
 def signals(**overrides) -> Signals:

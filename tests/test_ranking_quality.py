@@ -1,9 +1,9 @@
 """Guards ranking quality on the judged set: ours must stay at least 10% above the better of
 a BM25-only and a dense-only ranking on nDCG@10 (benchmarks/evaluate.py prints the figures)."""
 
-from recommender import db
-from recommender.evaluation import Evaluator, load_queries, ndcg
-from recommender.services import index_holder, snapshot, statements
+from recommender.indexing.serving import index_holder, snapshot, statements
+from recommender.ranking.evaluation import Evaluator, load_queries, ndcg
+from recommender.storage import db
 
 
 def test_ndcg_helper_on_a_worked_example():

@@ -13,10 +13,10 @@ from pathlib import Path
 import pytest
 from werkzeug.serving import make_server
 
-from recommender import db
-from recommender.api_keys import create_key
-from recommender.indexing import build_index
-from recommender.services import index_store
+from recommender.access.keys import create_key
+from recommender.indexing.build import build_index
+from recommender.indexing.serving import index_store
+from recommender.storage import db
 from tests.conftest import prepared_app
 
 ROOT = Path(__file__).resolve().parents[1]

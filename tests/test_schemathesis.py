@@ -22,10 +22,10 @@ from schemathesis.checks import (
     status_code_conformance,
 )
 
-from recommender import db
-from recommender.api_keys import create_key
-from recommender.indexing import build_index
-from recommender.services import index_store
+from recommender.access.keys import create_key
+from recommender.indexing.build import build_index
+from recommender.indexing.serving import index_store
+from recommender.storage import db
 from tests.conftest import api_document, prepared_app
 
 MAX_EXAMPLES = 25  # per operation and phase: the whole run stays well under two minutes

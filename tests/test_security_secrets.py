@@ -10,11 +10,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from recommender import api_keys, create_app
-from recommender.api_keys import create_key, verify
+from recommender import create_app
+from recommender.access import keys as api_keys
+from recommender.access.keys import create_key, verify
 from recommender.config import from_environment
-from recommender.models import ApiKey
-from recommender.worker_process import start_worker, stop
+from recommender.storage.models import ApiKey
+from recommender.storage.worker_process import start_worker, stop
 from tests.conftest import app_config
 from tests.fault_servers import PrivateRedis, free_port, wait_for
 from tests.test_catalogue import GOOD
@@ -27,7 +28,7 @@ DB_PASSWORD = "db-pw-Lm40vR"
 def test_keys_are_stored_only_as_salted_hashes(tmp_path, framework, make_app):
     app = make_app(tmp_path, framework, [])
     with app.app_context():
-        from recommender import db
+        from recommender.storage import db
 
         one = create_key(db.session(), "lms", ["recommend"])
         two = create_key(db.session(), "portfolio", ["recommend"])
@@ -35,7 +36,7 @@ def test_keys_are_stored_only_as_salted_hashes(tmp_path, framework, make_app):
         db.engine().dispose()
     secrets = [one.key.split("_", 2)[2], two.key.split("_", 2)[2]]
     # nowhere in the database files (tables, indexes, write-ahead log), in any form we hold
-    stored = b"".join(p.read_bytes() for p in tmp_path.glob("recommender.db*"))
+    stored = b"".join(p.read_bytes() for p in tmp_path.glob("recommender.storage.db*"))
     for key, secret in zip((one.key, two.key), secrets, strict=True):
         assert secret.encode() not in stored and key.encode() not in stored
     # salted: the same secret under two salts would give two hashes; no two salts repeat
@@ -65,7 +66,7 @@ def test_keys_are_compared_in_constant_time():
 def test_a_wrong_secret_for_a_known_id_is_refused(tmp_path, framework, make_app):
     app = make_app(tmp_path, framework, [])
     with app.app_context():
-        from recommender import db
+        from recommender.storage import db
 
         key = create_key(db.session(), "lms", ["recommend"]).key
         prefix, key_id, secret = key.split("_", 2)
@@ -95,7 +96,7 @@ def test_no_key_or_password_reaches_the_logs(tmp_path, framework, shipped_resour
                    RATE_LIMIT_ENABLED=True, RATE_LIMIT="1000/minute")
     log_format("json", "DEBUG")
     with app.app_context():
-        from recommender import db
+        from recommender.storage import db
 
         key = create_key(db.session(), "curator", ["catalogue:write", "catalogue:read"]).key
     secret = key.split("_", 2)[2]

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from recommender import db
-from recommender.models import Resource
+from recommender.storage import db
+from recommender.storage.models import Resource
 
 ROOT = Path(__file__).resolve().parent.parent
 SQL_CALLS = {"text", "execute", "exec_driver_sql", "executescript", "literal_column"}

@@ -6,12 +6,12 @@ import math
 import numpy as np
 from sqlalchemy import select
 
-from recommender import db
-from recommender.indexing import build_index
-from recommender.models import Resource, ResourceCapability
-from recommender.services import index_store
-from recommender.snapshot import ARCHETYPE_BITS
-from recommender.snapshot import load as load_snapshot
+from recommender.indexing.build import build_index
+from recommender.indexing.serving import index_store
+from recommender.indexing.snapshot import ARCHETYPE_BITS
+from recommender.indexing.snapshot import load as load_snapshot
+from recommender.storage import db
+from recommender.storage.models import Resource, ResourceCapability
 
 
 def test_snapshot_holds_each_resources_ranking_columns(make_app, tmp_path, framework,

@@ -1,5 +1,5 @@
 """Capability suggestions' priors, computed for a whole batch as matrix products, equal the
-plain per-resource definition (recommender/suggestions.py's docstring) on the shipped
+plain per-resource definition (recommender/indexing/suggestions.py's docstring) on the shipped
 catalogue and framework."""
 
 import math
@@ -9,7 +9,7 @@ from collections import Counter
 import numpy as np
 
 from catalogue.text import resource_text
-from recommender.suggestions import ARCHETYPE, LEVEL, LEXICAL, Candidate, Suggester
+from recommender.indexing.suggestions import ARCHETYPE, LEVEL, LEXICAL, Candidate, Suggester
 
 WORD = re.compile(r"[a-z]{3,}")
 

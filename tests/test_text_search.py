@@ -1,6 +1,7 @@
 """A learner's free-text goal searched in the database's full-text index."""
 
-from recommender import db, text_search
+from recommender.ranking import text_search
+from recommender.storage import db
 
 
 def test_a_large_catalogues_goal_query_keeps_its_rarest_words_within_the_budget(

@@ -8,13 +8,14 @@ import redis
 from sqlalchemy import select
 
 from indexes.store import IndexStore
-from recommender import create_app, db, migrate
-from recommender.catalogue_store import upsert_resources
+from recommender import create_app
 from recommender.config import from_environment
-from recommender.framework_store import load_framework
-from recommender.models import IndexBuild, Resource
-from recommender.queue import enqueue_build
-from recommender.worker_process import running_worker
+from recommender.content.framework import load_framework
+from recommender.content.store import upsert_resources
+from recommender.storage import db, migrate
+from recommender.storage.models import IndexBuild, Resource
+from recommender.storage.queue import enqueue_build
+from recommender.storage.worker_process import running_worker
 from tests.test_catalogue import GOOD
 
 pytestmark = pytest.mark.services

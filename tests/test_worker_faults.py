@@ -8,15 +8,16 @@ import redis
 from sqlalchemy import delete, select
 
 from indexes.store import IndexStore
-from recommender import create_app, db, migrate
-from recommender.catalogue_store import upsert_resources
+from recommender import create_app
 from recommender.config import from_environment
-from recommender.framework_store import load_framework
-from recommender.indexing import build_index, repair_drift
-from recommender.models import IndexBuild, IndexOutbox, Resource
-from recommender.queue import enqueue_build
-from recommender.services import index_store
-from recommender.worker_process import start_worker, stop
+from recommender.content.framework import load_framework
+from recommender.content.store import upsert_resources
+from recommender.indexing.build import build_index, repair_drift
+from recommender.indexing.serving import index_store
+from recommender.storage import db, migrate
+from recommender.storage.models import IndexBuild, IndexOutbox, Resource
+from recommender.storage.queue import enqueue_build
+from recommender.storage.worker_process import start_worker, stop
 
 TEST_REDIS = "redis://127.0.0.1:6379/14"  # a database number only this test uses
 

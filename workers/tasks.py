@@ -1,5 +1,5 @@
-"""Celery tasks: thin wrappers over recommender.indexing and recommender.import_jobs that
-record progress in the database.
+"""Celery tasks: thin wrappers over recommender.indexing.build and
+recommender.content.import_jobs that record progress in the database.
 
 Every task is idempotent and safe to retry: a full build that finds nothing changed does
 nothing, an update applies whatever the outbox holds when it runs, and an import job either
@@ -15,12 +15,12 @@ from flask import current_app
 from sqlalchemy.orm import Session
 
 from indexes.store import IndexBusyError
-from recommender import db
-from recommender.import_jobs import run_job
-from recommender.indexing import apply_changes, pending_changes, repair_drift
-from recommender.indexing import build_index as full_build
-from recommender.models import IndexBuild, utcnow
-from recommender.services import encoder, index_store
+from recommender.content.import_jobs import run_job
+from recommender.indexing.build import apply_changes, pending_changes, repair_drift
+from recommender.indexing.build import build_index as full_build
+from recommender.indexing.serving import encoder, index_store
+from recommender.storage import db
+from recommender.storage.models import IndexBuild, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -80,8 +80,8 @@ def flush_outbox(self) -> dict:
 @shared_task(bind=True, name="workers.tasks.import_catalogue", acks_late=True,
              reject_on_worker_lost=True)
 def import_catalogue(self, job_id: str) -> dict:
-    """Run one catalogue import job (recommender.import_jobs): all or nothing, with its counts
-    committed as it goes. Delivered again when its worker dies, it starts from scratch."""
+    """Run one catalogue import job (recommender.content.import_jobs): all or nothing, with its
+    counts committed as it goes. Delivered again when its worker dies, it starts from scratch."""
     view = run_job(current_app.extensions["db"], job_id)
     return {"id": view["id"], "status": view["status"], "counts": view["counts"]}
 

@@ -3,8 +3,10 @@
 Server-rendered Jinja templates with the NHS.UK design system (its CSS and JavaScript served
 by us, its components from ``nhsuk-frontend-jinja``); every page works without JavaScript.
 One blueprint per audience (``learner``, ``commissioner``, ``curator``), plus ``site`` (home
-and assets) and ``signin``. Who may see which is declared in ``recommender.auth.PAGES``. The
-pages call the same service functions as the JSON API, never the API over HTTP.
+and assets) and ``signin``. Who may see which is declared in
+``recommender.access.auth.PAGES``. The pages call the same service functions as the JSON API
+(in the layers below), never the API's blueprints nor the API over HTTP: on top, beside
+``api``, ``cli`` and ``ops``, may import every layer below and none of those.
 """
 
 from __future__ import annotations

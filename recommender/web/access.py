@@ -1,4 +1,4 @@
-"""Who may see a page: the scope in recommender.auth.PAGES, held by the API key a person
+"""Who may see a page: the scope in recommender.access.auth.PAGES, held by the API key a person
 signed in with (kept in the signed session cookie by id only and checked against the database
 on every request, so a revoked key signs its holder out at once).
 
@@ -21,9 +21,10 @@ from flask import (
 )
 from werkzeug.exceptions import Forbidden
 
-from recommender import api_keys, db
-from recommender.auth import PAGES, READ_METHODS, allows
-from recommender.models import ApiKey
+from recommender.access import keys as api_keys
+from recommender.access.auth import PAGES, READ_METHODS, allows
+from recommender.storage import db
+from recommender.storage.models import ApiKey
 from recommender.web.forms import FormErrors
 from recommender.web.pages import error_pages
 

@@ -1,19 +1,19 @@
 """Commissioner pages: the coverage heatmap (capability x archetype, baseline and
 specialist), the ranked coverage gaps with their briefs, one cell's resources, and CSV
 downloads. Each calls the coverage functions the API uses; the CSV downloads are the API's
-own answers."""
+own answers (recommender.coverage.reads)."""
 
 from __future__ import annotations
 
 from flask import Blueprint, abort, render_template, request
 
 from catalogue.resources import LEVELS
-from recommender import coverage_api
-from recommender.coverage import ARCHETYPES, GROUPINGS, matrix
-from recommender.coverage_api import FILTERS, load_coverage, query_args
-from recommender.coverage_gaps import cell_detail, gaps
+from recommender.coverage import reads
+from recommender.coverage.cells import ARCHETYPES, GROUPINGS, matrix
+from recommender.coverage.gaps import cell_detail, gaps
+from recommender.coverage.reads import FILTERS, coverage_args, load_coverage
+from recommender.indexing.serving import index_holder, statements
 from recommender.problems import Problem
-from recommender.services import index_holder, statements
 from recommender.web.forms import FormErrors
 from recommender.web.pages import error_pages
 
@@ -62,7 +62,7 @@ def ranked_gaps():
 @bp.get("/cells/<statement>/<archetype>/<level>")
 def cell(statement: str, archetype: str, level: str):
     """One cell: its supply and demand and every resource mapped to it."""
-    coverage = load_coverage(query_args(("provider", "licence")))
+    coverage = load_coverage(coverage_args(("provider", "licence")))
     s = coverage.statements.get(statement)
     if s is None or archetype not in ARCHETYPES or level not in LEVELS:
         abort(404, f"There is no coverage cell {statement} / {archetype} / {level}.")
@@ -74,13 +74,15 @@ def cell(statement: str, archetype: str, level: str):
 @bp.get("/coverage.csv")
 def coverage_csv():
     """The heatmap's rows as CSV (the API's answer)."""
-    return coverage_api.coverage_matrix()
+    args = coverage_args(FILTERS + ("group", "format"))
+    return reads.matrix_csv(load_coverage(args), args["group"] or "statement")
 
 
 @bp.get("/gaps.csv")
 def gaps_csv():
     """The ranked gaps with their briefs as CSV (the API's answer)."""
-    return coverage_api.coverage_gaps()
+    args = coverage_args(FILTERS + ("limit", "format"))
+    return reads.gaps_csv(gaps(load_coverage(args), index_holder().get(), args["limit"]))
 
 
 def heat(weighted_supply: float) -> str:
@@ -93,7 +95,7 @@ def heat(weighted_supply: float) -> str:
 def _args(allowed: tuple[str, ...]) -> tuple[FormErrors, dict]:
     errors = FormErrors()
     try:
-        return errors, query_args(allowed)
+        return errors, coverage_args(allowed)
     except Problem as problem:
         errors.from_problem(problem, FIELDS)
         return errors, {}
@@ -126,4 +128,5 @@ def _grid(rows: list[dict], coverage) -> dict:
 @bp.get("/cells/<statement>/<archetype>/<level>.csv")
 def cell_csv(statement: str, archetype: str, level: str):
     """One cell's resources as CSV (the API's answer)."""
-    return coverage_api.coverage_cell(statement, archetype, level)
+    args = coverage_args(("provider", "licence", "format"))
+    return reads.cell_csv(reads.cell_of(load_coverage(args), statement, archetype, level))

@@ -12,7 +12,7 @@ from flask import Flask, Response, current_app, request
 from flask_wtf.csrf import CSRFError, validate_csrf
 from wtforms import ValidationError
 
-from recommender.auth import PAGES
+from recommender.access.auth import PAGES
 
 CSP = "; ".join((
     "default-src 'self'",

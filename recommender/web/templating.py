@@ -11,7 +11,7 @@ from flask_wtf.csrf import generate_csrf
 from jinja2 import ChainableUndefined, ChoiceLoader, PackageLoader
 
 from catalogue.framework import load_framework
-from recommender.assessment_rules import SCALE
+from recommender.learners.rules import SCALE
 
 LEVEL_NAMES = {"baseline": "Baseline", "specialist": "Specialist"}
 

@@ -8,10 +8,10 @@ import uuid
 
 import pytest
 
-from recommender import db
-from recommender.api_keys import create_key
-from recommender.indexing import build_index
-from recommender.services import index_store
+from recommender.access.keys import create_key
+from recommender.indexing.build import build_index
+from recommender.indexing.serving import index_store
+from recommender.storage import db
 from tests.conftest import prepared_app
 
 CATALOGUE = 80  # resources: the first shipped files cover all six domains

@@ -18,18 +18,19 @@ import pytest
 from playwright.sync_api import expect, sync_playwright
 
 from catalogue.resources import parse_resource
-from recommender import create_app, db, migrate
-from recommender.api import recommend_body
-from recommender.api_keys import create_key
-from recommender.assessments_store import create_assessment
-from recommender.catalogue_store import upsert_resources
+from recommender import create_app
+from recommender.access.keys import create_key
 from recommender.config import from_environment
-from recommender.coverage_api import MATRIX_COLUMNS
-from recommender.framework_store import current_version
-from recommender.framework_store import load_framework as store_framework
-from recommender.indexing import build_index
-from recommender.services import index_store, statements
-from recommender.worker_process import running_worker
+from recommender.content.framework import current_version
+from recommender.content.framework import load_framework as store_framework
+from recommender.content.store import upsert_resources
+from recommender.coverage.reads import MATRIX_COLUMNS
+from recommender.indexing.build import build_index
+from recommender.indexing.serving import index_store, statements
+from recommender.learners.assessments import create_assessment
+from recommender.ranking.answer import recommend_body
+from recommender.storage import db, migrate
+from recommender.storage.worker_process import running_worker
 from tests.test_catalogue import GOOD
 from tests.web.browser_checks import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, Watched, live_server
 from tests.web.conftest import CATALOGUE

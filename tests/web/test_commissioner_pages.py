@@ -7,7 +7,7 @@ from __future__ import annotations
 import csv
 import io
 
-from recommender.coverage_api import GAP_COLUMNS, MATRIX_COLUMNS
+from recommender.coverage.reads import GAP_COLUMNS, MATRIX_COLUMNS
 from tests.conftest import prepared_app
 from tests.web.conftest import make_key, pages_config, sign_in
 

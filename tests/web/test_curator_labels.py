@@ -7,9 +7,9 @@ import json
 
 from sqlalchemy import select
 
-from recommender import db
-from recommender.catalogue_import import read_batch, write_batch
-from recommender.models import Resource
+from recommender.content.imports import read_batch, write_batch
+from recommender.storage import db
+from recommender.storage.models import Resource
 from tests.web.conftest import sign_in, submit
 
 FEED = {"@context": "https://schema.org", "@graph": [{

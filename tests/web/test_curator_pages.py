@@ -10,13 +10,13 @@ import re
 
 from sqlalchemy import select
 
-from recommender import db
-from recommender.api import recommend_body
-from recommender.api_keys import revoke_key
-from recommender.import_jobs import run_job
-from recommender.indexing import apply_changes
-from recommender.models import IndexBuild, NearDuplicate, Resource, ResourceCapability
-from recommender.services import index_store
+from recommender.access.keys import revoke_key
+from recommender.content.import_jobs import run_job
+from recommender.indexing.build import apply_changes
+from recommender.indexing.serving import index_store
+from recommender.ranking.answer import recommend_body
+from recommender.storage import db
+from recommender.storage.models import IndexBuild, NearDuplicate, Resource, ResourceCapability
 from tests.test_catalogue import GOOD
 from tests.web.conftest import make_key, sign_in, submit, token
 

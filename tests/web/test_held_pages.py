@@ -11,9 +11,9 @@ from html.parser import HTMLParser
 
 from sqlalchemy import select
 
-from recommender import db
-from recommender.catalogue_import import read_batch, write_batch
-from recommender.models import HeldRecord, Resource
+from recommender.content.imports import read_batch, write_batch
+from recommender.storage import db
+from recommender.storage.models import HeldRecord, Resource
 from tests.test_catalogue import GOOD
 from tests.web.conftest import sign_in, token
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import re
 
-from recommender import db
-from recommender.assessments_store import create_assessment
-from recommender.framework_store import current_version
-from recommender.models import Feedback
+from recommender.content.framework import current_version
+from recommender.learners.assessments import create_assessment
+from recommender.storage import db
+from recommender.storage.models import Feedback
 from tests.web.conftest import submit, token
 
 LOW = "0"  # "Not aware": a gap on every statement

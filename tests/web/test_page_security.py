@@ -1,5 +1,5 @@
 """What every page carries and refuses: security headers, escaping, local assets only, the
-signing key, and every page's access declared in recommender.auth."""
+signing key, and every page's access declared in recommender.access.auth."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import stat
 import pytest
 
 from catalogue.resources import parse_resource
-from recommender.auth import ENDPOINTS, PAGES
+from recommender.access.auth import ENDPOINTS, PAGES
 from recommender.web.build_assets import local_css
 from recommender.web.session_key import stored_key
 from tests.conftest import prepared_app

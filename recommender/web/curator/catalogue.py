@@ -11,13 +11,20 @@ from sqlalchemy.orm import selectinload
 
 from catalogue.framework import ARCHETYPE_BADGES
 from catalogue.resources import FORMATS, LEVELS
-from recommender import db
-from recommender.models import HeldRecord, IndexOutbox, NearDuplicate, Resource, ResourceCapability
+from recommender.content.curation import curated_codes, reject_suggestion, set_curated
+from recommender.content.search import FILTERS, find_resources
+from recommender.contract.query import query_args
+from recommender.indexing.serving import index_holder, statements
 from recommender.problems import Problem
-from recommender.resources_api import FILTERS, find_resources, query_args
-from recommender.services import index_holder, statements
+from recommender.storage import db
+from recommender.storage.models import (
+    HeldRecord,
+    IndexOutbox,
+    NearDuplicate,
+    Resource,
+    ResourceCapability,
+)
 from recommender.web.curator import bp
-from recommender.web.curator.mappings import curated_codes, reject_suggestion, set_curated
 from recommender.web.forms import FormErrors
 
 CODES = re.compile(r"[\s,;]+")
@@ -49,7 +56,7 @@ def resources():
     """Search and filter the catalogue, a page at a time."""
     errors = FormErrors()
     try:
-        args = query_args()
+        args = query_args(FILTERS)
     except Problem as problem:
         errors.from_problem(problem, {f"?{name}": name for name in FILTERS})
         args = None

@@ -13,12 +13,14 @@ from catalogue import vocabulary
 from catalogue.framework import ARCHETYPE_BADGES
 from catalogue.licences import ACCESS
 from catalogue.resources import FORMATS, LEVELS
-from recommender import db, held_records
-from recommender.held_api import decide, find, query_args
-from recommender.models import HeldRecord
-from recommender.openapi.schemas import MAX_FREE_TEXT, held_decision
+from recommender.content import held as held_records
+from recommender.content.held import decide, find
+from recommender.contract.openapi.schemas import MAX_FREE_TEXT, held_decision
+from recommender.contract.query import query_args
+from recommender.contract.validation import schema_errors
 from recommender.problems import Problem
-from recommender.requests import schema_errors
+from recommender.storage import db
+from recommender.storage.models import HeldRecord
 from recommender.web.curator import bp
 from recommender.web.forms import FormErrors
 
@@ -53,7 +55,7 @@ def held():
     """Held records with a status, filtered by field or words, a page at a time."""
     errors = FormErrors()
     try:
-        args = query_args()
+        args = query_args(held_records.FILTERS)
     except Problem as problem:
         errors.from_problem(problem, {f"?{name}": name for name in FILTERS})
         args = None

@@ -1,7 +1,7 @@
 """Import a file of resources from the browser, then watch the import and the index update.
 
 The file is read as ``recommender import`` reads it (YAML, JSON Lines, CSV, JSON-LD or OAI-PMH
-XML) and becomes an import job (recommender.import_jobs): a file of at most
+XML) and becomes an import job (recommender.content.import_jobs): a file of at most
 IMPORT_JOB_THRESHOLD records is imported before the answer, a larger one by the worker while
 the status page follows its counts. Either way the status page shows what the job did (new,
 updated, unchanged, held, rejected, each rejected and held record's reason) and the index
@@ -16,10 +16,12 @@ from werkzeug.utils import secure_filename
 from catalogue.errors import DataError
 from catalogue.importers import FORMATS, detect_format
 from catalogue.importers.fetch import decode
-from recommender import db
-from recommender.import_jobs import count_records, create_job, enqueue, progress_text, run_job
-from recommender.models import ImportJob, IndexBuild
-from recommender.queue import BrokerUnavailable
+from recommender.content.import_job_views import progress_text
+from recommender.content.import_jobs import create_job, enqueue, run_job
+from recommender.content.import_sources import count_records
+from recommender.storage import db
+from recommender.storage.models import ImportJob, IndexBuild
+from recommender.storage.queue import BrokerUnavailable
 from recommender.web.curator import bp
 from recommender.web.curator.index import summary
 from recommender.web.forms import FormErrors

@@ -6,10 +6,10 @@ from __future__ import annotations
 from flask import abort, flash, jsonify, redirect, render_template, url_for
 from sqlalchemy import select
 
-from recommender import db
-from recommender.models import IndexBuild
-from recommender.queue import enqueue_build
-from recommender.services import index_holder
+from recommender.indexing.serving import index_holder
+from recommender.storage import db
+from recommender.storage.models import IndexBuild
+from recommender.storage.queue import enqueue_build
 from recommender.web.curator import bp
 
 RECENT = 10

@@ -7,11 +7,11 @@ from flask import flash, redirect, render_template, request, url_for
 
 from catalogue.framework import ARCHETYPE_BADGES
 from catalogue.resources import FORMATS, LEVELS
-from recommender import db
-from recommender.services import statements
+from recommender.content.curation import set_labels
+from recommender.indexing.serving import statements
+from recommender.storage import db
 from recommender.web.curator import bp
 from recommender.web.curator.catalogue import find_row
-from recommender.web.curator.mappings import set_labels
 from recommender.web.forms import FormErrors
 
 

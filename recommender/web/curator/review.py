@@ -7,10 +7,10 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from recommender import db
-from recommender.curation_api import decide, flagged_pairs
-from recommender.models import Resource, ResourceCapability
-from recommender.services import statements
+from recommender.content.curation import decide, flagged_pairs
+from recommender.indexing.serving import statements
+from recommender.storage import db
+from recommender.storage.models import Resource, ResourceCapability
 from recommender.web.curator import bp
 
 PER_PAGE = 20

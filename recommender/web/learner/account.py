@@ -6,11 +6,11 @@ from __future__ import annotations
 from flask import Response, json, redirect, render_template, request, session, url_for
 from sqlalchemy import select
 
-from recommender import db
-from recommender.assessments_store import delete_learner, export_learner, view
-from recommender.framework_store import current_version
-from recommender.models import Assessment, Feedback, Learner, Resource
-from recommender.requests import LEARNER_ID
+from recommender.content.framework import current_version
+from recommender.contract.validation import LEARNER_ID
+from recommender.learners.assessments import delete_learner, export_learner, view
+from recommender.storage import db
+from recommender.storage.models import Assessment, Feedback, Learner, Resource
 from recommender.web.forms import FormErrors
 from recommender.web.learner import bp
 from recommender.web.learner.results import learner

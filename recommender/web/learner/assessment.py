@@ -6,15 +6,15 @@ from __future__ import annotations
 from flask import abort, redirect, render_template, request, session, url_for
 
 from catalogue.framework import ARCHETYPE_BADGES
-from recommender import db
-from recommender.assessment_rules import RATINGS
-from recommender.assessments_api import questionnaire_domains, validate_body
-from recommender.assessments_store import create_assessment
-from recommender.framework_store import current_version
-from recommender.models import Learner
+from recommender.content.framework import current_version
+from recommender.contract.validation import LEARNER_ID, parse_assessment
+from recommender.indexing.serving import statements
+from recommender.learners.assessments import create_assessment
+from recommender.learners.questionnaire import questionnaire_domains
+from recommender.learners.rules import RATINGS
 from recommender.problems import Problem
-from recommender.requests import LEARNER_ID
-from recommender.services import statements
+from recommender.storage import db
+from recommender.storage.models import Learner
 from recommender.web.forms import FormErrors
 from recommender.web.learner import bp, draft
 from recommender.web.learner.draft import Draft
@@ -172,7 +172,7 @@ def _store(saved: Draft):
                         for code, rating in saved.answers.items() if code in asked]}
     if saved.learner_id:
         body["learner_id"] = saved.learner_id
-    learner_id, archetypes, answers, skipped_domains = validate_body(body, statements())
+    learner_id, archetypes, answers, skipped_domains = parse_assessment(body, statements())
     return create_assessment(db.session(), learner_id=learner_id, framework_version=saved.version,
                              archetypes=archetypes, answers=answers,
                              skipped_domains=skipped_domains)

@@ -5,15 +5,15 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 
-from recommender import db
-from recommender.api import recommend_body
-from recommender.assessments_store import view
-from recommender.feedback_api import record
-from recommender.framework_store import current_version
-from recommender.models import Assessment, Feedback, Learner, Resource
+from recommender.content.framework import current_version
+from recommender.contract.validation import LEARNER_ID, parse_feedback
+from recommender.indexing.serving import statements
+from recommender.learners.assessments import view
+from recommender.learners.feedback import record
 from recommender.problems import Problem
-from recommender.requests import LEARNER_ID
-from recommender.services import statements
+from recommender.ranking.answer import recommend_body
+from recommender.storage import db
+from recommender.storage.models import Assessment, Feedback, Learner, Resource
 from recommender.web.learner import bp
 
 LIST_LENGTH = 10
@@ -60,8 +60,9 @@ def feedback(learner_id: str):
     for name in ("capability", "recommendation_id"):
         if form.get(name):
             body[name] = form[name]
+    session = db.session()
     try:
-        record(body)
+        record(session, **parse_feedback(body, statements(), session))
     except Problem as problem:
         abort(400, "; ".join(e["detail"] for e in problem.errors) or problem.detail)
     title = db.session().scalar(select(Resource.title).where(Resource.slug == body["resource"]))

@@ -1,0 +1,80 @@
+"""Curators' decisions. Changing a resource's capability mappings the way the catalogue API
+does: a new curated set is written through ``upsert_resources`` (new version, index outbox
+row, suggestions dropped) and the index is asked to update. Deciding the near-duplicate flags
+the indexer raised (shared by the API and the pages)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session, aliased
+
+from recommender.content.store import upsert_resources
+from recommender.content.views import to_record
+from recommender.problems import Problem
+from recommender.storage.models import NearDuplicate, Resource, ResourceCapability
+from recommender.storage.queue import notify_index_changes
+
+
+def curated_codes(row: Resource) -> list[str]:
+    return sorted(m.capability_code for m in row.mappings if m.source == "curated")
+
+
+def set_curated(session: Session, row: Resource, codes: list[str]) -> bool:
+    """Make ``codes`` the resource's curated mapping; True when that changed anything.
+
+    With no codes left the resource goes back to suggested mappings, which the index update
+    recomputes.
+    """
+    codes = sorted(dict.fromkeys(codes))
+    if codes == curated_codes(row):
+        return False
+    record = replace(to_record(row), capabilities=tuple(codes))
+    result = upsert_resources(session, [record], curated={"capabilities"})
+    if result.changed:
+        notify_index_changes()
+    return bool(result.changed)
+
+
+def set_labels(session: Session, row: Resource, values: dict) -> bool:
+    """Make a curator's level, archetypes or format the resource's (curated: imports never
+    change them, whatever their source says later); True when that changed anything."""
+    record = to_record(row)
+    record = replace(record, **values, inferred=tuple(
+        (name, note) for name, note in record.inferred if name not in values))
+    result = upsert_resources(session, [record], curated=set(values))
+    if result.changed:
+        notify_index_changes()
+    return bool(result.changed)
+
+
+def reject_suggestion(session: Session, row: Resource, code: str) -> bool:
+    """Remove one suggested mapping; True when there was one. The index's per-statement
+    lists are unaffected: suggestions count in coverage, never in ranking)."""
+    deleted = session.execute(delete(ResourceCapability).where(
+        ResourceCapability.resource_id == row.id, ResourceCapability.capability_code == code,
+        ResourceCapability.source == "suggested"))
+    session.commit()
+    return bool(deleted.rowcount)
+
+
+def flagged_pairs(session: Session, status: str) -> list[tuple[NearDuplicate, Resource,
+                                                               Resource]]:
+    """Flags with this status and their two resources, newest first."""
+    a, b = aliased(Resource), aliased(Resource)
+    rows = session.execute(
+        select(NearDuplicate, a, b).join(a, NearDuplicate.resource_id == a.id)
+        .join(b, NearDuplicate.other_id == b.id).where(NearDuplicate.status == status)
+        .order_by(NearDuplicate.id.desc()))
+    return [(flag, one, two) for flag, one, two in rows]
+
+
+def decide(session: Session, flag_id: int, status: str) -> NearDuplicate:
+    """Record a curator's decision on a flag, or raise a 404 problem."""
+    flag = session.get(NearDuplicate, flag_id)
+    if flag is None:
+        raise Problem(404, "Not Found", f"no near-duplicate flag {flag_id}", kind="not-found")
+    flag.status = status
+    session.commit()
+    return flag

@@ -1,0 +1,298 @@
+"""Commissioner coverage: how well the catalogue serves each cell of the framework (supply)
+and how many learners have gaps there (demand). The rules are in docs/coverage.md."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import NamedTuple
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, selectinload
+
+from catalogue.framework import ARCHETYPE_BADGES
+from catalogue.licences import LicenceError, check_admission
+from catalogue.resources import LEVELS
+from recommender.content.framework import current_version
+from recommender.learners.assessments import mapped, statement_infos
+from recommender.learners.rules import StatementInfo, preferred_level
+from recommender.storage.models import Assessment, AssessmentAnswer, Feedback, Resource
+
+ARCHETYPES = tuple(ARCHETYPE_BADGES)  # shaper, driver, creator, embedder, user
+GROUPINGS = ("statement", "group", "domain")
+NOT_USEFUL_TO_ZERO = 3  # net not-useful marks that take a resource's weight to nothing
+
+
+@dataclass(frozen=True)
+class Filters:
+    domain: str | None = None
+    archetype: str | None = None
+    level: str | None = None
+    provider: str | None = None
+    licence: str | None = None
+
+
+@dataclass(frozen=True)
+class Serving:
+    """One resource serving one statement: why it counts and how much."""
+
+    resource: Resource
+    source: str
+    confidence: float
+    not_useful: int
+    useful: int
+
+    @property
+    def discount(self) -> float:
+        return feedback_discount(self.not_useful, self.useful)
+
+    @property
+    def weight(self) -> float:
+        return self.confidence * self.discount
+
+
+def mapping_confidence(source: str, confidence: float | None) -> float:
+    """A curated mapping counts fully; a suggested one by its stored confidence (0-1)."""
+    if source == "curated":
+        return 1.0
+    return min(1.0, max(0.0, confidence or 0.0))
+
+
+def label_confidence(labels: dict | None, name: str, value: str | None = None) -> float:
+    """How far a resource's label counts: fully when the source or a curator stated it; by
+    the confidence the indexer inferred it with otherwise (per archetype for archetypes), or
+    half when it has not read the text yet."""
+    label = (labels or {}).get(name)
+    if not label or label.get("source") != "suggested":
+        return 1.0
+    found = (label.get("scores") or {}).get(value) if value else None
+    found = label.get("confidence") if found is None else found
+    return min(1.0, max(0.0, found)) if isinstance(found, int | float) else 0.5
+
+
+def feedback_discount(not_useful: int, useful: int) -> float:
+    """1 - net/3 with net = not-useful minus useful learners (useful marks only offset
+    not-useful ones; they never raise a weight above its confidence), floored at 0."""
+    net = max(0, not_useful - useful)
+    return max(0.0, 1.0 - net / NOT_USEFUL_TO_ZERO)
+
+
+def passes_policy(resource: Resource, allowed: frozenset[str]) -> bool:
+    """The app's licence policy, as applied when a resource is admitted."""
+    try:
+        check_admission(resource.licence, resource.access, allowed)
+    except LicenceError:
+        return False
+    return True
+
+
+@dataclass
+class Coverage:
+    """Supply and demand per (statement, archetype[, level]) for the current framework."""
+
+    version: str | None
+    statements: dict[str, StatementInfo]
+    resources: dict[int, Resource]
+    allowed: frozenset[str]
+    min_learners: int
+    filters: Filters = field(default_factory=Filters)
+    # (statement, archetype, level) -> resources serving it (licence policy and filters met)
+    supply: dict[tuple[str, str, str], list[Serving]] = field(default_factory=dict)
+    # (statement, archetype, level) -> mapped resources the licence policy or filters leave out
+    excluded: dict[tuple[str, str, str], list[Serving]] = field(default_factory=dict)
+    # (statement, archetype) -> {learner id: severity}, from each learner's latest assessment
+    demand: dict[tuple[str, str], dict[str, int]] = field(default_factory=dict)
+    learners: int = 0
+
+    def servings(self, code: str, archetype: str, level: str) -> list[Serving]:
+        return self.supply.get((code, archetype, level), [])
+
+    def ordered_statements(self) -> list[StatementInfo]:
+        rows = [s for s in self.statements.values()
+                if not self.filters.domain or s.domain_id == self.filters.domain]
+        return sorted(rows, key=lambda s: order(s.id))
+
+    def archetypes(self) -> tuple[str, ...]:
+        return (self.filters.archetype,) if self.filters.archetype else ARCHETYPES
+
+    def levels(self) -> tuple[str, ...]:
+        return (self.filters.level,) if self.filters.level else LEVELS
+
+    def summary(self, members: list[StatementInfo], archetype: str, level: str) -> dict:
+        """Supply and demand of one cell, or of a roll-up of cells (the statements of a
+        sub-domain or domain badged for the archetype)."""
+        best: dict[int, float] = {}
+        served = 0
+        for s in members:
+            weights = {sv.resource.id: sv.weight for sv in self.servings(s.id, archetype, level)}
+            served += any(w > 0 for w in weights.values())
+            for rid, weight in weights.items():
+                best[rid] = max(best.get(rid, 0.0), weight)
+        learners: set[str] = set()
+        severities: list[int] = []
+        calling = [s for s in members if preferred_level(s.level) == level]
+        for s in calling:
+            gaps = self.demand.get((s.id, archetype), {})
+            learners.update(gaps)
+            severities.extend(gaps.values())
+        row = {"statements": len(members), "statements_served": served,
+               "resources": len(best), "weighted_supply": round(sum(best.values()), 3),
+               "called_for": bool(calling)}
+        if not calling:  # a structural zero: no gap of these statements calls for this level
+            row.update(demand_learners=0, mean_severity=None, demand_suppressed=False)
+        elif len(learners) < self.min_learners:
+            row.update(demand_learners=None, mean_severity=None, demand_suppressed=True)
+        else:
+            row.update(demand_learners=len(learners),
+                       mean_severity=round(sum(severities) / len(severities), 2),
+                       demand_suppressed=False)
+        return row
+
+
+def load(session: Session, *, allowed: frozenset[str], min_learners: int,
+         filters: Filters | None = None) -> Coverage:
+    """Read the catalogue, feedback and latest assessments and compute supply and demand."""
+    version = current_version(session)
+    statements = statement_infos(session, version) if version else {}
+    resources = {r.id: r for r in session.scalars(
+        select(Resource).options(selectinload(Resource.mappings)))}
+    coverage = Coverage(version, statements, resources, allowed, min_learners,
+                        filters or Filters())
+    _supply(coverage, _feedback_marks(session))
+    if version:
+        _demand(session, coverage)
+    return coverage
+
+
+def _feedback_marks(session: Session) -> dict[tuple[int, str], tuple[int, int]]:
+    """(resource id, statement) -> (learners marking it not useful, learners marking it
+    useful), each learner counted once by their latest useful / not_useful verdict."""
+    latest: dict[tuple[int, str, str], str] = {}
+    rows = session.execute(
+        select(Feedback.resource_id, Feedback.capability_code, Feedback.learner_id,
+               Feedback.verdict)
+        .where(Feedback.verdict.in_(("useful", "not_useful")),
+               Feedback.capability_code.is_not(None))
+        .order_by(Feedback.created_at, Feedback.id))
+    for resource_id, code, learner_id, verdict in rows:
+        latest[(resource_id, code, learner_id)] = verdict
+    marks: dict[tuple[int, str], list[int]] = defaultdict(lambda: [0, 0])
+    for (resource_id, code, _), verdict in latest.items():
+        marks[(resource_id, code)][0 if verdict == "not_useful" else 1] += 1
+    return {key: (bad, good) for key, (bad, good) in marks.items()}
+
+
+def _supply(coverage: Coverage, marks: dict[tuple[int, str], tuple[int, int]]) -> None:
+    filters = coverage.filters
+    for resource in coverage.resources.values():
+        counted = passes_policy(resource, coverage.allowed) and (
+            not filters.provider or resource.provider.casefold() == filters.provider.casefold()
+        ) and (not filters.licence or resource.licence == filters.licence)
+        target = coverage.supply if counted else coverage.excluded
+        for mapping in resource.mappings:
+            if mapping.capability_code not in coverage.statements:
+                continue  # a statement the current framework no longer has
+            bad, good = marks.get((resource.id, mapping.capability_code), (0, 0))
+            # inferred labels count by their confidence, as suggested mappings do
+            confidence = mapping_confidence(mapping.source, mapping.confidence) * \
+                label_confidence(resource.labels, "level")
+            for archetype in resource.archetypes:
+                key = (mapping.capability_code, archetype, resource.level)
+                target.setdefault(key, []).append(Serving(
+                    resource, mapping.source,
+                    confidence * label_confidence(resource.labels, "archetypes", archetype),
+                    bad, good))
+    for cells in (coverage.supply, coverage.excluded):
+        for servings in cells.values():
+            servings.sort(key=lambda sv: (-sv.weight, sv.resource.slug))
+
+
+class _Answer(NamedTuple):
+    capability_code: str
+    rating: int
+
+
+@dataclass
+class _Latest:
+    """A learner's latest assessment as plain rows: the fields assessments_store.mapped()
+    reads, without building an ORM object per answer."""
+
+    learner_id: str
+    archetypes: list[str]
+    answers: list[_Answer] = field(default_factory=list)
+
+
+def _demand(session: Session, coverage: Coverage) -> None:
+    """Learners' gaps from each learner's latest assessment, carried to the current
+    framework version where statement ids persist."""
+    ranked = select(Assessment.id, Assessment.learner_id, Assessment.archetypes,
+                    func.row_number().over(
+                        partition_by=Assessment.learner_id,
+                        order_by=(Assessment.created_at.desc(), Assessment.id.desc())
+                    ).label("n")).subquery()
+    latest = {ident: _Latest(learner, list(archetypes)) for ident, learner, archetypes in
+              session.execute(select(ranked.c.id, ranked.c.learner_id, ranked.c.archetypes)
+                              .where(ranked.c.n == 1))}
+    answers = session.execute(
+        select(AssessmentAnswer.assessment_id, AssessmentAnswer.capability_code,
+               AssessmentAnswer.rating)
+        .join(ranked, ranked.c.id == AssessmentAnswer.assessment_id).where(ranked.c.n == 1))
+    for ident, code, rating in answers:
+        latest[ident].answers.append(_Answer(code, rating))
+    coverage.learners = len(latest)
+    for assessment in latest.values():
+        carried = mapped(session, assessment, coverage.version, coverage.statements)
+        for gap in carried["gaps"]:
+            badges = coverage.statements[gap["capability"]].archetypes
+            for archetype in assessment.archetypes:
+                if archetype in badges:
+                    coverage.demand.setdefault((gap["capability"], archetype), {})[
+                        assessment.learner_id] = gap["severity"]
+
+
+def matrix(coverage: Coverage, grouping: str = "statement") -> list[dict]:
+    """One row per unit (statement, sub-domain or domain) x archetype x level, for the
+    archetypes each unit has statements badged for."""
+    units: dict[str, list[StatementInfo]] = {}
+    for s in coverage.ordered_statements():
+        units.setdefault(unit_id(s, grouping), []).append(s)
+    rows = []
+    for ident, members in units.items():
+        first = members[0]
+        for archetype in coverage.archetypes():
+            badged = [s for s in members if archetype in s.archetypes]
+            if not badged:
+                continue
+            for level in coverage.levels():
+                rows.append({
+                    "unit": grouping, "id": ident, "name": unit_name(first, grouping),
+                    "domain": first.domain_id,
+                    "group": None if grouping == "domain" else first.group_id,
+                    "statement_level": first.level if grouping == "statement" else None,
+                    "archetype": archetype, "level": level,
+                    **coverage.summary(badged, archetype, level)})
+    return rows
+
+
+def unit_id(statement: StatementInfo, grouping: str) -> str:
+    return {"statement": statement.id, "group": statement.group_id,
+            "domain": statement.domain_id}[grouping]
+
+
+def unit_name(statement: StatementInfo, grouping: str) -> str:
+    return {"statement": statement.text, "group": statement.group_name,
+            "domain": statement.domain_name}[grouping]
+
+
+def serving_view(serving: Serving, counted: bool = True) -> dict:
+    r = serving.resource
+    return {"id": r.slug, "title": r.title, "provider": r.provider, "url": r.url,
+            "licence": r.licence, "format": r.format, "level": r.level,
+            "archetypes": list(r.archetypes), "source": serving.source,
+            "confidence": round(serving.confidence, 4), "not_useful": serving.not_useful,
+            "useful": serving.useful, "discount": round(serving.discount, 4),
+            "weight": round(serving.weight, 4) if counted else 0.0, "counted": counted}
+
+
+def order(code: str) -> list[int]:
+    return [int(p) if p.isdigit() else 0 for p in code.split(".")]

@@ -1,0 +1,78 @@
+"""Per-app services shared by the API and the CLI: index holder, statements, encoder."""
+
+from __future__ import annotations
+
+import threading
+from functools import partial
+from pathlib import Path
+
+from flask import Flask, current_app
+
+from catalogue.framework import Capability as Statement
+from indexes.embedding import Encoder, encoder_name, get_encoder
+from indexes.store import IndexStore, IndexVersion
+from recommender.content.framework import cached_statements
+from recommender.indexing.holder import IndexHolder
+from recommender.indexing.snapshot import Snapshot
+from recommender.indexing.snapshot import load as load_snapshot
+from recommender.storage import db
+
+_snapshot_lock = threading.Lock()
+
+
+def init_app(app: Flask) -> None:
+    store = IndexStore(app.config["INDEX_DIR"], keep=app.config["INDEX_KEEP"])
+    app.extensions["index"] = IndexHolder(store, prepare=partial(_prepare, app))
+    app.extensions["snapshots"] = {}
+
+
+def _prepare(app: Flask, index: IndexVersion) -> None:
+    """Ready a version before it serves (a background reload): its catalogue snapshot."""
+    with app.app_context():
+        snapshot(index)
+
+
+def index_holder() -> IndexHolder:
+    return current_app.extensions["index"]
+
+
+def index_store() -> IndexStore:
+    return index_holder().store
+
+
+def statements(index: IndexVersion | None = None) -> dict[str, Statement]:
+    """The framework's statements by id: the version ``index`` was built for when one is given
+    (no query: a recommendation ranks with that index's statement lists, and a new framework
+    version always builds a new index), else the current one."""
+    return cached_statements(index.manifest.get("framework_version") if index is not None
+                             else None)
+
+
+def snapshot(index: IndexVersion) -> Snapshot:
+    """The catalogue snapshot for an index version, loaded once per version. Two are kept:
+    the served version's and, while a background reload prepares it, the next one's."""
+    cache = current_app.extensions["snapshots"]
+    found = cache.get(index.name)
+    if found is None:
+        with _snapshot_lock:
+            found = cache.get(index.name)
+            if found is None:
+                found = load_snapshot(db.session(), index)
+                while len(cache) > 1:
+                    cache.pop(next(iter(cache)))
+                cache[index.name] = found
+    return found
+
+
+def encoder() -> Encoder:
+    """The app's embedding model (loaded on first use); an ONNX backend keeps its export of the
+    model under VAR_DIR/models."""
+    config = current_app.config
+    return get_encoder(config["EMBEDDING_MODEL"], config.get("EMBEDDING_BACKEND", "torch"),
+                       Path(config["VAR_DIR"]) / "models")
+
+
+def model_name() -> str:
+    """The name the app's encoder records in index manifests, without loading the model."""
+    config = current_app.config
+    return encoder_name(config["EMBEDDING_MODEL"], config.get("EMBEDDING_BACKEND", "torch"))

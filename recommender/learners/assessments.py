@@ -1,0 +1,102 @@
+"""Store self-assessments and show them with their gaps, roll-ups and progress."""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from recommender.content.framework import statements
+from recommender.learners.rules import StatementInfo, compute_gaps, progress, roll_up
+from recommender.storage.models import Assessment, AssessmentAnswer, Learner, Resource
+
+
+def statement_infos(session: Session, version: str) -> dict[str, StatementInfo]:
+    """The statements of a framework version, as the assessment rule needs them."""
+    return statements(session, version)
+
+
+def create_assessment(session: Session, *, learner_id: str | None, framework_version: str,
+                      archetypes: list[str], answers: dict[str, int],
+                      skipped_domains: list[str]) -> Assessment:
+    """Store an assessment (and its learner, if new) in one transaction."""
+    learner_id = learner_id or uuid.uuid4().hex
+    if session.get(Learner, learner_id) is None:
+        session.add(Learner(id=learner_id))
+    assessment = Assessment(id=str(uuid.uuid4()), learner_id=learner_id,
+                            framework_version=framework_version, archetypes=archetypes,
+                            skipped_domains=skipped_domains,
+                            answers=[AssessmentAnswer(capability_code=code, rating=rating)
+                                     for code, rating in answers.items()])
+    session.add(assessment)
+    session.commit()
+    return assessment
+
+
+def answers_of(assessment: Assessment) -> dict[str, int]:
+    return {a.capability_code: a.rating for a in assessment.answers}
+
+
+def view(session: Session, assessment: Assessment, current_version: str | None) -> dict:
+    """An assessment with its gaps and roll-ups, progress since the learner's previous one,
+    and, when the framework has moved on, its answers mapped to the current version."""
+    statements = statement_infos(session, assessment.framework_version)
+    answers = answers_of(assessment)
+    domains = roll_up(statements, assessment.archetypes, answers, "domain")
+    body = {
+        "id": assessment.id,
+        "learner_id": assessment.learner_id,
+        "framework_version": assessment.framework_version,
+        "archetypes": assessment.archetypes,
+        "skipped_domains": assessment.skipped_domains,
+        "created_at": assessment.created_at.isoformat(),
+        "answers": [{"capability": c, "rating": r} for c, r in answers.items()],
+        "gaps": [vars(g) for g in compute_gaps(statements, assessment.archetypes, answers)],
+        "domains": domains,
+        "groups": roll_up(statements, assessment.archetypes, answers, "group"),
+    }
+    previous = session.scalars(
+        select(Assessment).where(Assessment.learner_id == assessment.learner_id,
+                                 Assessment.created_at < assessment.created_at)
+        .order_by(Assessment.created_at.desc()).limit(1)).first()
+    if previous is not None:
+        before = roll_up(statement_infos(session, previous.framework_version),
+                         previous.archetypes, answers_of(previous), "domain")
+        body["progress"] = {"since": previous.id, "domains": progress(before, domains)}
+    if current_version and current_version != assessment.framework_version:
+        body["current_version"] = mapped(session, assessment, current_version)
+    return body
+
+
+def mapped(session: Session, assessment: Assessment, version: str,
+           statements: dict[str, StatementInfo] | None = None) -> dict:
+    """The assessment's answers carried to another framework version where ids persist
+    (``statements``: that version's, when the caller already holds them)."""
+    statements = statements if statements is not None else statement_infos(session, version)
+    answers = answers_of(assessment)
+    kept = {code: rating for code, rating in answers.items() if code in statements}
+    return {
+        "framework_version": version,
+        "mapped": sorted(kept),
+        "unmapped": sorted(set(answers) - set(kept)),
+        "gaps": [vars(g) for g in compute_gaps(statements, assessment.archetypes, kept)],
+    }
+
+
+def export_learner(session: Session, learner: Learner, current_version: str | None) -> dict:
+    """Everything held about a learner, as JSON."""
+    slugs = dict(session.execute(select(Resource.id, Resource.slug).where(
+        Resource.id.in_([f.resource_id for f in learner.feedback]))).all())
+    return {"learner_id": learner.id, "created_at": learner.created_at.isoformat(),
+            "assessments": [view(session, a, current_version) for a in learner.assessments],
+            "feedback": [{"resource": slugs.get(f.resource_id), "verdict": f.verdict,
+                          "capability": f.capability_code,
+                          "recommendation_id": f.recommendation_id,
+                          "created_at": f.created_at.isoformat()} for f in learner.feedback]}
+
+
+def delete_learner(session: Session, learner: Learner) -> None:
+    """Delete a learner and everything derived from them (assessments, answers, feedback)."""
+    session.delete(learner)
+    session.commit()

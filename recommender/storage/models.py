@@ -1,0 +1,277 @@
+"""Database models (SQLAlchemy 2.x typed)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    Float,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from recommender.storage.db import Base
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class FrameworkVersion(Base):
+    """A loaded version of the capability framework; exactly one is current."""
+
+    __tablename__ = "framework_versions"
+
+    version: Mapped[str] = mapped_column(String(40), primary_key=True)
+    title: Mapped[str] = mapped_column(String(300))
+    checksum: Mapped[str] = mapped_column(String(64))
+    is_current: Mapped[bool] = mapped_column(Boolean, default=False)
+    loaded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Capability(Base):
+    """One capability statement of one framework version."""
+
+    __tablename__ = "capabilities"
+    __table_args__ = (UniqueConstraint("framework_version", "code"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    framework_version: Mapped[str] = mapped_column(
+        ForeignKey("framework_versions.version", ondelete="CASCADE"), index=True)
+    code: Mapped[str] = mapped_column(String(20))
+    text: Mapped[str] = mapped_column(Text)
+    level: Mapped[int] = mapped_column(Integer)
+    archetypes: Mapped[list] = mapped_column(JSON)
+    provenance: Mapped[str] = mapped_column(String(20))
+    domain_id: Mapped[str] = mapped_column(String(10))
+    domain_name: Mapped[str] = mapped_column(String(200))
+    group_id: Mapped[str] = mapped_column(String(20))
+    group_name: Mapped[str] = mapped_column(String(200))
+
+
+class Resource(Base):
+    """A learning resource in the catalogue; ``slug`` is its stable public id."""
+
+    __tablename__ = "resources"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    slug: Mapped[str] = mapped_column(String(80), unique=True)
+    title: Mapped[str] = mapped_column(String(400))
+    url: Mapped[str] = mapped_column(String(2000))
+    canonical_url: Mapped[str] = mapped_column(String(2000), unique=True)
+    provider: Mapped[str] = mapped_column(String(200), index=True)
+    licence: Mapped[str] = mapped_column(String(60))
+    access: Mapped[str] = mapped_column(String(30))
+    description: Mapped[str] = mapped_column(Text)
+    format: Mapped[str] = mapped_column(String(30))
+    duration_minutes: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    level: Mapped[str] = mapped_column(String(20), index=True)
+    archetypes: Mapped[list] = mapped_column(JSON)
+    topics: Mapped[list] = mapped_column(JSON)
+    language: Mapped[str] = mapped_column(String(10), default="en")
+    content_hash: Mapped[str] = mapped_column(String(64))
+    # where each label came from when the source did not simply state it: {field: {"source":
+    # "curated" | "suggested", "confidence": ..., "note": ...}}; a field absent here is as the
+    # source stated it (catalogue_store applies the rules; docs/catalogue-formats.md)
+    labels: Mapped[dict] = mapped_column(JSON, default=dict, server_default="{}")
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    mappings: Mapped[list[ResourceCapability]] = relationship(
+        back_populates="resource", cascade="all, delete-orphan")
+
+
+class ResourceCapability(Base):
+    """A resource's mapping to a capability statement, curated or suggested."""
+
+    __tablename__ = "resource_capabilities"
+
+    resource_id: Mapped[int] = mapped_column(ForeignKey("resources.id", ondelete="CASCADE"),
+                                             primary_key=True)
+    capability_code: Mapped[str] = mapped_column(String(20), primary_key=True, index=True)
+    source: Mapped[str] = mapped_column(String(20), default="curated")
+    confidence: Mapped[float] = mapped_column(Float, default=1.0)
+
+    resource: Mapped[Resource] = relationship(back_populates="mappings")
+
+
+class IndexBuild(Base):
+    """One index build, keyed by the Celery task id, so its status outlives the broker."""
+
+    __tablename__ = "index_builds"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    status: Mapped[str] = mapped_column(String(20), default="queued")
+    requested_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    version: Mapped[str | None] = mapped_column(String(80), nullable=True)
+    count: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    kind: Mapped[str] = mapped_column(String(20), default="full", server_default="full")
+    done: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    total: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    detail: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+class IndexOutbox(Base):
+    """A catalogue change waiting to reach the index; written in the same transaction as the
+    change, so a change is never lost when the broker or the worker is away."""
+
+    __tablename__ = "index_outbox"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    resource_id: Mapped[int] = mapped_column(Integer, index=True)
+    action: Mapped[str] = mapped_column(String(10))  # "upsert" or "delete"
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class NearDuplicate(Base):
+    """Two resources under different URLs whose text is nearly the same, for a curator."""
+
+    __tablename__ = "near_duplicates"
+    __table_args__ = (UniqueConstraint("resource_id", "other_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    resource_id: Mapped[int] = mapped_column(ForeignKey("resources.id", ondelete="CASCADE"))
+    other_id: Mapped[int] = mapped_column(ForeignKey("resources.id", ondelete="CASCADE"))
+    similarity: Mapped[float] = mapped_column(Float)
+    status: Mapped[str] = mapped_column(String(20), default="open")  # open, dismissed, merged
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Learner(Base):
+    """A learner known only by an opaque id: no name, no email."""
+
+    __tablename__ = "learners"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    assessments: Mapped[list[Assessment]] = relationship(
+        back_populates="learner", cascade="all, delete-orphan", passive_deletes=True,
+        order_by="Assessment.created_at")
+    feedback: Mapped[list[Feedback]] = relationship(
+        cascade="all, delete-orphan", passive_deletes=True, order_by="Feedback.id")
+
+
+class Assessment(Base):
+    """One self-assessment, with the framework version it was taken against."""
+
+    __tablename__ = "assessments"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    learner_id: Mapped[str] = mapped_column(ForeignKey("learners.id", ondelete="CASCADE"),
+                                            index=True)
+    framework_version: Mapped[str] = mapped_column(String(40))
+    archetypes: Mapped[list] = mapped_column(JSON)
+    skipped_domains: Mapped[list] = mapped_column(JSON, default=list)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    learner: Mapped[Learner] = relationship(back_populates="assessments")
+    answers: Mapped[list[AssessmentAnswer]] = relationship(
+        cascade="all, delete-orphan", passive_deletes=True, lazy="selectin")
+
+
+class AssessmentAnswer(Base):
+    """A learner's confidence rating (0-4) for one capability statement."""
+
+    __tablename__ = "assessment_answers"
+
+    assessment_id: Mapped[str] = mapped_column(
+        ForeignKey("assessments.id", ondelete="CASCADE"), primary_key=True)
+    capability_code: Mapped[str] = mapped_column(String(20), primary_key=True)
+    rating: Mapped[int] = mapped_column(Integer)
+
+
+class Feedback(Base):
+    """A learner's verdict on a recommended resource, optionally for one capability."""
+
+    __tablename__ = "feedback"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    learner_id: Mapped[str] = mapped_column(ForeignKey("learners.id", ondelete="CASCADE"),
+                                            index=True)
+    resource_id: Mapped[int] = mapped_column(ForeignKey("resources.id", ondelete="CASCADE"),
+                                             index=True)
+    capability_code: Mapped[str | None] = mapped_column(String(20), nullable=True, index=True)
+    recommendation_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    verdict: Mapped[str] = mapped_column(String(20))  # useful, not_useful, started, completed
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class ApiKey(Base):
+    """A key another platform calls the API with. Only a salted hash of its secret is kept:
+    the key itself is shown once, when it is created."""
+
+    __tablename__ = "api_keys"
+
+    id: Mapped[str] = mapped_column(String(16), primary_key=True)  # public, part of the key
+    name: Mapped[str] = mapped_column(String(100), index=True)
+    scopes: Mapped[list] = mapped_column(JSON)
+    salt: Mapped[str] = mapped_column(String(32))
+    secret_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    last_used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True),
+                                                          nullable=True)
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class HeldRecord(Base):
+    """A record that is a learning resource but was not admitted as it stood (a licence outside
+    the policy, a value that could not be read): kept with the reason for a curator to fix
+    and admit, or reject. Never recommended, never counted as coverage."""
+
+    __tablename__ = "held_records"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    source: Mapped[str] = mapped_column(String(500))
+    record: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    title: Mapped[str | None] = mapped_column(String(400), nullable=True)
+    url: Mapped[str | None] = mapped_column(String(2000), nullable=True)
+    canonical_url: Mapped[str | None] = mapped_column(String(2000), nullable=True, index=True)
+    data: Mapped[dict] = mapped_column(JSON)  # the record in our field names, as read
+    field: Mapped[str | None] = mapped_column(String(60), nullable=True)
+    reason: Mapped[str] = mapped_column(Text)
+    # held, admitted (by a curator), rejected (by a curator), superseded (a later import
+    # admitted the same URL)
+    status: Mapped[str] = mapped_column(String(20), default="held", index=True)
+    resource_slug: Mapped[str | None] = mapped_column(String(80), nullable=True)
+    import_job_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class ImportJob(Base):
+    """A catalogue import run by the worker, keyed by its Celery task id; its counts are
+    committed as it goes, so the CLI, the curator page and the API can follow it."""
+
+    __tablename__ = "import_jobs"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    status: Mapped[str] = mapped_column(String(20), default="queued")  # running, done, failed
+    source: Mapped[str] = mapped_column(String(500))
+    format: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    profile: Mapped[str | None] = mapped_column(String(500), nullable=True)
+    options: Mapped[dict] = mapped_column(JSON, default=dict)
+    payload: Mapped[str] = mapped_column(Text, deferred=True)
+    total: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    read: Mapped[int] = mapped_column(Integer, default=0)
+    admitted: Mapped[int] = mapped_column(Integer, default=0)
+    held: Mapped[int] = mapped_column(Integer, default=0)
+    rejected: Mapped[int] = mapped_column(Integer, default=0)
+    result: Mapped[dict | None] = mapped_column(JSON, nullable=True)
+    detail: Mapped[str | None] = mapped_column(Text, nullable=True)
+    index_task: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    # bumped by every progress commit: a running job whose heartbeat is old lost its worker
+    heartbeat_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
