@@ -17,7 +17,7 @@ from catalogue.resources import Resource as ResourceRecord
 from catalogue.resources import parse_resource, url_problem
 from catalogue.urls import canonical_url
 from recommender.content.framework import cached_statements
-from recommender.content.store import upsert_resources
+from recommender.content.store import chunks, upsert_resources
 from recommender.problems import Problem, invalid
 from recommender.storage.models import HeldRecord, Resource, utcnow
 from recommender.storage.queue import notify_index_changes
@@ -57,7 +57,7 @@ def keep(session: Session, items: Iterable[HeldItem], *, job_id: str | None = No
     open_rows: dict[str, HeldRecord] = {}
     rejected: dict[str, HeldRecord] = {}
     curated: dict[str, dict] = {}
-    for chunk in _chunks(keys, 500):
+    for chunk in chunks(keys):
         for row in session.scalars(select(HeldRecord).where(
                 HeldRecord.canonical_url.in_(chunk), HeldRecord.status.in_(("held", "rejected")))
                 .order_by(HeldRecord.id)):
@@ -94,7 +94,7 @@ def keep(session: Session, items: Iterable[HeldItem], *, job_id: str | None = No
 def supersede(session: Session, records: Iterable[ResourceRecord]) -> None:
     """Held copies of URLs a later import admitted are done with (no commit)."""
     keys = {canonical_url(r.url) for r in records}
-    for chunk in _chunks(sorted(keys), 500):
+    for chunk in chunks(sorted(keys)):
         session.execute(update(HeldRecord).where(
             HeldRecord.status == "held", HeldRecord.canonical_url.in_(chunk)).values(
             status="superseded", decided_at=utcnow()))
@@ -223,8 +223,3 @@ def _text(value: object) -> str:
     if isinstance(value, list):
         value = value[0] if value else ""
     return "" if value is None else str(value)
-
-
-def _chunks(items: list, size: int):
-    for start in range(0, len(items), size):
-        yield items[start:start + size]

@@ -24,7 +24,14 @@ from catalogue.urls import canonical_url
 from recommender.storage.models import IndexOutbox, Resource, ResourceCapability, utcnow
 
 PROGRESS_EVERY = 100
+# ids or URLs per IN (...) query: under the drivers' parameter limits (psycopg: 65,535)
 LOOKUP_CHUNK = 5000
+
+
+def chunks(items: list, size: int = LOOKUP_CHUNK):
+    """``items`` in consecutive slices of at most ``size``, for IN (...) queries."""
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
 
 
 # the fields a curator's write locks against imports; "capabilities" stands for the mapping
@@ -198,14 +205,14 @@ def replace_suggestions(session: Session, suggestions: dict[int, list[tuple[str,
         return
     ids = sorted(suggestions)
     curated: set[int] = set()
-    for start in range(0, len(ids), LOOKUP_CHUNK):
+    for chunk in chunks(ids):
         curated.update(session.scalars(select(ResourceCapability.resource_id).where(
-            ResourceCapability.resource_id.in_(ids[start:start + LOOKUP_CHUNK]),
+            ResourceCapability.resource_id.in_(chunk),
             ResourceCapability.source == "curated")))
     targets = [rid for rid in suggestions if rid not in curated]
-    for start in range(0, len(targets), LOOKUP_CHUNK):
+    for chunk in chunks(targets):
         session.execute(delete(ResourceCapability).where(
-            ResourceCapability.resource_id.in_(targets[start:start + LOOKUP_CHUNK]),
+            ResourceCapability.resource_id.in_(chunk),
             ResourceCapability.source == "suggested"))
     session.add_all(ResourceCapability(resource_id=rid, capability_code=code, source="suggested",
                                        confidence=round(confidence, 4))
