@@ -56,16 +56,21 @@ def _follow(result, timeout: float) -> dict:
 
 @click.command("recommend")
 @click.option("--archetype", required=True, help="shaper, driver, creator, embedder or user.")
-@click.option("--gap", "gaps", multiple=True, required=True,
+@click.option("--gap", "gaps", multiple=True,
               help="A capability id, optionally with severity 1-3: 6.1.1 or 6.1.1:3.")
+@click.option("--gap-text", "text_gaps", multiple=True,
+              help="A gap in words, optionally with severity 1-3 after a final colon: "
+                   "'Appraise supplier claims about AI performance:3'.")
 @click.option("--free-text", default=None, help="The learner's goal in their own words.")
 @click.option("--limit", default=5, show_default=True, help="Items per list.")
 @click.option("--json", "as_json", is_flag=True, help="Print the API response as JSON.")
-def recommend_cmd(archetype: str, gaps: tuple[str, ...], free_text: str | None, limit: int,
-                  as_json: bool) -> None:
-    """Print recommendations for a learner's gaps."""
+def recommend_cmd(archetype: str, gaps: tuple[str, ...], text_gaps: tuple[str, ...],
+                  free_text: str | None, limit: int, as_json: bool) -> None:
+    """Print recommendations for a learner's gaps (statement ids, words, or both)."""
+    if not gaps and not text_gaps:
+        raise click.UsageError("give at least one --gap or --gap-text")
     body = {"archetype": archetype, "limit": limit,
-            "gaps": [_gap_option(g) for g in gaps]}
+            "gaps": [_gap_option(g) for g in gaps] + [_text_gap_option(t) for t in text_gaps]}
     if free_text:
         body["free_text"] = free_text
     app = make_app()
@@ -78,6 +83,10 @@ def recommend_cmd(archetype: str, gaps: tuple[str, ...], free_text: str | None, 
     if as_json:
         click.echo(json.dumps(data, indent=2))
         return
+    for reading in data.get("text_gaps", []):
+        matched = ", ".join(f"{m['capability']} ({m['similarity']:.2f})"
+                            for m in reading["matches"]) or reading["note"]
+        click.echo(f"\u201c{reading['text']}\u201d -> {matched}")
     for level in ("baseline", "specialist"):
         click.echo(f"\n{level.upper()}")
         click.echo(f"{'#':>2}  {'score':>5}  {'serves':<10} {'title':<52} provider")
@@ -96,3 +105,10 @@ def _gap_option(text: str) -> dict:
     return {"capability": code, "severity": int(severity or 2)}
 
 
+
+
+def _text_gap_option(text: str) -> dict:
+    words, colon, severity = text.rpartition(":")
+    if colon and severity.strip() in ("1", "2", "3") and words.strip():
+        return {"text": words.strip(), "severity": int(severity)}
+    return {"text": text}

@@ -40,6 +40,17 @@ class Gap:
 
 
 @dataclass(frozen=True)
+class TextGap:
+    """A gap in words; ranking maps it to the statements it matches (``ranking.text_gaps``).
+    ``position`` is its place in the request's ``gaps`` list."""
+
+    text: str
+    severity: int
+    domain: str | None = None
+    position: int = 0
+
+
+@dataclass(frozen=True)
 class Filters:
     """Hard constraints: a resource that fails one is never shown."""
 
@@ -71,6 +82,7 @@ class RecommendationRequest:
     learner_id: str | None = None
     filters: Filters = Filters()
     preferences: Preferences = Preferences()
+    text_gaps: tuple[TextGap, ...] = ()
 
 
 def init_app(app: Flask) -> None:
@@ -150,22 +162,32 @@ def parse_recommendation(body: dict, capabilities: set[str], max_limit: int
     if assessment_id is not None and raw_gaps is not None:
         errors.append({"pointer": "/gaps", "detail": "give gaps or assessment_id, not both"})
     gaps: dict[str, Gap] = {}
+    text_gaps: list[TextGap] = []
     if isinstance(raw_gaps, list) and not at_fault(errors, "/gaps"):
         for i, raw in enumerate(raw_gaps):
-            code = raw["capability"]
-            if code not in capabilities:
-                detail = f"unknown capability statement {code!r}"
+            code, words = raw.get("capability"), raw.get("text")
+            severity = raw.get("severity", 2)
+            if (code is None) == (words is None):
+                errors.append({"pointer": f"/gaps/{i}", "detail": "give capability or text "
+                               "(one of them)"})
+            elif words is not None:
+                text_gaps.append(TextGap(" ".join(words.split()), severity, raw.get("domain"),
+                                         i))
+            elif "domain" in raw:
+                errors.append({"pointer": f"/gaps/{i}/domain",
+                               "detail": "goes with text, not with capability"})
+            elif code not in capabilities:
+                errors.append({"pointer": f"/gaps/{i}/capability",
+                               "detail": f"unknown capability statement {code!r}"})
             elif code in gaps:
-                detail = "is listed twice"
+                errors.append({"pointer": f"/gaps/{i}/capability", "detail": "is listed twice"})
             else:
-                gaps[code] = Gap(code, raw.get("severity", 2))
-                continue
-            errors.append({"pointer": f"/gaps/{i}/capability", "detail": detail})
+                gaps[code] = Gap(code, severity)
     if errors:
         raise invalid(errors)
     filters, preferences = body.get("filters") or {}, body.get("preferences") or {}
     return RecommendationRequest(
-        archetype=archetype, gaps=tuple(gaps.values()),
+        archetype=archetype, gaps=tuple(gaps.values()), text_gaps=tuple(text_gaps),
         free_text=(body.get("free_text") or "").strip() or None,
         limit=body.get("limit", 10), assessment_id=assessment_id, page=body.get("page", 1),
         learner_id=body.get("learner_id"),

@@ -29,7 +29,7 @@ def recommend_body(body: dict) -> dict:
     if req.assessment_id is not None:
         req = _from_assessment(req)
         known = statements()  # an assessment's gaps are mapped to the current framework
-        if not req.gaps:
+        if not req.gaps and not req.text_gaps:
             return {"assessment_id": req.assessment_id, "archetype": req.archetype,
                     "baseline": [], "specialist": [],
                     "detail": "this assessment shows no gaps"}
@@ -38,7 +38,7 @@ def recommend_body(body: dict) -> dict:
                       "when the indexing worker has finished", kind="index-not-ready",
                       headers={"Retry-After": "10"})
     weights = {**DEFAULT_WEIGHTS, **current_app.config.get("RANKING_WEIGHTS", {})}
-    model = encoder() if req.free_text else None
+    model = encoder() if req.free_text or req.text_gaps else None
     if model is not None and index.manifest.get("model") != model.name:
         raise Problem(503, "Index model mismatch", f"the index was built with "
                       f"{index.manifest.get('model')}, not {model.name}; rebuild the index",

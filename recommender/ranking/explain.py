@@ -9,9 +9,10 @@ import numpy as np
 
 from catalogue.framework import Capability
 from recommender.content.views import public_fields
-from recommender.contract.validation import Gap, RecommendationRequest
+from recommender.contract.validation import RecommendationRequest
 from recommender.learners.rules import preferred_level
 from recommender.ranking.scoring import Scores
+from recommender.ranking.text_gaps import Column
 from recommender.storage.models import Resource
 
 GOAL_REASON_SIMILARITY = 0.3
@@ -19,7 +20,7 @@ EXPLAINED_GAPS = 3  # gaps explained in full per item; the rest are listed by id
 
 
 def explained(r: Resource, i: int, scores: Scores, weak: set[tuple[int, int]],
-              gaps: tuple[Gap, ...], req: RecommendationRequest,
+              gaps: list[Column], req: RecommendationRequest,
               statements: Mapping[str, Capability]) -> dict:
     """One recommended item: the resource's fields, its score, and why, gap by gap."""
     served = [int(j) for j in np.argsort(-scores.per_gap[i])
@@ -30,7 +31,8 @@ def explained(r: Resource, i: int, scores: Scores, weak: set[tuple[int, int]],
         "score": round(float(scores.total[i]), 4) if np.isfinite(scores.total[i]) else None,
         "because": [_because(i, j, scores, (i, j) in weak, gaps, req, statements,
                              fields["inferred"]) for j in served[:EXPLAINED_GAPS]],
-        "also_serves": [gaps[j].capability for j in served[EXPLAINED_GAPS:]],
+        "also_serves": list(dict.fromkeys(gaps[j].capability
+                                          for j in served[EXPLAINED_GAPS:])),
     }
 
 
@@ -44,7 +46,7 @@ def _guessed(label: dict | None, archetype: str | None = None) -> str:
                                          if isinstance(confidence, int | float) else ")")
 
 
-def _because(i: int, j: int, scores: Scores, weak: bool, gaps: tuple[Gap, ...],
+def _because(i: int, j: int, scores: Scores, weak: bool, gaps: list[Column],
              req: RecommendationRequest, statements: Mapping[str, Capability],
              inferred: Mapping[str, dict]) -> dict:
     gap = gaps[j]
@@ -58,6 +60,12 @@ def _because(i: int, j: int, scores: Scores, weak: bool, gaps: tuple[Gap, ...],
         match = "weak"
         reasons = [f"nothing in the catalogue matches this statement closely; this is among the "
                    f"nearest (similarity {similarity:.2f})"]
+    elif gap.texts:
+        match = "curated" if curated else "similar"
+        reasons = [("a curator mapped it to the statement your words match" if curated
+                    else f"its content is close to your words (similarity {similarity:.2f})")]
+        if 0 <= lexical_rank < 20 and not curated:
+            reasons.append("it uses your key words")
     else:
         match = "curated" if curated else "similar"
         reasons = ["a curator mapped it to this statement" if curated
@@ -95,5 +103,14 @@ def _because(i: int, j: int, scores: Scores, weak: bool, gaps: tuple[Gap, ...],
             "goal_similarity": None if goal is None else round(goal, 4),
         },
         "inferred": sorted(inferred),
-        "reason": f"Serves your gap in {gap.capability}: " + "; ".join(reasons) + ".",
+        **({"gap_text": " / ".join(gap.texts), "statement_matched": gap.matched}
+           if gap.texts else {}),
+        "reason": (f"Serves your gap \u201c{_short(gap.texts)}\u201d" if gap.texts and
+                   not gap.matched else f"Serves your gap in {gap.capability}")
+        + ": " + "; ".join(reasons) + ".",
     }
+
+
+def _short(texts: tuple[str, ...], most: int = 80) -> str:
+    words = " / ".join(texts)
+    return words if len(words) <= most else words[:most - 1].rstrip() + "\u2026"

@@ -23,9 +23,10 @@ from indexes.store import IndexVersion
 from recommender.content.views import PUBLIC_COLUMNS
 from recommender.contract.validation import Gap, RecommendationRequest
 from recommender.indexing.snapshot import ARCHETYPE_BITS, Snapshot
-from recommender.ranking import text_search
+from recommender.ranking import text_gaps, text_search
 from recommender.ranking.explain import explained
 from recommender.ranking.scoring import Scores, Signals, rrf, score
+from recommender.ranking.text_gaps import Column
 from recommender.storage.models import Feedback, Resource
 
 DENSE_DEPTH = 60       # per gap, from the statement's precomputed neighbours
@@ -59,30 +60,43 @@ def recommend(req: RecommendationRequest, index: IndexVersion, snapshot: Snapsho
     """Rank resources for the request's gaps; return the response body."""
     note = None
     gaps = req.gaps
-    if not gaps:
+    if not gaps and not req.text_gaps:
         gaps = starter_gaps(statements, req.archetype)
         note = f"a starter path for {req.archetype}s: the first-level statements for this role"
     if index.vectors.count == 0 or len(snapshot.ids) == 0:
         return _response(req, index, {"baseline": [], "specialist": []},
                          "the catalogue is empty: nothing to recommend yet")
-    codes = [g.capability for g in gaps]
+    words = [g.text for g in req.text_gaps] + ([req.free_text] if req.free_text else [])
+    words = list(dict.fromkeys(words))
+    encoded = dict(zip(words, encoder.encode(words), strict=True)) \
+        if words and encoder is not None else {}
+    readings = text_gaps.read(req.text_gaps, np.array([encoded[g.text] for g in req.text_gaps]),
+                              index, statements) if encoded else []
+    columns = text_gaps.columns(gaps, readings)
+    codes = [c.capability for c in columns]
     index_rows = [index.row(code) for code in codes]
-    queries = np.stack([index.capability_vectors[r] if r is not None
-                        else np.zeros(index.vectors.dimension, dtype=np.float32)
-                        for r in index_rows])
-    found_rows = [row for row in index_rows if row is not None]
+    queries = np.stack([text_gaps.query_vector(
+        c, index.capability_vectors[r] if r is not None else None, encoded)
+        if r is not None or c.texts else np.zeros(index.vectors.dimension, dtype=np.float32)
+        for c, r in zip(columns, index_rows, strict=True)])
+    found_rows = [row for row, c in zip(index_rows, columns, strict=True)
+                  if row is not None and c.matched]
     parts = [index.dense.ids[found_rows, :DENSE_DEPTH].ravel(),
              index.lexical.ids[found_rows, :LEXICAL_DEPTH].ravel()]
     # curated lists are ordered by similarity to their statement
-    parts += [snapshot.curated[code][:CURATED_DEPTH] for code in codes if code in snapshot.curated]
+    parts += [snapshot.curated[c.capability][:CURATED_DEPTH] for c in columns
+              if c.matched and c.capability in snapshot.curated]
+    text_ranks: dict[str, dict[int, int]] = {}
+    for text in dict.fromkeys(t for c in columns for t in c.texts):
+        _, found = index.vectors.search(encoded[text][None, :], GOAL_DEPTH)
+        text_ranks[text] = _text_hits(session, text, snapshot)
+        parts += [found[0], np.fromiter(text_ranks[text], dtype=np.int64)]
     goal, goal_text_rank = None, {}
     if req.free_text and encoder is not None:
-        goal = encoder.encode([req.free_text])[0]
+        goal = encoded[req.free_text]
         _, found = index.vectors.search(goal[None, :], GOAL_DEPTH)
-        hits = text_search.search(session, req.free_text, LEXICAL_DEPTH,
-                                  rows=len(snapshot.ids))
-        goal_text_rank = {rid: rank for rank, (rid, _) in enumerate(hits)}
-        parts += [found[0], np.fromiter(goal_text_rank, dtype=np.int64, count=len(hits))]
+        goal_text_rank = _text_hits(session, req.free_text, snapshot)
+        parts += [found[0], np.fromiter(goal_text_rank, dtype=np.int64)]
     pool = np.unique(np.concatenate(parts).astype(np.int64, copy=False))
     pool = pool[pool >= 0]
     candidates = _filtered(req, snapshot, session, pool)
@@ -97,29 +111,33 @@ def recommend(req: RecommendationRequest, index: IndexVersion, snapshot: Snapsho
     rows = candidates.rows
     scores = score(Signals(
         similarity=vectors @ queries.T,
-        lexical_rank=_lexical_ranks(index, index_rows, candidates.ids),
-        curated=_curated(snapshot, codes, candidates.ids),
+        lexical_rank=_lexical_ranks(index, index_rows, columns, text_ranks, candidates.ids),
+        curated=_curated(snapshot, [c.capability if c.matched else "" for c in columns],
+                         candidates.ids),
         archetype_fit=(snapshot.archetype_bits[rows] & ARCHETYPE_BITS.get(req.archetype, 0)) > 0,
         is_baseline=snapshot.is_baseline[rows],
         gap_levels=np.array([statements[c].level for c in codes]),
-        severities=np.array([g.severity for g in gaps]),
+        severities=np.array([c.severity for c in columns]),
         goal_similarity=goal_similarity,
         format_preferred=snapshot.format.mask(list(req.preferences.formats))[rows]
         if req.preferences.formats else None,
         duration_fit=_duration_fit(snapshot.duration[rows], req.preferences.duration_minutes),
         not_useful=_not_useful(session, candidates.ids, codes),
         level_wanted=req.preferences.level,
+        words_only=np.array([not c.matched for c in columns]),
     ), weights)
-    weak = _weak_matches(scores)
+    weak = _weak_matches(scores, [c.matched for c in columns])
     chosen = {level: _select(scores, snapshot, candidates, weak, is_baseline, req.limit,
                              req.page)
               for level, is_baseline in (("baseline", True), ("specialist", False))}
     wanted = [int(candidates.ids[i]) for picks in chosen.values() for i in picks]
     full = {r.id: r for r in session.execute(_SHOWN, {"ids": wanted})}
-    lists = {level: [explained(full[int(candidates.ids[i])], i, scores, weak, gaps, req,
+    lists = {level: [explained(full[int(candidates.ids[i])], i, scores, weak, columns, req,
                                statements)
                      for i in picks if int(candidates.ids[i]) in full]
              for level, picks in chosen.items()}
+    if readings:
+        lists["text_gaps"] = [r.as_dict(statements) for r in readings]
     return _response(req, index, lists, note)
 
 
@@ -155,15 +173,26 @@ def _vectors(index: IndexVersion, ids: np.ndarray) -> np.ndarray:
     return index.vectors_of(ids)[0]
 
 
-def _lexical_ranks(index: IndexVersion, index_rows: list[int | None],
-                   ids: np.ndarray) -> np.ndarray:
-    """(candidates x gaps) rank of each candidate in the gap statement's BM25 list, -1 when
-    absent; ``ids`` are sorted."""
+def _text_hits(session: Session, text: str, snapshot: Snapshot) -> dict[int, int]:
+    """Resource id -> rank in the database's full-text search for ``text``."""
+    hits = text_search.search(session, text, LEXICAL_DEPTH, rows=len(snapshot.ids))
+    return {rid: rank for rank, (rid, _) in enumerate(hits)}
+
+
+def _lexical_ranks(index: IndexVersion, index_rows: list[int | None], columns: list[Column],
+                   text_ranks: Mapping[str, Mapping[int, int]], ids: np.ndarray) -> np.ndarray:
+    """(candidates x gaps) rank of each candidate in the gap statement's BM25 list (or, for a
+    gap in words, the better of that and its words' full-text rank), -1 when absent; ``ids``
+    are sorted."""
     ranks = np.full((len(ids), len(index_rows)), -1, dtype=np.int64)
-    for j, row in enumerate(index_rows):
-        if row is not None:
+    for j, (row, column) in enumerate(zip(index_rows, columns, strict=True)):
+        if row is not None and column.matched:
             where, hit = locate(ids, index.lexical.ids[row])
             ranks[where[hit], j] = np.flatnonzero(hit)
+        for text in column.texts:
+            found = np.array([text_ranks[text].get(int(rid), -1) for rid in ids])
+            better = (found >= 0) & ((ranks[:, j] < 0) | (found < ranks[:, j]))
+            ranks[better, j] = found[better]
     return ranks
 
 
@@ -201,11 +230,12 @@ def _not_useful(session: Session, ids: np.ndarray, codes: list[str]) -> np.ndarr
     return np.maximum(out, 0)
 
 
-def _weak_matches(scores: Scores) -> set[tuple[int, int]]:
-    """(candidate, gap) pairs offered as weaker matches for gaps nothing else serves."""
+def _weak_matches(scores: Scores, offered: list[bool]) -> set[tuple[int, int]]:
+    """(candidate, gap) pairs offered as weaker matches for the gaps nothing else serves (not
+    for gaps in words that match no statement: there the nearest may be anything)."""
     weak = set()
     for j in range(scores.serves.shape[1]):
-        if not scores.serves[:, j].any():
+        if offered[j] and not scores.serves[:, j].any():
             for i in np.argsort(-scores.signals.similarity[:, j])[:WEAK_MATCHES]:
                 weak.add((int(i), j))
     return weak

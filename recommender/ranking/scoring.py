@@ -18,7 +18,8 @@ score(resource, gap) =
     - not_useful * min(1, (not useful - useful marks for this resource and statement) / 3)
 
 A resource serves a gap when it is curated for it, its similarity reaches ``MIN_SIMILARITY``
-or it is among the statement's ``LEXICAL_SERVES`` best BM25 matches. Its score is its best
+or it is among the statement's ``LEXICAL_SERVES`` best BM25 matches (not for a gap in words
+that matches no statement: there only similarity serves). Its score is its best
 served-gap score plus ``breadth`` for each further gap it serves. Scores are computed for all
 candidates and gaps at once (NumPy), so the cost per request stays flat as gaps are added.
 """
@@ -69,6 +70,8 @@ class Signals:
     duration_fit: np.ndarray | None = None      # (n,) 0-1
     not_useful: np.ndarray | None = None        # (n, g) net "not useful" marks
     level_wanted: str | None = None             # overrides the level rule
+    words_only: np.ndarray | None = None        # (g,) bool: a gap in words no statement
+    # matches, which only similarity can serve (a shared word is too weak a sign on its own)
 
 
 @dataclass(frozen=True)
@@ -101,8 +104,10 @@ def score(signals: Signals, weights: dict[str, float]) -> Scores:
     if s.not_useful is not None:
         per_gap = per_gap - weights["not_useful"] * np.clip(
             s.not_useful / NOT_USEFUL_SATURATES, 0, 1)
-    serves = s.curated | (s.similarity >= MIN_SIMILARITY) | (
-        (s.lexical_rank >= 0) & (s.lexical_rank < LEXICAL_SERVES))
+    lexical_serves = (s.lexical_rank >= 0) & (s.lexical_rank < LEXICAL_SERVES)
+    if s.words_only is not None:
+        lexical_serves &= ~s.words_only[None, :]
+    serves = s.curated | (s.similarity >= MIN_SIMILARITY) | lexical_serves
     best = np.where(serves, per_gap, -np.inf).max(axis=1, initial=-np.inf)
     total = best + weights["breadth"] * np.maximum(serves.sum(axis=1) - 1, 0)
     return Scores(signals=signals, per_gap=per_gap, serves=serves, level_fit=level_fit,

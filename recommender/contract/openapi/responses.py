@@ -109,7 +109,22 @@ BECAUSE = obj({
     "reason": {**STRING, "description": "Why, in a sentence"},
     "inferred": {**STRINGS, "description": "The resource's labels that were inferred from its "
                  "text because the source did not state them (archetypes, level, ...)"},
-})
+}, {"gap_text": {**STRING, "description": "For a gap given in words: the words (merged gaps "
+                 "joined by ' / ')"},
+    "statement_matched": {**BOOLEAN, "description": "For a gap given in words: whether "
+                          "`capability` matches the words (false: it is only the nearest "
+                          "statement, and the gap was ranked by its words alone)"}})
+TEXT_GAP = obj({
+    "position": {**INTEGER, "description": "Its place in the request's `gaps`"},
+    "text": STRING, "severity": INTEGER,
+    "matches": {"type": "array", "description": "The statements the words match, best first, "
+                "with cosine similarity", "items": obj({"capability": STRING,
+                                                        "statement": STRING,
+                                                        "similarity": NUMBER})},
+    "ranked_as": {**maybe(STRING), "description": "The statement it was ranked as (merged "
+                  "with any other gap on it, the worst severity kept), or null"},
+    "note": maybe(STRING),
+}, {"domain": STRING})
 RECOMMENDED = {"allOf": [ref("ResourceSummary"), obj({
     "score": maybe(NUMBER), "because": {"type": "array", "items": BECAUSE},
     "also_serves": {**STRINGS, "description": "Further gaps it serves"}})]}
@@ -118,7 +133,9 @@ RECOMMENDATIONS = obj({
     "specialist": listing("RecommendedResource"),
 }, {"recommendation_id": {**STRING, "description": "Send it back with feedback"},
     "assessment_id": STRING, "framework_version": maybe(STRING), "index_version": STRING,
-    "page": INTEGER, "note": STRING, "detail": STRING})
+    "page": INTEGER, "note": STRING, "detail": STRING,
+    "text_gaps": {"type": "array", "items": TEXT_GAP,
+                  "description": "How each gap given in words was read"}})
 BATCH_RESULTS = obj({"results": {"type": "array", "items": {"oneOf": [
     obj({"status": {"const": 200}, "body": ref("Recommendations")}),
     obj({"status": {**INTEGER, "minimum": 400, "maximum": 599},

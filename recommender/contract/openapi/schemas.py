@@ -57,11 +57,21 @@ def nullable(schema: dict) -> dict:
     return widened
 
 
+MAX_GAP_TEXT = 500
 GAP = {
-    "type": "object", "additionalProperties": False, "required": ["capability"],
-    "description": "One capability gap: the statement and how far the learner is from it",
+    "type": "object", "additionalProperties": False,
+    "description": "One capability gap and how far the learner is from it: a statement id "
+                   "(`capability`), or the gap in the learner's or platform's own words "
+                   "(`text`, optionally with the `domain` it belongs to), which the service "
+                   "maps to the statements it matches and also uses as a query. Give one of "
+                   "`capability` and `text`. Gaps that come to the same statement are merged, "
+                   "keeping the worst severity.",
     "properties": {
         "capability": CAPABILITY_ID,
+        "text": text(MAX_GAP_TEXT, description="The gap in words, for example 'Critically "
+                     "appraise supplier claims about AI performance'"),
+        "domain": {"enum": list(DOMAINS), "description": "With `text`: match only statements "
+                   "of this framework domain (1-6)"},
         "severity": {"enum": list(SEVERITIES), "default": 2,
                      "description": "1 a little short, 2 short, 3 far short"},
     },
@@ -120,7 +130,10 @@ def recommendation_request(max_limit: int) -> dict:
         "examples": [{"archetype": "user", "limit": 3,
                       "gaps": [{"capability": "6.1.1", "severity": 2},
                                {"capability": "6.3.2", "severity": 3}],
-                      "free_text": "how to tell whether an AI tool is safe to use on my ward"}],
+                      "free_text": "how to tell whether an AI tool is safe to use on my ward"},
+                     {"archetype": "driver", "limit": 3,
+                      "gaps": [{"text": "Critically appraise supplier claims about AI "
+                                        "performance", "severity": 3, "domain": "6"}]}],
     }
 
 

@@ -1,0 +1,110 @@
+"""Gaps in words: each is mapped to the framework statements its text matches, and the
+request's gaps become the columns the ranking scores, one per statement (gaps that come to the
+same statement are merged, keeping the worst severity).
+
+A text gap is scored against its own words as well as its statement: the column's query vector
+is ``(1 - TEXT_WEIGHT) * statement + TEXT_WEIGHT * text`` (normalised), and its lexical leg
+takes the better of the statement's BM25 rank and the text's full-text rank. When no statement
+reaches ``MATCH_SIMILARITY`` the gap is ranked by its words alone and the answer says so.
+``MATCH_SIMILARITY`` and ``TEXT_WEIGHT`` were chosen on the train half of the learner-words
+judged set (docs/ranking.md).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from catalogue.framework import Capability
+from indexes.store import IndexVersion
+from recommender.contract.validation import Gap, TextGap
+
+MATCH_SIMILARITY = 0.45  # a statement at least this close to the text is a match
+MATCH_MARGIN = 0.08      # further matches named: within this of the best one
+MAX_MATCHES = 3
+TEXT_WEIGHT = 0.6
+
+
+@dataclass(frozen=True)
+class Column:
+    """One scored gap: a statement, the worst severity asked for it, and the words of the text
+    gaps merged into it. ``matched`` is False for a text gap that matches no statement well:
+    ``capability`` is then only its nearest statement (for the level rule)."""
+
+    capability: str
+    severity: int
+    texts: tuple[str, ...] = ()
+    matched: bool = True
+
+
+@dataclass(frozen=True)
+class Reading:
+    """How one text gap was read, for the answer."""
+
+    gap: TextGap
+    matches: tuple[tuple[str, float], ...]  # statements it matches, best first
+    nearest: tuple[str, float]              # its nearest statement, matched or not
+
+    def as_dict(self, statements: Mapping[str, Capability]) -> dict:
+        return {
+            "position": self.gap.position, "text": self.gap.text, "severity": self.gap.severity,
+            **({"domain": self.gap.domain} if self.gap.domain else {}),
+            "matches": [{"capability": code, "statement": statements[code].text,
+                         "similarity": round(similarity, 4)}
+                        for code, similarity in self.matches],
+            "ranked_as": self.matches[0][0] if self.matches else None,
+            "note": None if self.matches else (
+                f"no statement matches these words closely (the nearest, {self.nearest[0]}, "
+                f"has similarity {self.nearest[1]:.2f}): ranked by the words alone"),
+        }
+
+
+def read(gaps: Sequence[TextGap], vectors: np.ndarray, index: IndexVersion,
+         statements: Mapping[str, Capability]) -> list[Reading]:
+    """Each text gap's matching statements, from its vector (one row per gap)."""
+    if not len(gaps):
+        return []
+    codes = index.capability_ids
+    domains = np.array([statements[c].domain_id if c in statements else "" for c in codes])
+    similarity = vectors @ index.capability_vectors.T
+    readings = []
+    for gap, row in zip(gaps, similarity, strict=True):
+        row = np.where((domains == gap.domain) if gap.domain else True, row, -np.inf)
+        order = np.argsort(-row, kind="stable")[:MAX_MATCHES]
+        best = float(row[order[0]])
+        matches = tuple((codes[j], float(row[j])) for j in order
+                        if row[j] >= MATCH_SIMILARITY and row[j] >= best - MATCH_MARGIN)
+        readings.append(Reading(gap, matches, (codes[order[0]], best)))
+    return readings
+
+
+def columns(gaps: Sequence[Gap], readings: Sequence[Reading]) -> list[Column]:
+    """The request's gaps as scored columns: statement gaps first, in order, then the
+    statements text gaps came to; a text gap matching nothing keeps a column of its own."""
+    merged: dict[str, Column] = {g.capability: Column(g.capability, g.severity) for g in gaps}
+    alone = []
+    for reading in readings:
+        if not reading.matches:
+            alone.append(Column(reading.nearest[0], reading.gap.severity, (reading.gap.text,),
+                                matched=False))
+            continue
+        code = reading.matches[0][0]
+        had = merged.get(code, Column(code, 1))
+        merged[code] = Column(code, max(had.severity, reading.gap.severity),
+                              had.texts + (reading.gap.text,))
+    return [*merged.values(), *alone]
+
+
+def query_vector(column: Column, statement: np.ndarray | None,
+                 texts: Mapping[str, np.ndarray]) -> np.ndarray:
+    """The vector a column's candidates are compared with."""
+    if not column.texts:
+        return statement
+    words = np.sum([texts[t] for t in column.texts], axis=0)
+    words = words / np.linalg.norm(words)
+    if not column.matched or statement is None:
+        return words
+    blend = (1 - TEXT_WEIGHT) * statement + TEXT_WEIGHT * words
+    return blend / np.linalg.norm(blend)
