@@ -1,6 +1,8 @@
-"""Ranking quality on the judged set (tests/data/judged/): ours against BM25-only and
-dense-only baselines over the same catalogue and index, with nDCG@5, nDCG@10, MRR and gap
-coverage. Used by benchmarks/evaluate.py and by a regression test."""
+"""Ranking quality on the judged sets (tests/data/judged/): ours against BM25-only,
+dense-only and their reciprocal-rank fusion over the same catalogue and index, with nDCG@5,
+nDCG@10, MRR, gap coverage and how many judged distractors reach a top 10. Queries give gaps
+as statement ids (queries.yaml) or in words (learner_words.yaml). Used by
+benchmarks/evaluate.py and by regression tests."""
 
 from __future__ import annotations
 
@@ -17,13 +19,18 @@ from catalogue.text import resource_text
 from indexes.embedding import Encoder
 from indexes.lexical import Bm25, tokens
 from indexes.store import IndexVersion
-from recommender.contract.validation import Gap, RecommendationRequest
+from recommender.contract.validation import Gap, RecommendationRequest, TextGap
 from recommender.indexing.snapshot import Snapshot
+from recommender.ranking import text_gaps
 from recommender.ranking.recommend import recommend
 from recommender.ranking.scoring import DEFAULT_WEIGHTS
 from recommender.storage.models import Capability, Resource
 
-JUDGED = Path(__file__).resolve().parents[2] / "tests" / "data" / "judged" / "queries.yaml"
+JUDGED_DIR = Path(__file__).resolve().parents[2] / "tests" / "data" / "judged"
+JUDGED = JUDGED_DIR / "queries.yaml"
+LEARNER_WORDS = JUDGED_DIR / "learner_words.yaml"
+DISTRACTORS = JUDGED_DIR / "distractors.yaml"
+SYSTEMS = ("ours", "bm25", "dense", "rrf")
 RELEVANT = 2  # grade that counts as relevant for MRR and gap coverage
 COVERS = 0.4  # similarity at which a relevant resource counts as covering a gap
 
@@ -34,14 +41,31 @@ class Query:
     archetype: str
     gaps: tuple[Gap, ...]
     free_text: str | None
-    judgments: dict[str, int]
+    judgments: dict[str, int]   # resource slug (or URL, for an imported record) -> grade
+    text_gaps: tuple[TextGap, ...] = ()
+    nearest: tuple[tuple[str, ...], ...] = ()  # per text gap: the statements judged to fit
 
 
 def load_queries(path: Path = JUDGED) -> list[Query]:
     raw = yaml.safe_load(path.read_text(encoding="utf-8"))["queries"]
-    return [Query(q["id"], q["archetype"],
-                  tuple(Gap(g["capability"], g["severity"]) for g in q["gaps"]),
-                  q.get("free_text"), dict(q["judgments"])) for q in raw]
+    out = []
+    for q in raw:
+        coded = [g for g in q["gaps"] if "capability" in g]
+        worded = [(i, g) for i, g in enumerate(q["gaps"]) if "text" in g]
+        out.append(Query(
+            q["id"], q["archetype"], tuple(Gap(g["capability"], g["severity"]) for g in coded),
+            q.get("free_text"), dict(q["judgments"]),
+            tuple(TextGap(g["text"], g.get("severity", 2), g.get("domain"), i)
+                  for i, g in worded),
+            tuple(tuple(g.get("nearest") or ()) for _, g in worded)))
+    return out
+
+
+def load_distractors(path: Path = DISTRACTORS) -> set[str]:
+    """URLs of imported records judged off-topic for every judged query."""
+    if not path.exists():
+        return set()
+    return {d["url"] for d in yaml.safe_load(path.read_text(encoding="utf-8"))["distractors"]}
 
 
 def ndcg(ranked: list[str], judgments: dict[str, int], k: int) -> float:
@@ -63,70 +87,113 @@ class Evaluator:
     """Runs the three systems over one catalogue, index and model."""
 
     def __init__(self, session: Session, index: IndexVersion, snapshot: Snapshot,
-                 statements: dict[str, Capability], encoder: Encoder):
+                 statements: dict[str, Capability], encoder: Encoder,
+                 weights: dict[str, float] | None = None):
         self.session, self.index, self.snapshot = session, index, snapshot
+        self.weights = {**DEFAULT_WEIGHTS, **(weights or {})}
         self.statements, self.encoder = statements, encoder
-        rows = session.execute(select(Resource.id, Resource.slug, Resource.title,
+        rows = session.execute(select(Resource.id, Resource.slug, Resource.url, Resource.title,
                                       Resource.description, Resource.topics)
                                .order_by(Resource.id)).all()
         self.slugs = [r.slug for r in rows]
-        self.slug_of = {r.id: r.slug for r in rows}
+        self.row_of = {r.slug: i for i, r in enumerate(rows)}
+        self.slug_of_url = {r.url: r.slug for r in rows}
         texts = [resource_text(r.title, r.description, r.topics) for r in rows]
         self.words = [tokens(t) for t in texts]
         self.vectors = index.vectors_of(np.array([r.id for r in rows]))[0]
         self.curated = {(rid, code) for code, ids in snapshot.curated.items() for rid in ids}
         self.id_of = {r.slug: r.id for r in rows}
 
+    def judged(self, q: Query) -> dict[str, int]:
+        """The query's judgments keyed by slug (imported records are judged by URL)."""
+        return {self.slug_of_url.get(key, key): grade for key, grade in q.judgments.items()}
+
     def ours(self, q: Query, k: int) -> list[str]:
-        req = RecommendationRequest(q.archetype, q.gaps, q.free_text, k)
+        req = RecommendationRequest(q.archetype, q.gaps, q.free_text, k, text_gaps=q.text_gaps)
         body = recommend(req, self.index, self.snapshot, self.session, self.statements,
-                         DEFAULT_WEIGHTS, self.encoder if q.free_text else None)
+                         self.weights,
+                         self.encoder if q.free_text or q.text_gaps else None)
         items = sorted(body["baseline"] + body["specialist"], key=lambda i: -(i["score"] or -9))
         return [i["id"] for i in items][:k]
 
+    def _words(self, q: Query) -> list[str]:
+        """What the baselines are given: each gap's statement text or words, and the goal."""
+        return [*(self.statements[g.capability].text for g in q.gaps),
+                *(g.text for g in q.text_gaps), *([q.free_text] if q.free_text else [])]
+
     def bm25(self, q: Query, k: int) -> list[str]:
-        query = [t for g in q.gaps for t in tokens(self.statements[g.capability].text)]
-        query += tokens(q.free_text or "")
+        query = [t for text in self._words(q) for t in tokens(text)]
         model = Bm25([query])
         counts = [model.observe(w) for w in self.words]
         scores = model.score(counts, np.array([len(w) for w in self.words], dtype=np.float32))
         return [self.slugs[i] for i in np.argsort(-scores[:, 0], kind="stable")[:k]]
 
     def dense(self, q: Query, k: int) -> list[str]:
-        query = np.sum([self.index.capability_vectors[self.index.row(g.capability)]
-                        for g in q.gaps], axis=0)
-        if q.free_text:
-            query = query + self.encoder.encode([q.free_text])[0]
+        parts = [self.index.capability_vectors[self.index.row(g.capability)] for g in q.gaps]
+        extra = [g.text for g in q.text_gaps] + ([q.free_text] if q.free_text else [])
+        if extra:
+            parts += list(self.encoder.encode(extra))
+        query = np.sum(parts, axis=0)
         scores = self.vectors @ (query / np.linalg.norm(query))
         return [self.slugs[i] for i in np.argsort(-scores, kind="stable")[:k]]
 
+    def rrf(self, q: Query, k: int) -> list[str]:
+        """Reciprocal-rank fusion (k = 60) of the BM25 and dense rankings."""
+        fused: dict[str, float] = {}
+        for ranked in (self.bm25(q, len(self.slugs)), self.dense(q, len(self.slugs))):
+            for rank, slug in enumerate(ranked):
+                fused[slug] = fused.get(slug, 0.0) + 1 / (60 + rank + 1)
+        return sorted(fused, key=lambda s: (-fused[s], self.row_of[s]))[:k]
+
     def gap_coverage(self, q: Query, ranked: list[str]) -> float:
         """Share of the query's gaps that a relevant resource in the list covers (curated
-        for the statement, or similarity >= COVERS)."""
+        for the statement, or similarity >= COVERS); a gap in words counts by the statement
+        judged nearest to it."""
+        judged = self.judged(q)
+        codes = [g.capability for g in q.gaps] + [n[0] for n in q.nearest if n]
         covered = 0
-        for gap in q.gaps:
-            vector = self.index.capability_vectors[self.index.row(gap.capability)]
+        for code in codes:
+            vector = self.index.capability_vectors[self.index.row(code)]
             for slug in ranked:
-                if q.judgments.get(slug, 0) < RELEVANT:
+                if judged.get(slug, 0) < RELEVANT:
                     continue
-                rid = self.id_of[slug]
-                row = self.slugs.index(slug)
-                if (rid, gap.capability) in self.curated or \
-                        float(self.vectors[row] @ vector) >= COVERS:
+                if (self.id_of[slug], code) in self.curated or \
+                        float(self.vectors[self.row_of[slug]] @ vector) >= COVERS:
                     covered += 1
                     break
-        return covered / len(q.gaps)
+        return covered / len(codes) if codes else 1.0
 
-    def run(self, queries: list[Query]) -> dict[str, dict[str, float]]:
+    def run(self, queries: list[Query], distractors: set[str] = frozenset()
+            ) -> dict[str, dict[str, float]]:
         results = {}
-        for name in ("ours", "bm25", "dense"):
+        off_topic = {self.slug_of_url[u] for u in distractors if u in self.slug_of_url}
+        for name in SYSTEMS:
             system = getattr(self, name)
-            rows = []
+            rows, shown = [], 0
             for q in queries:
-                ranked = system(q, 10)
-                rows.append((ndcg(ranked, q.judgments, 5), ndcg(ranked, q.judgments, 10),
-                             mrr(ranked, q.judgments), self.gap_coverage(q, ranked)))
+                ranked, judged = system(q, 10), self.judged(q)
+                shown += len(off_topic.intersection(ranked))
+                rows.append((ndcg(ranked, judged, 5), ndcg(ranked, judged, 10),
+                             mrr(ranked, judged), self.gap_coverage(q, ranked)))
             means = np.mean(rows, axis=0)
             results[name] = dict(zip(("ndcg_at_5", "ndcg_at_10", "mrr", "gap_coverage"),
                                      (float(m) for m in means), strict=True))
+            results[name]["distractors_in_top_10"] = float(shown)
         return results
+
+    def text_gap_mapping(self, queries: list[Query]) -> dict[str, float]:
+        """How text gaps were mapped, against the statements judged nearest to them: the
+        share whose first match is one of them, whose matches include one, and that matched
+        nothing."""
+        pairs = [(g, n) for q in queries for g, n in zip(q.text_gaps, q.nearest, strict=True)]
+        if not pairs:
+            return {}
+        vectors = self.encoder.encode([g.text for g, _ in pairs])
+        readings = text_gaps.read([g for g, _ in pairs], vectors, self.index, self.statements)
+        first = [bool(r.matches) and r.matches[0][0] in n
+                 for r, (_, n) in zip(readings, pairs, strict=True)]
+        anywhere = [any(code in n for code, _ in r.matches)
+                    for r, (_, n) in zip(readings, pairs, strict=True)]
+        return {"text_gaps": float(len(pairs)), "mapped_first_right": float(np.mean(first)),
+                "mapped_any_right": float(np.mean(anywhere)),
+                "mapped_none": float(np.mean([not r.matches for r in readings]))}
