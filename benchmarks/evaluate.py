@@ -80,9 +80,9 @@ def unlabelled_app(folder: Path):
     return create_app(from_environment(env))
 
 
-def labelled_app(backend: str):
+def labelled_app(backend: str, model: str = DEFAULT_MODEL):
     app = make_app(read_resources(shipped_files(), load_framework()).resources)
-    encoder = get_encoder(DEFAULT_MODEL, backend, cache_dir=Path("var") / "models")
+    encoder = get_encoder(model, backend, cache_dir=Path("var") / "models")
     with app.app_context():
         build_index(db.session(), index_store(), encoder)
     return app, encoder
@@ -97,12 +97,16 @@ def main() -> None:
                              "a real worker")
     parser.add_argument("--backend", default="torch", help="encoder backend (labelled mode): "
                         "torch, onnx or onnx-int8")
+    parser.add_argument("--model", default=os.environ.get("EMBEDDING_MODEL") or DEFAULT_MODEL,
+                        help="sentence-transformers model name or folder (default: "
+                             "EMBEDDING_MODEL, else the packaged all-MiniLM-L6-v2)")
     args = parser.parse_args()
     if args.unlabelled:
+        os.environ["EMBEDDING_MODEL"] = args.model
         app = unlabelled_app(Path(tempfile.mkdtemp(prefix="evaluate-")))
         encoder = get_encoder(app.config["EMBEDDING_MODEL"])
     else:
-        app, encoder = labelled_app(args.backend)
+        app, encoder = labelled_app(args.backend, args.model)
     sets = {"statements": load_queries(JUDGED)}
     if LEARNER_WORDS.exists():
         sets["words"] = load_queries(LEARNER_WORDS)
@@ -116,6 +120,7 @@ def main() -> None:
         mapping = evaluator.text_gap_mapping(everything)
         resources = len(evaluator.slugs)
     print(f"mode: {'unlabelled' if args.unlabelled else 'labelled'}")
+    print(f"model: {Path(args.model).name}")
     print(f"resources: {resources}")
     print(f"distractors_judged: {len(distractors)}")
     for name, queries in sets.items():

@@ -51,6 +51,9 @@ class Snapshot:
     language: Codes
     curated: dict[str, np.ndarray]       # statement id -> resource ids a curator mapped
     duplicates: dict[int, set[int]]      # resource id -> near-duplicates flagged for it
+    curated_any: np.ndarray = None       # (rows,) bool: a curator mapped it to something
+    level_inferred: np.ndarray = None    # (rows,) bool: the level was inferred from its text
+    archetypes_inferred: np.ndarray = None  # (rows,) bool: ... and so were the archetypes
 
     def positions(self, resource_ids: np.ndarray) -> np.ndarray:
         """Row of each id in the snapshot, -1 for ids it does not hold."""
@@ -76,9 +79,12 @@ def _load(session: Session, index: IndexVersion) -> Snapshot:
     rows = session.execute(select(Resource.id, Resource.slug, Resource.level,
                                   type_coerce(Resource.archetypes, String),
                                   Resource.duration_minutes, Resource.provider, Resource.format,
-                                  Resource.licence, Resource.language).order_by(Resource.id))
+                                  Resource.licence, Resource.language,
+                                  Resource.labels[("level", "source")].as_string(),
+                                  Resource.labels[("archetypes", "source")].as_string())
+                           .order_by(Resource.id))
     (ids, slugs, levels, archetypes, durations, providers, formats, licences,
-     languages) = _columns(rows, 9)
+     languages, level_sources, archetype_sources) = _columns(rows, 11)
     curated: dict[str, list[int]] = {}
     for rid, code in session.execute(select(ResourceCapability.resource_id,
                                             ResourceCapability.capability_code)
@@ -103,6 +109,11 @@ def _load(session: Session, index: IndexVersion) -> Snapshot:
         language=_codes(languages),
         curated={code: _by_similarity(index, code, ids) for code, ids in curated.items()},
         duplicates=duplicates,
+        level_inferred=np.array([v == "suggested" for v in level_sources], dtype=bool),
+        archetypes_inferred=np.array([v == "suggested" for v in archetype_sources], dtype=bool),
+        curated_any=np.isin(np.array(ids, dtype=np.int64),
+                            np.fromiter({rid for found in curated.values() for rid in found},
+                                        dtype=np.int64)),
     )
 
 

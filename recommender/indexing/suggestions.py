@@ -25,6 +25,11 @@ import numpy as np
 from catalogue.framework import Capability
 
 SUGGESTIONS_PER_RESOURCE = 3
+# a resource whose nearest statement is less similar than this is out of the framework's
+# scope: it gets no suggested mapping, and ranking does not offer it for any gap unless a
+# curator mapped it. Chosen on half of the shipped catalogue and of DALIA's records judged
+# off-topic (benchmarks/suggest_capabilities.py --scope), reported on the other half.
+IN_SCOPE_SIMILARITY = 0.42
 LEXICAL, LEVEL, ARCHETYPE = 0.2, 0.08, 0.05
 # above the closest pair of distinct resources in the shipped catalogue (0.914: NHS England's
 # and SHTG's guides to home blood pressure monitoring), so a flag means a likely copy

@@ -188,8 +188,10 @@ class Evaluator:
         pairs = [(g, n) for q in queries for g, n in zip(q.text_gaps, q.nearest, strict=True)]
         if not pairs:
             return {}
+        archetypes = [q.archetype for q in queries for _ in q.text_gaps]
         vectors = self.encoder.encode([g.text for g, _ in pairs])
-        readings = text_gaps.read([g for g, _ in pairs], vectors, self.index, self.statements)
+        readings = [text_gaps.read([g], v[None, :], self.index, self.statements, a)[0]
+                    for (g, _), v, a in zip(pairs, vectors, archetypes, strict=True)]
         first = [bool(r.matches) and r.matches[0][0] in n
                  for r, (_, n) in zip(readings, pairs, strict=True)]
         anywhere = [any(code in n for code, _ in r.matches)

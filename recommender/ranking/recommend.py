@@ -23,6 +23,7 @@ from indexes.store import IndexVersion
 from recommender.content.views import PUBLIC_COLUMNS
 from recommender.contract.validation import Gap, RecommendationRequest
 from recommender.indexing.snapshot import ARCHETYPE_BITS, Snapshot
+from recommender.indexing.suggestions import IN_SCOPE_SIMILARITY
 from recommender.ranking import text_gaps, text_search
 from recommender.ranking.explain import explained
 from recommender.ranking.scoring import Scores, Signals, rrf, score
@@ -71,7 +72,7 @@ def recommend(req: RecommendationRequest, index: IndexVersion, snapshot: Snapsho
     encoded = dict(zip(words, encoder.encode(words), strict=True)) \
         if words and encoder is not None else {}
     readings = text_gaps.read(req.text_gaps, np.array([encoded[g.text] for g in req.text_gaps]),
-                              index, statements) if encoded else []
+                              index, statements, req.archetype) if encoded else []
     columns = text_gaps.columns(gaps, readings)
     codes = [c.capability for c in columns]
     index_rows = [index.row(code) for code in codes]
@@ -125,6 +126,10 @@ def recommend(req: RecommendationRequest, index: IndexVersion, snapshot: Snapsho
         not_useful=_not_useful(session, candidates.ids, codes),
         level_wanted=req.preferences.level,
         words_only=np.array([not c.matched for c in columns]),
+        level_inferred=snapshot.level_inferred[rows],
+        archetypes_inferred=snapshot.archetypes_inferred[rows],
+        in_scope=snapshot.curated_any[rows] | (
+            (vectors @ index.capability_vectors.T).max(axis=1) >= IN_SCOPE_SIMILARITY),
     ), weights)
     weak = _weak_matches(scores, [c.matched for c in columns])
     chosen = {level: _select(scores, snapshot, candidates, weak, is_baseline, req.limit,
@@ -234,10 +239,14 @@ def _weak_matches(scores: Scores, offered: list[bool]) -> set[tuple[int, int]]:
     """(candidate, gap) pairs offered as weaker matches for the gaps nothing else serves (not
     for gaps in words that match no statement: there the nearest may be anything)."""
     weak = set()
+    similarity = scores.signals.similarity
+    if scores.signals.in_scope is not None:
+        similarity = np.where(scores.signals.in_scope[:, None], similarity, -np.inf)
     for j in range(scores.serves.shape[1]):
         if offered[j] and not scores.serves[:, j].any():
-            for i in np.argsort(-scores.signals.similarity[:, j])[:WEAK_MATCHES]:
-                weak.add((int(i), j))
+            for i in np.argsort(-similarity[:, j])[:WEAK_MATCHES]:
+                if np.isfinite(similarity[i, j]):
+                    weak.add((int(i), j))
     return weak
 
 

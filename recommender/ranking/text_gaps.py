@@ -18,13 +18,16 @@ from dataclasses import dataclass
 import numpy as np
 
 from catalogue.framework import Capability
+from indexes.lexical import Bm25, tokens
 from indexes.store import IndexVersion
 from recommender.contract.validation import Gap, TextGap
 
-MATCH_SIMILARITY = 0.45  # a statement at least this close to the text is a match
+MATCH_SIMILARITY = 0.3  # a statement whose match score reaches this is a match
 MATCH_MARGIN = 0.08      # further matches named: within this of the best one
 MAX_MATCHES = 3
 TEXT_WEIGHT = 0.6
+LEXICAL = 0.2            # weight of the text's BM25 score over statements (best = 1)
+OTHER_ARCHETYPE = 0.1    # taken off statements whose badges leave out the learner's archetype
 
 
 @dataclass(frozen=True)
@@ -62,22 +65,65 @@ class Reading:
 
 
 def read(gaps: Sequence[TextGap], vectors: np.ndarray, index: IndexVersion,
-         statements: Mapping[str, Capability]) -> list[Reading]:
-    """Each text gap's matching statements, from its vector (one row per gap)."""
+         statements: Mapping[str, Capability], archetype: str | None = None) -> list[Reading]:
+    """Each text gap's matching statements, from its vector (one row per gap). A statement's
+    match score is its cosine to the text, plus ``LEXICAL`` x the text's BM25 score over the
+    statements (scaled so the best is 1), less ``OTHER_ARCHETYPE`` when its badges leave the
+    learner's archetype out; the answer shows the cosine."""
     if not len(gaps):
         return []
     codes = index.capability_ids
-    domains = np.array([statements[c].domain_id if c in statements else "" for c in codes])
-    similarity = vectors @ index.capability_vectors.T
+    shape = _statement_shape(index.name, tuple(codes), statements)
+    cosine = vectors @ index.capability_vectors.T
+    lexical = np.stack([_bm25(g.text, shape.words) for g in gaps])
+    match = cosine + LEXICAL * lexical - OTHER_ARCHETYPE * ~shape.badged(archetype)[None, :]
     readings = []
-    for gap, row in zip(gaps, similarity, strict=True):
-        row = np.where((domains == gap.domain) if gap.domain else True, row, -np.inf)
+    for gap, row, cos in zip(gaps, match, cosine, strict=True):
+        row = np.where((shape.domains == gap.domain) if gap.domain else True, row, -np.inf)
         order = np.argsort(-row, kind="stable")[:MAX_MATCHES]
         best = float(row[order[0]])
-        matches = tuple((codes[j], float(row[j])) for j in order
+        matches = tuple((codes[j], float(cos[j])) for j in order
                         if row[j] >= MATCH_SIMILARITY and row[j] >= best - MATCH_MARGIN)
-        readings.append(Reading(gap, matches, (codes[order[0]], best)))
+        readings.append(Reading(gap, matches, (codes[order[0]], float(cos[order[0]]))))
     return readings
+
+
+@dataclass(frozen=True)
+class _Shape:
+    """What matching needs of an index's statements, kept per index version."""
+
+    words: list[list[str]]
+    domains: np.ndarray
+    archetypes: list[frozenset[str]]
+
+    def badged(self, archetype: str | None) -> np.ndarray:
+        return np.array([archetype is None or archetype in a for a in self.archetypes])
+
+
+_shapes: dict[tuple, _Shape] = {}
+
+
+def _statement_shape(version: str, codes: tuple[str, ...],
+                     statements: Mapping[str, Capability]) -> _Shape:
+    key = (version, codes)
+    if key not in _shapes:
+        known = [statements.get(c) for c in codes]
+        if len(_shapes) >= 4:
+            _shapes.clear()
+        _shapes[key] = _Shape([tokens(s.embedding_text()) if s else [] for s in known],
+                              np.array([s.domain_id if s else "" for s in known]),
+                              [frozenset(s.archetypes or ()) if s else frozenset()
+                               for s in known])
+    return _shapes[key]
+
+
+def _bm25(text: str, documents: list[list[str]]) -> np.ndarray:
+    """The text's BM25 score over each statement, scaled so the best is 1."""
+    model = Bm25([tokens(text)])
+    scores = model.score([model.observe(words) for words in documents],
+                         np.array([len(w) for w in documents], dtype=np.float32))[:, 0]
+    best = scores.max(initial=0.0)
+    return scores / best if best > 0 else scores
 
 
 def columns(gaps: Sequence[Gap], readings: Sequence[Reading]) -> list[Column]:
