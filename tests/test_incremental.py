@@ -10,6 +10,7 @@ from indexes.store import IndexBusyError
 from recommender.content.store import delete_resource, upsert_resources
 from recommender.indexing.build import apply_changes, build_index, is_up_to_date, wanted_manifest
 from recommender.indexing.serving import index_store
+from recommender.indexing.suggestions import MIN_CONFIDENCE
 from recommender.storage import db
 from recommender.storage.models import IndexOutbox, NearDuplicate, Resource, ResourceCapability
 
@@ -68,8 +69,10 @@ def test_unmapped_resource_gets_suggestions_and_curation_wins(built, shipped_res
         rid = resource_id(unmapped.id)
         suggested = session.scalars(select(ResourceCapability).where(
             ResourceCapability.resource_id == rid)).all()
-        assert len(suggested) == 3
-        assert all(m.source == "suggested" and 0 < m.confidence < 1 for m in suggested)
+        # up to three, each with a calibrated confidence of at least MIN_CONFIDENCE
+        assert 1 <= len(suggested) <= 3
+        assert all(m.source == "suggested" and MIN_CONFIDENCE <= m.confidence < 1
+                   for m in suggested)
         # the suggestions land in the same domain the curator chose
         curated_domains = {c.split(".")[0] for c in shipped_resources[21].capabilities}
         assert {m.capability_code.split(".")[0] for m in suggested} & curated_domains

@@ -7,13 +7,19 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from sqlalchemy import delete, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased
 
 from recommender.content.store import upsert_resources
 from recommender.content.views import to_record
 from recommender.problems import Problem
-from recommender.storage.models import NearDuplicate, Resource, ResourceCapability
+from recommender.storage.models import (
+    NearDuplicate,
+    Resource,
+    ResourceCapability,
+    SuggestionDecision,
+    utcnow,
+)
 from recommender.storage.queue import notify_index_changes
 
 
@@ -49,14 +55,45 @@ def set_labels(session: Session, row: Resource, values: dict) -> bool:
     return bool(result.changed)
 
 
-def reject_suggestion(session: Session, row: Resource, code: str) -> bool:
-    """Remove one suggested mapping; True when there was one. The index's per-statement
-    lists are unaffected: suggestions count in coverage, never in ranking)."""
-    deleted = session.execute(delete(ResourceCapability).where(
-        ResourceCapability.resource_id == row.id, ResourceCapability.capability_code == code,
-        ResourceCapability.source == "suggested"))
+def decide_suggestion(session: Session, row: Resource, code: str, verdict: str) -> bool:
+    """A curator's verdict on one suggested mapping, kept: an accepted one becomes curated; a
+    rejected one is removed and never suggested for this resource again (the indexer reads the
+    decisions). True when there was such a suggestion."""
+    suggestion = session.get(ResourceCapability, (row.id, code))
+    if suggestion is None or suggestion.source != "suggested":
+        return False
+    decision = session.get(SuggestionDecision, (row.id, code)) or SuggestionDecision(
+        resource_id=row.id, capability_code=code)
+    decision.verdict, decision.confidence = verdict, suggestion.confidence
+    decision.decided_at = utcnow()
+    session.merge(decision)
+    if verdict == "accepted":
+        session.flush()
+        set_curated(session, row, curated_codes(row) + [code])
+    else:
+        session.delete(suggestion)
     session.commit()
-    return bool(deleted.rowcount)
+    return True
+
+
+def curated_mappings(session: Session) -> dict[int, tuple[str, ...]]:
+    """Resource id -> the statements curators mapped it to (the suggester's examples)."""
+    found: dict[int, list[str]] = {}
+    for rid, code in session.execute(select(ResourceCapability.resource_id,
+                                            ResourceCapability.capability_code)
+                                     .where(ResourceCapability.source == "curated")):
+        found.setdefault(rid, []).append(code)
+    return {rid: tuple(codes) for rid, codes in found.items()}
+
+
+def rejected_suggestions(session: Session) -> dict[int, set[str]]:
+    """Resource id -> the statements curators rejected for it."""
+    found: dict[int, set[str]] = {}
+    for rid, code in session.execute(select(SuggestionDecision.resource_id,
+                                            SuggestionDecision.capability_code)
+                                     .where(SuggestionDecision.verdict == "rejected")):
+        found.setdefault(rid, set()).add(code)
+    return found
 
 
 def flagged_pairs(session: Session, status: str) -> list[tuple[NearDuplicate, Resource,

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
-from sqlalchemy import String, cast, delete, func, select
+from sqlalchemy import String, case, cast, delete, func, select
 from sqlalchemy.orm import Session
 
 from catalogue.framework import Capability
@@ -23,13 +23,25 @@ from indexes.lexical import tokens as lexical_tokens
 from indexes.neighbours import NeighbourLists
 from indexes.store import IndexStore, IndexVersion
 from indexes.vectors import VectorIndex
+from recommender.content.curation import curated_mappings, rejected_suggestions
 from recommender.content.framework import current_version
 from recommender.content.framework import statements as framework_statements
 from recommender.content.store import catalogue_checksum, replace_suggestions
 from recommender.indexing.inferred import infer_labels, lazy_inferrer, store_labels
 from recommender.indexing.labels import LabelInferrer
-from recommender.indexing.suggestions import Candidate, Suggester, near_duplicate_pairs
-from recommender.storage.models import FrameworkVersion, IndexOutbox, NearDuplicate, Resource
+from recommender.indexing.suggestions import (
+    Candidate,
+    Examples,
+    Suggester,
+    near_duplicate_pairs,
+)
+from recommender.storage.models import (
+    FrameworkVersion,
+    IndexOutbox,
+    NearDuplicate,
+    Resource,
+    ResourceCapability,
+)
 
 log = logging.getLogger(__name__)
 # resources read and encoded at a time. sentence-transformers sorts each call's texts by length
@@ -49,14 +61,12 @@ Progress = Callable[[int, int], None]
 # what an index version is built on: if any differs, changes cannot be applied incrementally
 BASIS = ("model", "index_type", "framework_version", "framework_checksum")
 
-
 @dataclass
 class BuildOutcome:
     status: str  # "built", "updated" or "unchanged"
     version: str
     count: int
     changed: int = 0
-
 
 def wanted_manifest(session: Session, model_name: str, index_type: str = "flat") -> dict:
     """What the current index must hold for this catalogue, framework, model and type."""
@@ -71,12 +81,10 @@ def wanted_manifest(session: Session, model_name: str, index_type: str = "flat")
         "framework_checksum": session.get(FrameworkVersion, framework_version).checksum,
     }
 
-
 def is_up_to_date(store: IndexStore, wanted: dict) -> bool:
     """True when the published version was built from exactly this catalogue and framework."""
     current = store.manifest()
     return bool(current) and all(current.get(k) == v for k, v in wanted.items())
-
 
 def build_index(session: Session, store: IndexStore, encoder: Encoder, *, force: bool = False,
                 progress: Progress | None = None, lock_timeout: float = 3600,
@@ -99,17 +107,22 @@ def build_index(session: Session, store: IndexStore, encoder: Encoder, *, force:
         capability_vectors = _reuse_statement_vectors(store, wanted, capability_ids)
         if capability_vectors is None:
             capability_vectors = encoder.encode([s.embedding_text() for s in statements])
-        suggester = Suggester(statements, capability_vectors)
+        # curated resources come first, so that they are the suggester's labelled examples
+        # by the time the others are suggested for
+        curated = curated_mappings(session)
+        suggester = Suggester(statements, capability_vectors,
+                              rejected=rejected_suggestions(session))
         inferrer = lazy_inferrer(encoder, statements, capability_vectors)
         bm25 = Bm25([lexical_tokens(s.embedding_text()) for s in statements])
         vectors = VectorIndex(encoder.dimension, kind=index_type)
         done = 0
-        rows = session.execute(_RESOURCE_FIELDS.order_by(_TEXT_LENGTH, Resource.id)
+        rows = session.execute(_RESOURCE_FIELDS.order_by(_CURATED_FIRST, _TEXT_LENGTH,
+                                                         Resource.id)
                                .execution_options(yield_per=BATCH_SIZE))
         suggestions: dict[int, list[tuple[str, float]]] = {}
         all_ids, counts, lengths, labels = [], [], [], []
         for batch in rows.partitions(BATCH_SIZE):
-            batch_out = _encode(batch, encoder, suggester, inferrer)
+            batch_out = _encode(batch, encoder, suggester, inferrer, curated)
             vectors.add(batch_out.ids, batch_out.vectors)
             suggestions.update(batch_out.suggestions)
             labels += batch_out.labels
@@ -138,7 +151,6 @@ def build_index(session: Session, store: IndexStore, encoder: Encoder, *, force:
              len(statements))
     return BuildOutcome("built", name, vectors.count, changed=vectors.count)
 
-
 def apply_changes(session: Session, store: IndexStore, encoder: Encoder, *,
                   lock_timeout: float = 60, index_type: str = "flat") -> BuildOutcome:
     """Publish a version with the outbox's pending changes applied, re-encoding only the
@@ -163,9 +175,14 @@ def apply_changes(session: Session, store: IndexStore, encoder: Encoder, *,
         statements = _statements(session, wanted["framework_version"])
         if [s.id for s in statements] != loaded.capability_ids:
             raise RuntimeError("index statements differ from the database's; rebuild")
-        suggester = Suggester(statements, loaded.capability_vectors)
+        curated = curated_mappings(session)
+        taught = np.array(sorted(set(curated) - set(touched)), dtype=np.int64)
+        known, found = loaded.vectors_of(taught)
+        suggester = Suggester(statements, loaded.capability_vectors,
+                              Examples(known[found], [curated[int(r)] for r in taught[found]]),
+                              rejected_suggestions(session))
         inferrer = lazy_inferrer(encoder, statements, loaded.capability_vectors)
-        changed = _encode(rows, encoder, suggester, inferrer)
+        changed = _encode(rows, encoder, suggester, inferrer, curated)
         loaded.vectors.add(changed.ids, changed.vectors)
         store_labels(session, changed.labels)
         replace_suggestions(session, changed.suggestions)
@@ -189,11 +206,9 @@ def apply_changes(session: Session, store: IndexStore, encoder: Encoder, *,
     log.info("updated index %s: %d changed resources", name, len(touched))
     return BuildOutcome("updated", name, loaded.vectors.count, changed=len(touched))
 
-
 def pending_changes(session: Session) -> int:
     """Catalogue changes committed but not yet applied to the index (the outbox)."""
     return session.scalar(select(func.count()).select_from(IndexOutbox)) or 0
-
 
 def repair_drift(session: Session, store: IndexStore, encoder: Encoder,
                  index_type: str = "flat") -> dict:
@@ -216,7 +231,6 @@ def repair_drift(session: Session, store: IndexStore, encoder: Encoder,
         return {"missing": len(missing), "extra": len(extra), **vars(outcome)}
     return {"missing": 0, "extra": 0}
 
-
 def _reuse_statement_vectors(store: IndexStore, wanted: dict, ids: list[str]
                              ) -> np.ndarray | None:
     """Statements are embedded once per framework version and model: a rebuild takes their
@@ -230,14 +244,13 @@ def _reuse_statement_vectors(store: IndexStore, wanted: dict, ids: list[str]
         return None
     return loaded.capability_vectors if loaded.capability_ids == ids else None
 
-
+_CURATED = select(ResourceCapability.resource_id).where(ResourceCapability.source == "curated")
+_CURATED_FIRST = case((Resource.id.in_(_CURATED), 0), else_=1)
 _RESOURCE_FIELDS = select(Resource.id, Resource.title, Resource.description, Resource.topics,
                           Resource.level, Resource.archetypes, Resource.labels)
 
-
 def _statements(session: Session, framework_version: str) -> list[Capability]:
     return list(framework_statements(session, framework_version).values())
-
 
 @dataclass
 class Encoded:
@@ -247,28 +260,25 @@ class Encoded:
     suggestions: dict[int, list[tuple[str, float]]]
     labels: list[dict]  # inferred archetypes and levels to store: {id, archetypes, level, labels}
 
-
-
-
 def _encode(rows, encoder: Encoder, suggester: Suggester,
-            inferrer: Callable[[], LabelInferrer]) -> Encoded:
+            inferrer: Callable[[], LabelInferrer], curated: dict[int, tuple[str, ...]]
+            ) -> Encoded:
     """Vectors for a batch of resource rows, the archetypes and level of those whose source
-    did not state them, and suggested statements for each."""
+    did not state them, and suggested statements for each; the curated ones among them
+    become the suggester's labelled examples first."""
     ids = np.array([r.id for r in rows], dtype=np.int64)
     texts = [resource_text(r.title, r.description, r.topics) for r in rows]
     encoded = encoder.encode(texts)
+    examples = [i for i, rid in enumerate(ids.tolist()) if rid in curated]
+    if examples:
+        suggester.learn(Examples(encoded[examples], [curated[int(ids[i])] for i in examples]))
     labels = infer_labels(rows, encoded, texts, inferrer)
     inferred = {update["id"]: update for update in labels}
     candidates = [Candidate(t, *((inferred[r.id]["level"], inferred[r.id]["archetypes"])
                                  if r.id in inferred else (r.level, r.archetypes)))
                   for t, r in zip(texts, rows, strict=True)]
-    suggested = suggester.suggest(encoded, candidates)
+    suggested = suggester.suggest(encoded, candidates, ids.tolist())
     return Encoded(ids, texts, encoded, dict(zip(ids.tolist(), suggested, strict=True)), labels)
-
-
-
-
-
 
 def _flag_near_duplicates(session: Session, vectors: VectorIndex, ids: list[int]) -> None:
     """Record pairs of resources with nearly the same text for a curator; never merges."""

@@ -2,14 +2,22 @@
 
 A suggestion ranks statements by
 
-    cosine(resource, statement)
+    cosine(resource, prototype of the statement)
     + LEXICAL   * TF-IDF word overlap (scaled to 0-1 per resource)
     + LEVEL     * [baseline resource and level 1-2 statement, or specialist and level 3-4]
     + ARCHETYPE * share of the statement's archetype badges the resource is written for
 
-The three weights were chosen on 70% of the shipped catalogue's curated mappings and are
-measured on the other 30% by benchmarks/suggest_capabilities.py (see the README). The
-confidence stored with a suggestion is the plain cosine, which a curator can read.
+A statement's prototype is its own vector plus ``PROTOTYPE`` x the mean vector of the
+resources curators mapped to it (its labelled examples; none yet: the statement alone), so
+every curated decision teaches later suggestions. A statement a curator rejected for a
+resource is never suggested for it again. A resource whose nearest statement is further than
+``IN_SCOPE_SIMILARITY`` gets no suggestion at all, rather than three weak ones.
+
+The confidence stored with a suggestion is calibrated: the share of suggestions with that
+score that were right on held-out curated mappings (isotonic regression, with and without
+labelled examples); only those of at least ``MIN_CONFIDENCE`` are kept. Weights, threshold and
+calibration were chosen on 70% of the shipped catalogue's curated mappings and are measured on
+the other 30% by benchmarks/suggest_capabilities.py, whose --fit run recomputes them.
 """
 
 from __future__ import annotations
@@ -25,11 +33,22 @@ import numpy as np
 from catalogue.framework import Capability
 
 SUGGESTIONS_PER_RESOURCE = 3
+PROTOTYPE = 2.0
+MIN_CONFIDENCE = 0.3
+# (score, share right) breakpoints, read by linear interpolation; from --fit
+CALIBRATION = {
+    "examples": ((0.53, 0.0), (0.729, 0.339), (0.779, 0.443), (0.812, 0.443), (0.847, 0.443),
+                 (0.876, 0.443), (0.906, 0.513), (0.946, 0.582), (0.986, 0.667),
+                 (1.032, 0.694), (1.201, 1.0)),
+    "alone": ((0.42, 0.0), (0.636, 0.329), (0.691, 0.386), (0.732, 0.386), (0.766, 0.386),
+              (0.788, 0.386), (0.815, 0.387), (0.841, 0.441), (0.877, 0.441), (0.931, 0.613),
+              (1.124, 1.0)),
+}
 # a resource whose nearest statement is less similar than this is out of the framework's
 # scope: it gets no suggested mapping, and ranking does not offer it for any gap unless a
 # curator mapped it. Chosen on half of the shipped catalogue and of DALIA's records judged
-# off-topic (benchmarks/suggest_capabilities.py --scope), reported on the other half.
-IN_SCOPE_SIMILARITY = 0.42
+# off-topic (benchmarks/suggest_capabilities.py --fit), reported on the other half.
+IN_SCOPE_SIMILARITY = 0.48
 LEXICAL, LEVEL, ARCHETYPE = 0.2, 0.08, 0.05
 # above the closest pair of distinct resources in the shipped catalogue (0.914: NHS England's
 # and SHTG's guides to home blood pressure monitoring), so a flag means a likely copy
@@ -46,12 +65,29 @@ class Candidate:
     archetypes: Sequence[str]
 
 
+@dataclass(frozen=True)
+class Examples:
+    """Resources a curator mapped: their vectors and, for each, the statements."""
+
+    vectors: np.ndarray
+    codes: list[tuple[str, ...]]
+
+
 class Suggester:
     """Suggests statements for resources; built once per framework version and index."""
 
-    def __init__(self, statements: list[Capability], vectors: np.ndarray):
+    def __init__(self, statements: list[Capability], vectors: np.ndarray,
+                 examples: Examples | None = None,
+                 rejected: dict[int, set[str]] | None = None):
         self.statements = statements
         self.vectors = vectors
+        self.rejected = rejected or {}
+        self._column = {s.id: j for j, s in enumerate(statements)}
+        self._sums = np.zeros_like(vectors, dtype=np.float64)
+        self._counts = np.zeros(len(statements))
+        self.prototypes = vectors
+        if examples is not None:
+            self.learn(examples)
         statement_words = [Counter(_WORD.findall(s.embedding_text().lower())) for s in statements]
         df = Counter(word for words in statement_words for word in words)
         idf = {w: math.log(len(statements) / df[w]) for w in df}
@@ -76,16 +112,51 @@ class Suggester:
                 share[self._archetype_column[a], j] = 1 / len(badges)
         self._share_of = share
 
+    def learn(self, examples: Examples) -> None:
+        """Add labelled examples to the statements' prototypes."""
+        for vector, codes in zip(examples.vectors, examples.codes, strict=True):
+            for code in codes:
+                j = self._column.get(code)
+                if j is not None:
+                    self._sums[j] += vector
+                    self._counts[j] += 1
+        taught = self._counts > 0
+        centroid = np.divide(self._sums, np.maximum(self._counts, 1)[:, None])
+        blend = self.vectors + PROTOTYPE * centroid * taught[:, None]
+        self.prototypes = (blend / np.linalg.norm(blend, axis=1, keepdims=True)).astype(
+            np.float32)
+
+    @property
+    def taught(self) -> bool:
+        return bool(self._counts.any())
+
+    def scores(self, vectors: np.ndarray, resources: list[Candidate]) -> np.ndarray:
+        """(resources x statements) the ranking score of each statement for each resource."""
+        return vectors @ self.prototypes.T + self.priors(resources)
+
+    def confidence(self, scores: np.ndarray) -> np.ndarray:
+        """The calibrated confidence of suggestions with these scores."""
+        points = np.array(CALIBRATION["examples" if self.taught else "alone"])
+        return np.interp(scores, points[:, 0], points[:, 1])
+
     def suggest(self, vectors: np.ndarray, resources: list[Candidate],
-                k: int = SUGGESTIONS_PER_RESOURCE) -> list[list[tuple[str, float]]]:
-        """For each resource, its k best statements with their cosine as confidence."""
+                ids: list[int] | None = None, k: int = SUGGESTIONS_PER_RESOURCE
+                ) -> list[list[tuple[str, float]]]:
+        """For each resource, up to k statements with their calibrated confidence (none for a
+        resource out of the framework's scope; never one a curator rejected for it)."""
         if not len(vectors) or not self.statements:
             return [[] for _ in resources]
-        cosine = vectors @ self.vectors.T
-        ranked = cosine + self.priors(resources)
+        in_scope = (vectors @ self.vectors.T).max(axis=1) >= IN_SCOPE_SIMILARITY
+        ranked = self.scores(vectors, resources)
+        for i, rid in enumerate(ids or ()):
+            for code in self.rejected.get(rid, ()):
+                if code in self._column:
+                    ranked[i, self._column[code]] = -np.inf
         top = np.argsort(-ranked, axis=1)[:, :min(k, len(self.statements))]
-        return [[(self.statements[j].id, float(cosine[i, j])) for j in row]
-                for i, row in enumerate(top)]
+        confidence = self.confidence(np.take_along_axis(ranked, top, axis=1))
+        return [[(self.statements[j].id, float(c)) for j, c in zip(row, sure, strict=True)
+                 if c >= MIN_CONFIDENCE] if in_scope[i] else []
+                for i, (row, sure) in enumerate(zip(top, confidence, strict=True))]
 
     def priors(self, resources: list[Candidate]) -> np.ndarray:
         """(resources x statements) prior of each statement for each resource: LEXICAL x the

@@ -146,6 +146,20 @@ class NearDuplicate(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
+class SuggestionDecision(Base):
+    """A curator's verdict on a suggested mapping: an accepted one became curated, a rejected
+    one is never suggested for the resource again; both are kept as labelled examples."""
+
+    __tablename__ = "suggestion_decisions"
+
+    resource_id: Mapped[int] = mapped_column(ForeignKey("resources.id", ondelete="CASCADE"),
+                                             primary_key=True)
+    capability_code: Mapped[str] = mapped_column(String(20), primary_key=True)
+    verdict: Mapped[str] = mapped_column(String(20))  # accepted or rejected
+    confidence: Mapped[float | None] = mapped_column(Float, nullable=True)  # as suggested
+    decided_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
 class Learner(Base):
     """A learner known only by an opaque id: no name, no email."""
 

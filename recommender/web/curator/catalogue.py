@@ -11,7 +11,7 @@ from sqlalchemy.orm import selectinload
 
 from catalogue.framework import ARCHETYPE_BADGES
 from catalogue.resources import FORMATS, LEVELS
-from recommender.content.curation import curated_codes, reject_suggestion, set_curated
+from recommender.content import curation
 from recommender.content.search import FILTERS, find_resources
 from recommender.contract.query import query_args
 from recommender.indexing.serving import index_holder, statements
@@ -91,7 +91,7 @@ def resource(slug: str):
             errors.add("add", f"Unknown statement id{'s' * (len(unknown) > 1)}: "
                        f"{', '.join(unknown)}. Use ids such as 6.1.2")
         else:
-            changed = set_curated(session, row, kept + added)
+            changed = curation.set_curated(session, row, kept + added)
             flash("The mapping was saved; the recommendations use it once the index has "
                   "updated." if changed else "Nothing changed.")
             return redirect(url_for("curator.resource", slug=slug), code=303)
@@ -113,11 +113,12 @@ def decide_suggestion(slug: str, code: str):
         abort(400, f"Accept or reject one of the suggested mappings of {slug}.")
     back = request.form.get("back")
     if decision == "accept":
-        set_curated(session, row, curated_codes(row) + [code])
+        curation.decide_suggestion(session, row, code, "accepted")
         flash(f"Statement {code} is now a curated mapping of \u201c{row.title}\u201d.")
     else:
-        reject_suggestion(session, row, code)
-        flash(f"The suggestion {code} for \u201c{row.title}\u201d was rejected.")
+        curation.decide_suggestion(session, row, code, "rejected")
+        flash(f"The suggestion {code} for \u201c{row.title}\u201d was rejected: it will not "
+              f"be suggested for this resource again.")
     target = url_for("curator.suggestions") if back == "suggestions" else \
         url_for("curator.resource", slug=slug)
     return redirect(target, code=303)
