@@ -20,7 +20,6 @@ Quick and full runs are the same (about a minute; --unlabelled adds the import a
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import subprocess
 import sys
@@ -49,16 +48,6 @@ from recommender.storage import db
 
 DALIA = Path(__file__).resolve().parents[1] / "tests" / "data" / "external" / "nfdi4bioimage" \
     / "DALIA_training_materials.csv"
-LABELS = ("teaches", "audience", "educationalLevel")  # what --unlabelled strips
-
-
-def stripped_jsonld(resources) -> str:
-    """The catalogue as JSON-LD without curated mappings, archetypes or levels."""
-    document = json.loads(to_jsonld(resources))
-    for node in document["@graph"]:
-        for key in LABELS:
-            node.pop(key, None)
-    return json.dumps(document)
 
 
 def unlabelled_app(folder: Path):
@@ -67,8 +56,8 @@ def unlabelled_app(folder: Path):
            "INDEX_DIR": ""}
     tool = str(Path(sys.executable).parent / "recommender")
     feed = folder / "catalogue-unlabelled.jsonld"
-    feed.write_text(stripped_jsonld(read_resources(shipped_files(), load_framework())
-                                    .resources), encoding="utf-8")
+    feed.write_text(to_jsonld(read_resources(shipped_files(), load_framework()).resources,
+                              labels=False), encoding="utf-8")
     for step in (["db", "upgrade"], ["load-framework"], ["import", str(feed)],
                  ["import", "--profile", "dalia", str(DALIA)], ["index", "--force"]):
         done = subprocess.run([tool, *step], env=env, capture_output=True, text=True,

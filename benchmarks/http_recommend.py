@@ -8,6 +8,8 @@ Full run (1k, 10k and 100k resources; 1, 5 and 10 gaps; about 10 minutes):
 A million resources with an HNSW index (about 3 GB of memory, 30+ minutes to set up on 2
 cores; recall@10 of the HNSW index against exact search is printed):
     .venv/bin/python benchmarks/http_recommend.py --sizes 1000000 --index-type hnsw
+Gaps in words (the first N gaps of each request as text, encoded and matched per request):
+    .venv/bin/python benchmarks/http_recommend.py --sizes 100000 --gaps 10 --words 1
 Profile of our workers under load (py-spy, 10 gaps at the largest size; summary printed):
     .venv/bin/python benchmarks/http_recommend.py --sizes 100000 --gaps 10 --profile
 
@@ -86,11 +88,13 @@ def run_size(n: int, args, gap_counts: list[int]) -> float:
         served.vectors = None
     env = served.env()
     codes = served.statements.codes
+    texts = dict(zip(codes, served.statements.texts, strict=True))
+    body = lambda g: our_body(g, args.words, texts)  # noqa: E731
     headline = 0.0
     with Gunicorn("recommender.wsgi:app", env) as ours, \
             Gunicorn("bare_search_app:app", env) as bare:
         warm = gap_sets(codes, 10, 40, seed=1)
-        drive(ours.port, "/api/v1/recommendations", [our_body(g) for g in warm], args.clients)
+        drive(ours.port, "/api/v1/recommendations", [body(g) for g in warm], args.clients)
         drive(bare.port, "/search", [bare_body(g) for g in warm], args.clients)
         for gaps in gap_counts:
             sets = gap_sets(codes, gaps, args.requests)
@@ -98,7 +102,7 @@ def run_size(n: int, args, gap_counts: list[int]) -> float:
             results: dict[str, list[Load]] = {"ours": [], "bare": []}
             for part in (sets[:half], sets[half:]):
                 results["ours"].append(drive(ours.port, "/api/v1/recommendations",
-                                             [our_body(g) for g in part], args.clients,
+                                             [body(g) for g in part], args.clients,
                                              args.seconds / 2))
                 results["bare"].append(drive(bare.port, "/search", [bare_body(g) for g in part],
                                              args.clients, args.seconds / 2))
@@ -119,7 +123,7 @@ def run_size(n: int, args, gap_counts: list[int]) -> float:
             print(f"{p}gaps{gaps}_ratio: {headline:.3f}")
             print(f"{p}gaps{gaps}_rps_ratio: {figures['ours'][2] / figures['bare'][2]:.3f}")
         if args.profile:
-            profile(ours, [our_body(g) for g in gap_sets(codes, gap_counts[-1], 5000)],
+            profile(ours, [body(g) for g in gap_sets(codes, gap_counts[-1], 5000)],
                     args.clients, 20)
     return headline
 
@@ -134,6 +138,8 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=3, help="concurrent connections")
     parser.add_argument("--index-type", default="flat", choices=("flat", "hnsw"))
     parser.add_argument("--profile", action="store_true", help="py-spy our workers")
+    parser.add_argument("--words", type=int, default=0,
+                        help="give this many of each request's gaps in words (text gaps)")
     args = parser.parse_args()
     if args.quick:
         args.sizes, args.gaps, args.requests, args.seconds = "10000", "10", 400, 20

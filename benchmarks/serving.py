@@ -212,9 +212,12 @@ def gap_sets(codes: list[str], gaps: int, count: int, seed: int = 11) -> list[li
     return [list(rng.choice(codes, size=gaps, replace=False)) for _ in range(count)]
 
 
-def our_body(codes: list[str]) -> bytes:
-    return json.dumps({"archetype": "user", "limit": 10,
-                       "gaps": [{"capability": c, "severity": 2} for c in codes]}).encode()
+def our_body(codes: list[str], words: int = 0, texts: dict[str, str] | None = None) -> bytes:
+    """A request for these gaps; the first ``words`` of them given in words (the statement's
+    text, which the service must encode and match) instead of by id."""
+    gaps = [{"text": f"I need to get better at this: {texts[c]}", "severity": 2}
+            if i < words else {"capability": c, "severity": 2} for i, c in enumerate(codes)]
+    return json.dumps({"archetype": "user", "limit": 10, "gaps": gaps}).encode()
 
 
 def bare_body(codes: list[str]) -> bytes:

@@ -58,9 +58,19 @@ def _csv_cell(value) -> str:
     return "'" + text if escape else text
 
 
-def to_jsonld(resources: Iterable[Resource]) -> str:
-    """A JSON-LD document: schema.org LearningResource objects in an @graph."""
+# what ``to_jsonld(..., labels=False)`` leaves out: our framework mappings, audiences, levels
+OUR_LABELS = ("teaches", "audience", "educationalLevel")
+
+
+def to_jsonld(resources: Iterable[Resource], *, labels: bool = True) -> str:
+    """A JSON-LD document: schema.org LearningResource objects in an @graph. Without
+    ``labels`` it reads as a feed nobody labelled in our vocabulary would: no statement
+    mappings, audiences or levels (used to measure matching without curation)."""
     graph = [_learning_resource(r) for r in resources]
+    if not labels:
+        for node in graph:
+            for key in OUR_LABELS:
+                node.pop(key, None)
     return json.dumps({"@context": "https://schema.org", "@graph": graph}, indent=2,
                       ensure_ascii=False)
 

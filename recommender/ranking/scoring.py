@@ -107,10 +107,8 @@ def score(signals: Signals, weights: dict[str, float]) -> Scores:
     else:
         wants_baseline = s.gap_levels <= 2
     level_fit = s.is_baseline[:, None] == wants_baseline[None, :]
-    dense_rank = np.argsort(np.argsort(-s.similarity, axis=0, kind="stable"), axis=0)
     per_gap = (weights["match"] * s.similarity
-               + weights.get("dense_rank", 0) * rrf(dense_rank, weights.get("rank_k", RRF_K))
-               + weights["lexical"] * rrf(s.lexical_rank, weights.get("rank_k", RRF_K))
+               + weights["lexical"] * rrf(s.lexical_rank)
                + weights["curated"] * s.curated
                + weights["archetype"] * s.archetype_fit[:, None]
                * _trust(s.archetypes_inferred, weights)
