@@ -111,3 +111,33 @@ def test_labelled_examples_pull_a_statement_towards_what_curators_mapped(
     untouched = [i for i, s in enumerate(statements) if s.id != code]
     np.testing.assert_allclose(taught.prototypes[untouched], alone.prototypes[untouched],
                                atol=1e-6)
+
+
+def test_the_api_takes_a_curators_verdict_and_refuses_bad_ones(
+        tmp_path, framework, shipped_resources, encoder, make_app):
+    record = unlabelled(shipped_resources[0], "feed-ai-evidence",
+                        "https://example.org/ai-evidence", "Reading the evidence behind an AI tool",
+                        "How to appraise studies of AI diagnostic tools: reporting guidelines, "
+                        "external validation, bias and what a supplier's accuracy claims mean.")
+    app = make_app(tmp_path, framework, [*shipped_resources, record])
+    with app.app_context():
+        build_index(db.session(), index_store(), encoder)
+        first = suggested(db.session(), record.id)
+    assert first
+    client = app.test_client()
+    code = next(iter(first))
+    path = f"/api/v1/resources/{record.id}/suggestions/{code}"
+    bad = client.post(path, json={"decision": "maybe"})
+    assert bad.status_code == 422 and bad.content_type == "application/problem+json"
+    assert [e["pointer"] for e in bad.get_json()["errors"]] == ["/decision"]
+    answer = client.post(path, json={"decision": "reject"})
+    assert answer.status_code == 200, answer.get_json()
+    assert code not in {m["id"] for m in answer.get_json()["capabilities"]}
+    again = client.post(path, json={"decision": "reject"})
+    assert again.status_code == 404 and again.content_type == "application/problem+json"
+    missing = client.post(f"/api/v1/resources/nope/suggestions/{code}",
+                          json={"decision": "accept"})
+    assert missing.status_code == 404
+    with app.app_context():
+        build_index(db.session(), index_store(), encoder, force=True)
+        assert code not in suggested(db.session(), record.id)

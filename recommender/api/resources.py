@@ -9,13 +9,18 @@ from sqlalchemy.orm import selectinload
 from catalogue.errors import DataError
 from catalogue.exporters import to_csv, to_jsonld
 from catalogue.resources import parse_resource
+from recommender.content.curation import decide_suggestion as decide_suggestion_of
 from recommender.content.search import FILTERS, find_resources
 from recommender.content.store import delete_resource, upsert_resources
 from recommender.content.views import detail, to_record
 from recommender.contract.openapi.operations import Query, Reply, operation
-from recommender.contract.openapi.schemas import MAX_RESOURCES, resource_input
+from recommender.contract.openapi.schemas import (
+    MAX_RESOURCES,
+    SUGGESTION_DECISION,
+    resource_input,
+)
 from recommender.contract.query import query_args
-from recommender.contract.validation import json_body, json_body_any, schema_errors
+from recommender.contract.validation import check, json_body, json_body_any, schema_errors
 from recommender.indexing.serving import statements
 from recommender.problems import Problem, invalid
 from recommender.storage import db
@@ -103,6 +108,27 @@ def remove_resource(slug: str):
         raise _not_found(slug)
     notify_index_changes()
     return Response(status=204)
+
+
+@bp.post("/<slug>/suggestions/<code>")
+@operation("Accept or reject a suggested mapping",
+           {200: Reply("The resource with its mappings after the decision", "Resource")},
+           body="SuggestionDecision",
+           path={**SLUG, "code": "The suggested statement's id, e.g. 6.3.2"})
+def decide_suggestion(slug: str, code: str):
+    """Accept a suggested mapping (it becomes curated) or reject it (it is removed and never
+    suggested for this resource again). Both verdicts are kept and teach later suggestions:
+    curated resources are the statements' labelled examples at the next index update."""
+    body = json_body(request)
+    check(body, SUGGESTION_DECISION)
+    session = db.session()
+    row = _find(slug)
+    verdict = {"accept": "accepted", "reject": "rejected"}[body["decision"]]
+    if not decide_suggestion_of(session, row, code, verdict):
+        raise Problem(404, "Not Found", f"{slug} has no suggested mapping to {code!r}",
+                      kind="not-found")
+    session.expire_all()
+    return jsonify(detail(_find(slug)))
 
 
 @bp.get("/export")

@@ -146,6 +146,7 @@ def components(max_limit: int, batch_max: int) -> dict[str, dict]:
         "Feedback": out.FEEDBACK,
         "NearDuplicates": out.NEAR_DUPLICATES,
         "FlagUpdate": schemas.FLAG_UPDATE,
+        "SuggestionDecision": schemas.SUGGESTION_DECISION,
         "Flag": out.FLAG,
         "HeldRecord": out.HELD_RECORD,
         "HeldRecordPage": out.HELD_RECORD_PAGE,

@@ -222,6 +222,14 @@ FLAG_UPDATE = {
     "properties": {"status": {"type": "string", "enum": list(FLAG_STATUSES)}},
     "examples": [{"status": "dismissed"}],
 }
+SUGGESTION_DECISION = {
+    "type": "object", "additionalProperties": False, "required": ["decision"],
+    "description": "A curator's verdict on a suggested mapping: accept (it becomes curated) or "
+                   "reject (it is never suggested for this resource again); both are kept and "
+                   "teach later suggestions",
+    "properties": {"decision": {"type": "string", "enum": ["accept", "reject"]}},
+    "examples": [{"decision": "reject"}],
+}
 HELD_DECISIONS = ("admit", "reject")
 ONLY_WITH = {"not": {}}  # a field allowed only with another decision (see held_decision)
 
