@@ -9,9 +9,10 @@ from flask import Blueprint, Response, jsonify, request
 
 from catalogue.framework import ARCHETYPE_BADGES
 from recommender.content.framework import current_version
+from recommender.contract.learner_bodies import parse_assessment
 from recommender.contract.openapi.operations import Query, Reply, operation
 from recommender.contract.openapi.schemas import ARCHETYPES, DOMAINS, LEARNER_ID
-from recommender.contract.validation import json_body, parse_assessment
+from recommender.contract.validation import json_body
 from recommender.learners.assessments import (
     create_assessment,
     delete_learner,

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from flask import Blueprint, jsonify, request
 
+from recommender.contract.learner_bodies import parse_feedback
 from recommender.contract.openapi.operations import Reply, operation
-from recommender.contract.validation import json_body, parse_feedback
+from recommender.contract.validation import json_body
 from recommender.indexing.serving import statements
 from recommender.learners.feedback import record
 from recommender.storage import db

@@ -24,14 +24,12 @@ from recommender.content.views import PUBLIC_COLUMNS
 from recommender.contract.validation import Gap, RecommendationRequest
 from recommender.indexing.snapshot import ARCHETYPE_BITS, Snapshot
 from recommender.indexing.suggestions import IN_SCOPE_SIMILARITY
-from recommender.ranking import text_gaps, text_search
+from recommender.ranking import gap_signals, text_gaps
 from recommender.ranking.explain import explained
 from recommender.ranking.scoring import Scores, Signals, rrf, score
-from recommender.ranking.text_gaps import Column
 from recommender.storage.models import Feedback, Resource
 
 DENSE_DEPTH = 60       # per gap, from the statement's precomputed neighbours
-LEXICAL_DEPTH = 30
 CURATED_DEPTH = 60
 GOAL_DEPTH = 100
 WEAK_MATCHES = 3       # nearest resources offered for a gap nothing serves
@@ -83,20 +81,20 @@ def recommend(req: RecommendationRequest, index: IndexVersion, snapshot: Snapsho
     found_rows = [row for row, c in zip(index_rows, columns, strict=True)
                   if row is not None and c.matched]
     parts = [index.dense.ids[found_rows, :DENSE_DEPTH].ravel(),
-             index.lexical.ids[found_rows, :LEXICAL_DEPTH].ravel()]
+             index.lexical.ids[found_rows, :gap_signals.LEXICAL_DEPTH].ravel()]
     # curated lists are ordered by similarity to their statement
     parts += [snapshot.curated[c.capability][:CURATED_DEPTH] for c in columns
               if c.matched and c.capability in snapshot.curated]
     text_ranks: dict[str, dict[int, int]] = {}
     for text in dict.fromkeys(t for c in columns for t in c.texts):
         _, found = index.vectors.search(encoded[text][None, :], GOAL_DEPTH)
-        text_ranks[text] = _text_hits(session, text, snapshot)
+        text_ranks[text] = gap_signals.text_hits(session, text, snapshot)
         parts += [found[0], np.fromiter(text_ranks[text], dtype=np.int64)]
     goal, goal_text_rank = None, {}
     if req.free_text and encoder is not None:
         goal = encoded[req.free_text]
         _, found = index.vectors.search(goal[None, :], GOAL_DEPTH)
-        goal_text_rank = _text_hits(session, req.free_text, snapshot)
+        goal_text_rank = gap_signals.text_hits(session, req.free_text, snapshot)
         parts += [found[0], np.fromiter(goal_text_rank, dtype=np.int64)]
     pool = np.unique(np.concatenate(parts).astype(np.int64, copy=False))
     pool = pool[pool >= 0]
@@ -112,9 +110,10 @@ def recommend(req: RecommendationRequest, index: IndexVersion, snapshot: Snapsho
     rows = candidates.rows
     scores = score(Signals(
         similarity=vectors @ queries.T,
-        lexical_rank=_lexical_ranks(index, index_rows, columns, text_ranks, candidates.ids),
-        curated=_curated(snapshot, [c.capability if c.matched else "" for c in columns],
-                         candidates.ids),
+        lexical_rank=gap_signals.lexical_ranks(index, index_rows, columns, text_ranks,
+                                               candidates.ids),
+        curated=gap_signals.curated(snapshot, [c.capability if c.matched else ""
+                                               for c in columns], candidates.ids),
         archetype_fit=(snapshot.archetype_bits[rows] & ARCHETYPE_BITS.get(req.archetype, 0)) > 0,
         is_baseline=snapshot.is_baseline[rows],
         gap_levels=np.array([statements[c].level for c in codes]),
@@ -176,40 +175,6 @@ def _filtered(req: RecommendationRequest, snapshot: Snapshot, session: Session,
 def _vectors(index: IndexVersion, ids: np.ndarray) -> np.ndarray:
     """Resource vectors from the version's matrix; zeros for ids not in this version."""
     return index.vectors_of(ids)[0]
-
-
-def _text_hits(session: Session, text: str, snapshot: Snapshot) -> dict[int, int]:
-    """Resource id -> rank in the database's full-text search for ``text``."""
-    hits = text_search.search(session, text, LEXICAL_DEPTH, rows=len(snapshot.ids))
-    return {rid: rank for rank, (rid, _) in enumerate(hits)}
-
-
-def _lexical_ranks(index: IndexVersion, index_rows: list[int | None], columns: list[Column],
-                   text_ranks: Mapping[str, Mapping[int, int]], ids: np.ndarray) -> np.ndarray:
-    """(candidates x gaps) rank of each candidate in the gap statement's BM25 list (or, for a
-    gap in words, the better of that and its words' full-text rank), -1 when absent; ``ids``
-    are sorted."""
-    ranks = np.full((len(ids), len(index_rows)), -1, dtype=np.int64)
-    for j, (row, column) in enumerate(zip(index_rows, columns, strict=True)):
-        if row is not None and column.matched:
-            where, hit = locate(ids, index.lexical.ids[row])
-            ranks[where[hit], j] = np.flatnonzero(hit)
-        for text in column.texts:
-            found = np.array([text_ranks[text].get(int(rid), -1) for rid in ids])
-            better = (found >= 0) & ((ranks[:, j] < 0) | (found < ranks[:, j]))
-            ranks[better, j] = found[better]
-    return ranks
-
-
-def _curated(snapshot: Snapshot, codes: list[str], ids: np.ndarray) -> np.ndarray:
-    """(candidates x gaps) whether a curator mapped the candidate to the gap's statement."""
-    out = np.zeros((len(ids), len(codes)), dtype=bool)
-    for j, code in enumerate(codes):
-        mapped = snapshot.curated.get(code)
-        if mapped is not None:
-            where, hit = locate(ids, mapped)
-            out[where[hit], j] = True
-    return out
 
 
 def _duration_fit(duration: np.ndarray, wanted: int | None) -> np.ndarray | None:

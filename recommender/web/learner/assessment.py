@@ -7,7 +7,8 @@ from flask import abort, redirect, render_template, request, session, url_for
 
 from catalogue.framework import ARCHETYPE_BADGES
 from recommender.content.framework import current_version
-from recommender.contract.validation import LEARNER_ID, parse_assessment
+from recommender.contract.learner_bodies import parse_assessment
+from recommender.contract.validation import LEARNER_ID
 from recommender.indexing.serving import statements
 from recommender.learners.assessments import create_assessment
 from recommender.learners.questionnaire import questionnaire_domains

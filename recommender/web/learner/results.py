@@ -6,7 +6,8 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 
 from recommender.content.framework import current_version
-from recommender.contract.validation import LEARNER_ID, parse_feedback
+from recommender.contract.learner_bodies import parse_feedback
+from recommender.contract.validation import LEARNER_ID
 from recommender.indexing.serving import statements
 from recommender.learners.assessments import view
 from recommender.learners.feedback import record
