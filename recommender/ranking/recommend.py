@@ -85,17 +85,19 @@ def recommend(req: RecommendationRequest, index: IndexVersion, snapshot: Snapsho
     # curated lists are ordered by similarity to their statement
     parts += [snapshot.curated[c.capability][:CURATED_DEPTH] for c in columns
               if c.matched and c.capability in snapshot.curated]
+    # the words of text gaps and of the goal: one batched vector search, one text search each
+    searched = list(dict.fromkeys([t for c in columns for t in c.texts]
+                                  + ([req.free_text] if req.free_text and encoded else [])))
     text_ranks: dict[str, dict[int, int]] = {}
-    for text in dict.fromkeys(t for c in columns for t in c.texts):
-        _, found = index.vectors.search(encoded[text][None, :], GOAL_DEPTH)
-        text_ranks[text] = gap_signals.text_hits(session, text, snapshot)
-        parts += [found[0], np.fromiter(text_ranks[text], dtype=np.int64)]
+    if searched:
+        _, found = index.vectors.search(np.stack([encoded[t] for t in searched]), GOAL_DEPTH)
+        parts.append(found.ravel())
+        for text in searched:
+            text_ranks[text] = gap_signals.text_hits(session, text, snapshot)
+            parts.append(np.fromiter(text_ranks[text], dtype=np.int64))
     goal, goal_text_rank = None, {}
-    if req.free_text and encoder is not None:
-        goal = encoded[req.free_text]
-        _, found = index.vectors.search(goal[None, :], GOAL_DEPTH)
-        goal_text_rank = gap_signals.text_hits(session, req.free_text, snapshot)
-        parts += [found[0], np.fromiter(goal_text_rank, dtype=np.int64)]
+    if req.free_text and encoded:
+        goal, goal_text_rank = encoded[req.free_text], text_ranks[req.free_text]
     pool = np.unique(np.concatenate(parts).astype(np.int64, copy=False))
     pool = pool[pool >= 0]
     candidates = _filtered(req, snapshot, session, pool)
