@@ -33,7 +33,8 @@ from indexes.vectors import set_search_threads
 from recommender.contract.validation import Gap, RecommendationRequest
 from recommender.indexing.serving import index_holder, snapshot, statements
 from recommender.ranking import text_search
-from recommender.ranking.recommend import LEXICAL_DEPTH, recommend
+from recommender.ranking.gap_signals import LEXICAL_DEPTH
+from recommender.ranking.recommend import recommend
 from recommender.ranking.scoring import DEFAULT_WEIGHTS
 from recommender.storage import db
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import tempfile
 import uuid
@@ -14,7 +15,7 @@ from sqlalchemy import create_engine, text
 from catalogue.framework import load_framework
 from catalogue.importers import read_resources, shipped_files
 from indexes.embedding import DEFAULT_MODEL, get_encoder
-from recommender import create_app
+from recommender import create_app, logs
 from recommender.content.framework import load_framework as store_framework
 from recommender.content.store import upsert_resources
 from recommender.indexing.build import build_index
@@ -144,3 +145,12 @@ def database_url(request, tmp_path):
     return request.getfixturevalue("postgres_url")
 
 
+@pytest.fixture
+def log_format():
+    """Install the service's log handler (as gunicorn's entry point does) and take it away
+    afterwards, so no other test sees it."""
+    root = logging.getLogger()
+    level = root.level
+    yield logs.configure
+    logs.unconfigure()
+    root.setLevel(level)

@@ -13,7 +13,7 @@ from recommender.cli import main
 from recommender.config import from_environment
 from recommender.storage import db
 from recommender.storage.models import ApiKey
-from tests.test_catalogue import GOOD
+from tests.factories import GOOD
 
 PROBLEM = "application/problem+json"
 

@@ -16,15 +16,7 @@ from catalogue.licences import (
 )
 from catalogue.resources import Held, parse_resource
 from catalogue.urls import canonical_url
-
-GOOD = {
-    "id": "example-open-course", "title": "An example open course",
-    "url": "https://example.org/course", "provider": "Example University",
-    "licence": "CC BY 4.0", "access": "open",
-    "description": "A short course written for this test, long enough to pass validation.",
-    "format": "course", "duration_minutes": 90, "level": "baseline",
-    "archetypes": ["user"], "capabilities": ["6.1.1"], "topics": ["ai"],
-}
+from tests.factories import GOOD
 
 
 def test_shipped_catalogue_covers_every_domain_at_both_levels(shipped_resources, framework):

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from catalogue.importers import read_resources
 from recommender.storage import db
 from recommender.storage.models import IndexOutbox, Resource
-from tests.test_catalogue import GOOD
+from tests.factories import GOOD
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ from recommender.indexing.serving import index_store
 from recommender.storage import db
 from recommender.storage.migrate import head_revision
 from recommender.storage.models import Resource
-from tests.test_catalogue import GOOD
+from tests.factories import GOOD
 
 
 @pytest.fixture

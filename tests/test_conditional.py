@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.test_catalogue import GOOD
+from tests.factories import GOOD
 
 
 @pytest.fixture

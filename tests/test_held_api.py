@@ -16,7 +16,7 @@ from recommender.indexing.build import apply_changes, build_index
 from recommender.indexing.serving import index_store, statements
 from recommender.storage import db
 from recommender.storage.models import HeldRecord, Resource
-from tests.test_catalogue import GOOD
+from tests.factories import GOOD
 
 POLICY = DEFAULT_ALLOWED - {"CC-BY-NC-4.0"}
 UNSTATED = {k: v for k, v in GOOD.items() if k != "licence"}

@@ -14,7 +14,7 @@ from recommender.cli import main
 from recommender.config import from_environment
 from recommender.storage import db
 from recommender.storage.models import HeldRecord, Resource
-from tests.test_catalogue import GOOD
+from tests.factories import GOOD
 
 RECORDS = [
     {**GOOD, "id": "cli-unknown", "url": "https://example.org/cli-unknown",

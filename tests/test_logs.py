@@ -1,6 +1,5 @@
 """JSON log lines with a request id, from the web request to the Celery task it enqueues."""
 
-import json
 import logging
 import time
 
@@ -15,24 +14,9 @@ from recommender.content.framework import load_framework
 from recommender.storage import db, migrate
 from recommender.storage.models import IndexBuild
 from recommender.storage.worker_process import running_worker
-from tests.test_catalogue import GOOD
+from tests.factories import GOOD, json_lines
 
 TEST_REDIS = "redis://127.0.0.1:6379/11"  # a database number only this test uses
-
-
-@pytest.fixture
-def log_format():
-    """Install the service's log handler (as gunicorn's entry point does) and take it away
-    afterwards, so no other test sees it."""
-    root = logging.getLogger()
-    level = root.level
-    yield logs.configure
-    logs.unconfigure()
-    root.setLevel(level)
-
-
-def json_lines(text: str) -> list[dict]:
-    return [json.loads(line) for line in text.splitlines() if line.startswith("{")]
 
 
 def test_a_request_logs_json_lines_with_its_id_and_echoes_it(empty_app, log_format, capsys):

@@ -17,6 +17,7 @@ from catalogue.importers import FORMATS as READERS
 from catalogue.importers import read_resources
 from catalogue.licences import DEFAULT_ALLOWED
 from catalogue.resources import FORMATS, LEVELS, Held, url_problem
+from tests.factories import oai_page
 from tests.strategies import FRAMEWORK, JSON_VALUES, raw_records, unique_resources
 
 TEXT_FORMATS = sorted(READERS)  # yaml, jsonl, csv, jsonld, oai-pmh
@@ -105,29 +106,6 @@ def test_json_lines_read_back_unchanged(resources):
     batch = read(lines, "jsonl")
     assert not batch.errors, [str(e) for e in batch.errors]
     records_equal(batch.resources, resources)
-
-
-def oai_page(resources, deleted: int) -> str:
-    """An OAI-PMH ListRecords page with one oai_dc record per resource, plus deleted ones."""
-    records = []
-    for r in resources:
-        subjects = "".join(f"<dc:subject>{escape(t)}</dc:subject>" for t in r.topics)
-        records.append(
-            f"<record><header><identifier>oai:repo:{r.id}</identifier></header><metadata>"
-            '<oai_dc:dc xmlns:oai_dc="http://www.openarchives.org/OAI/2.0/oai_dc/" '
-            'xmlns:dc="http://purl.org/dc/elements/1.1/">'
-            f"<dc:title>{escape(r.title)}</dc:title>"
-            f"<dc:identifier>{escape(r.url)}</dc:identifier>"
-            f"<dc:publisher>{escape(r.provider)}</dc:publisher>"
-            f"<dc:rights>{escape(r.licence)}</dc:rights>"
-            f"<dc:description>{escape(r.description)}</dc:description>"
-            f"<dc:type>{escape(r.format)}</dc:type>{subjects}"
-            "</oai_dc:dc></metadata></record>")
-    records += [f'<record><header status="deleted"><identifier>oai:repo:gone-{i}</identifier>'
-                "</header></record>" for i in range(deleted)]
-    return ('<?xml version="1.0" encoding="UTF-8"?>'
-            '<OAI-PMH xmlns="http://www.openarchives.org/OAI/2.0/"><ListRecords>'
-            + "".join(records) + "</ListRecords></OAI-PMH>")
 
 
 @given(resources=unique_resources(), deleted=st.integers(0, 3))

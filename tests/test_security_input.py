@@ -12,8 +12,7 @@ from catalogue.errors import DataError
 from catalogue.exporters import to_csv, to_jsonld
 from catalogue.importers import read_resources
 from catalogue.resources import parse_resource
-from tests.test_catalogue import GOOD
-from tests.test_properties_importers import oai_page
+from tests.factories import GOOD, oai_page
 
 BENCHMARKS = Path(__file__).resolve().parent.parent / "benchmarks"
 BAD_URLS = ["javascript:alert(1)", "JavaScript://example.org/%0Aalert(1)",

@@ -17,9 +17,8 @@ from recommender.config import from_environment
 from recommender.storage.models import ApiKey
 from recommender.storage.worker_process import start_worker, stop
 from tests.conftest import app_config
+from tests.factories import GOOD, json_lines
 from tests.fault_servers import PrivateRedis, free_port, wait_for
-from tests.test_catalogue import GOOD
-from tests.test_logs import json_lines, log_format  # noqa: F401 - a fixture
 
 REDIS_PASSWORD = "redis-pw-Zq81xK"
 DB_PASSWORD = "db-pw-Lm40vR"

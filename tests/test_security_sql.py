@@ -61,11 +61,13 @@ def test_injection_through_catalogue_filters_is_only_text(client, served_app, at
                   if attempt.lower() in title.lower() or attempt.lower() in description.lower())
     for name in ("q", "provider", "licence", "capability", "domain"):
         response = client.get("/api/v1/resources", query_string={name: attempt})
-        assert response.status_code in (200, 422), (name, response.get_json())
-        if response.status_code == 200:
-            assert response.get_json()["total"] == (literal if name == "q" else 0), name
-        else:
+        if "\x00" in attempt:  # a NUL is refused by name, never sent to the database
+            assert response.status_code == 422, (name, response.get_json())
             assert response.mimetype == "application/problem+json"
+            assert response.get_json()["errors"][0]["pointer"] == f"?{name}"
+        else:
+            assert response.status_code == 200, (name, response.get_json())
+            assert response.get_json()["total"] == (literal if name == "q" else 0), name
     assert client.get("/api/v1/resources").get_json()["total"] == len(rows)
 
 
@@ -74,9 +76,11 @@ def test_injection_through_a_free_text_goal_is_only_text(client, served_app, att
     response = client.post("/api/v1/recommendations", json={
         "archetype": "user", "gaps": [{"capability": "6.1.1"}], "free_text": attempt,
         "limit": 3})
-    assert response.status_code in (200, 422), response.get_data(as_text=True)
-    if response.status_code == 422:  # a NUL character is refused by name, not run
+    if "\x00" in attempt:  # a NUL character is refused by name, not run
+        assert response.status_code == 422, response.get_data(as_text=True)
         assert response.get_json()["errors"][0]["pointer"] == "/free_text"
+    else:
+        assert response.status_code == 200, response.get_data(as_text=True)
     with served_app.app_context():
         assert db.session().scalar(select(func.count()).select_from(Resource)) > 0
 
@@ -86,4 +90,4 @@ def test_injection_through_path_ids_is_a_404(client, attempt):
     response = client.get(f"/api/v1/resources/{attempt}")
     assert response.status_code == 404 and response.mimetype == "application/problem+json"
     response = client.get(f"/api/v1/assessments/{attempt}")
-    assert response.status_code in (404, 422)
+    assert response.status_code == 404 and response.mimetype == "application/problem+json"

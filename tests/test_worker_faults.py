@@ -1,7 +1,6 @@
 """Faults around the indexing worker: killed mid-build, drift between database and index."""
 
 import signal
-import time
 
 import pytest
 import redis
@@ -18,18 +17,9 @@ from recommender.storage import db, migrate
 from recommender.storage.models import IndexBuild, IndexOutbox, Resource
 from recommender.storage.queue import enqueue_build
 from recommender.storage.worker_process import start_worker, stop
+from tests.fault_servers import wait_for
 
 TEST_REDIS = "redis://127.0.0.1:6379/14"  # a database number only this test uses
-
-
-def wait_for(condition, timeout: float, what: str):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.1)
-    pytest.fail(f"timed out waiting for {what}")
 
 
 @pytest.mark.services
@@ -49,13 +39,14 @@ def test_worker_killed_mid_build_leaves_the_old_index_and_the_retry_completes(
         log = (tmp_path / "worker.log").open("wb")
         worker = start_worker(env, log_file=log)
 
-        def building():
+        def encoding():
             db.session().expire_all()
             build = db.session().get(IndexBuild, result.id)
-            return build is not None and build.status == "running"
+            return build is not None and build.status == "running" and (build.done or 0) > 0 \
+                and build.done < build.total
 
-        wait_for(building, 120, "the build to start")
-        time.sleep(1.0)  # well into encoding 300 resources
+        # killed once it has recorded progress: some resources encoded, not all
+        wait_for(encoding, 120, "the build to record progress part-way")
         worker.send_signal(signal.SIGKILL)
         worker.wait()
         store = IndexStore(tmp_path / "indexes")

@@ -68,3 +68,11 @@ def sign_in(client, app, *scopes: str) -> str:
     response = submit(client, "/signin", {"api_key": key, "next": "/"})
     assert response.status_code == 302, response.get_data(as_text=True)
     return key
+
+
+def start(browser, *archetypes: str, learner_id: str = "") -> str:
+    """Choose archetypes; return the first domain page's path."""
+    response = submit(browser, "/assessment", {"archetypes": list(archetypes),
+                                               "learner_id": learner_id})
+    assert response.status_code == 302, response.get_data(as_text=True)
+    return response.headers["Location"]

@@ -31,7 +31,7 @@ from recommender.learners.assessments import create_assessment
 from recommender.ranking.answer import recommend_body
 from recommender.storage import db, migrate
 from recommender.storage.worker_process import running_worker
-from tests.test_catalogue import GOOD
+from tests.factories import GOOD
 from tests.web.browser_checks import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, Watched, live_server
 from tests.web.conftest import CATALOGUE
 

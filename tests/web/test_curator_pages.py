@@ -17,7 +17,7 @@ from recommender.indexing.serving import index_store
 from recommender.ranking.answer import recommend_body
 from recommender.storage import db
 from recommender.storage.models import IndexBuild, NearDuplicate, Resource, ResourceCapability
-from tests.test_catalogue import GOOD
+from tests.factories import GOOD
 from tests.web.conftest import make_key, sign_in, submit, token
 
 

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from recommender.content.imports import read_batch, write_batch
 from recommender.storage import db
 from recommender.storage.models import HeldRecord, Resource
-from tests.test_catalogue import GOOD
+from tests.factories import GOOD
 from tests.web.conftest import sign_in, token
 
 

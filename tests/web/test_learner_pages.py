@@ -9,17 +9,9 @@ from recommender.content.framework import current_version
 from recommender.learners.assessments import create_assessment
 from recommender.storage import db
 from recommender.storage.models import Feedback
-from tests.web.conftest import submit, token
+from tests.web.conftest import start, submit, token
 
 LOW = "0"  # "Not aware": a gap on every statement
-
-
-def start(browser, *archetypes: str, learner_id: str = "") -> str:
-    """Choose archetypes; return the first domain page's path."""
-    response = submit(browser, "/assessment", {"archetypes": list(archetypes),
-                                               "learner_id": learner_id})
-    assert response.status_code == 302, response.get_data(as_text=True)
-    return response.headers["Location"]
 
 
 def statements_on(html: str) -> list[str]:

@@ -13,9 +13,8 @@ from recommender.access.auth import ENDPOINTS, PAGES
 from recommender.web.build_assets import local_css
 from recommender.web.session_key import stored_key
 from tests.conftest import prepared_app
-from tests.test_catalogue import GOOD
-from tests.web.conftest import pages_config, sign_in
-from tests.web.test_learner_pages import start
+from tests.factories import GOOD
+from tests.web.conftest import pages_config, sign_in, start
 
 SCRIPT = "<script>alert(1)</script>"
 PAGES_TO_CHECK = ("/", "/assessment", "/learners", "/signin", "/learners/nobody-at-all-here")
