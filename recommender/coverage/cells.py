@@ -24,7 +24,9 @@ NOT_USEFUL_TO_ZERO = 3  # net not-useful marks that take a resource's weight to 
 
 
 @dataclass(frozen=True)
-class Filters:
+class CoverageFilters:
+    """Which part of the catalogue a coverage read counts."""
+
     domain: str | None = None
     archetype: str | None = None
     level: str | None = None
@@ -95,7 +97,7 @@ class Coverage:
     resources: dict[int, Resource]
     allowed: frozenset[str]
     min_learners: int
-    filters: Filters = field(default_factory=Filters)
+    filters: CoverageFilters = field(default_factory=CoverageFilters)
     # (statement, archetype, level) -> resources serving it (licence policy and filters met)
     supply: dict[tuple[str, str, str], list[Serving]] = field(default_factory=dict)
     # (statement, archetype, level) -> mapped resources the licence policy or filters leave out
@@ -150,14 +152,14 @@ class Coverage:
 
 
 def load(session: Session, *, allowed: frozenset[str], min_learners: int,
-         filters: Filters | None = None) -> Coverage:
+         filters: CoverageFilters | None = None) -> Coverage:
     """Read the catalogue, feedback and latest assessments and compute supply and demand."""
     version = current_version(session)
     statements = statement_infos(session, version) if version else {}
     resources = {r.id: r for r in session.scalars(
         select(Resource).options(selectinload(Resource.mappings)))}
     coverage = Coverage(version, statements, resources, allowed, min_learners,
-                        filters or Filters())
+                        filters or CoverageFilters())
     _supply(coverage, _feedback_marks(session))
     if version:
         _demand(session, coverage)

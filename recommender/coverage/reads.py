@@ -10,7 +10,14 @@ from catalogue.licences import LicenceError, normalise_licence
 from catalogue.resources import LEVELS
 from recommender.contract.query import query_args
 from recommender.contract.spreadsheet import csv_response
-from recommender.coverage.cells import ARCHETYPES, GROUPINGS, Coverage, Filters, load, matrix
+from recommender.coverage.cells import (
+    ARCHETYPES,
+    GROUPINGS,
+    Coverage,
+    CoverageFilters,
+    load,
+    matrix,
+)
 from recommender.coverage.gaps import cell_detail
 from recommender.indexing.serving import statements
 from recommender.problems import Problem
@@ -62,7 +69,7 @@ def load_coverage(args: dict) -> Coverage:
     config = current_app.config
     return load(db.session(), allowed=config["LICENCE_ALLOWLIST"],
                 min_learners=config.get("COVERAGE_MIN_LEARNERS", 5),
-                filters=Filters(**{name: args.get(name) for name in FILTERS}))
+                filters=CoverageFilters(**{name: args.get(name) for name in FILTERS}))
 
 
 def cell_of(coverage: Coverage, statement: str, archetype: str, level: str) -> dict:
