@@ -66,7 +66,7 @@ def decide_suggestion(session: Session, row: Resource, code: str, verdict: str) 
         resource_id=row.id, capability_code=code)
     decision.verdict, decision.confidence = verdict, suggestion.confidence
     decision.decided_at = utcnow()
-    session.merge(decision)
+    session.add(decision)
     if verdict == "accepted":
         session.flush()
         set_curated(session, row, curated_codes(row) + [code])

@@ -27,21 +27,11 @@ from recommender.content.curation import curated_mappings, rejected_suggestions
 from recommender.content.framework import current_version
 from recommender.content.framework import statements as framework_statements
 from recommender.content.store import catalogue_checksum, replace_suggestions
+from recommender.indexing.duplicates import flag_near_duplicates
 from recommender.indexing.inferred import infer_labels, lazy_inferrer, store_labels
 from recommender.indexing.labels import LabelInferrer
-from recommender.indexing.suggestions import (
-    Candidate,
-    Examples,
-    Suggester,
-    near_duplicate_pairs,
-)
-from recommender.storage.models import (
-    FrameworkVersion,
-    IndexOutbox,
-    NearDuplicate,
-    Resource,
-    ResourceCapability,
-)
+from recommender.indexing.suggestions import Candidate, Examples, Suggester
+from recommender.storage.models import FrameworkVersion, IndexOutbox, Resource, ResourceCapability
 
 log = logging.getLogger(__name__)
 # resources read and encoded at a time. sentence-transformers sorts each call's texts by length
@@ -53,13 +43,10 @@ log = logging.getLogger(__name__)
 BATCH_SIZE = 1024
 _TEXT_LENGTH = (func.length(Resource.title) + func.length(Resource.description)
                 + func.length(cast(Resource.topics, String)))
-NEIGHBOURS_FOR_DUPLICATES = 3
-# the duplicate scan searches the index once per resource; past this size a full build skips
-# it (incremental updates still scan what they change)
-DUPLICATE_SCAN_LIMIT = 20_000
 Progress = Callable[[int, int], None]
 # what an index version is built on: if any differs, changes cannot be applied incrementally
 BASIS = ("model", "index_type", "framework_version", "framework_checksum")
+
 
 @dataclass
 class BuildOutcome:
@@ -67,6 +54,7 @@ class BuildOutcome:
     version: str
     count: int
     changed: int = 0
+
 
 def wanted_manifest(session: Session, model_name: str, index_type: str = "flat") -> dict:
     """What the current index must hold for this catalogue, framework, model and type."""
@@ -81,10 +69,12 @@ def wanted_manifest(session: Session, model_name: str, index_type: str = "flat")
         "framework_checksum": session.get(FrameworkVersion, framework_version).checksum,
     }
 
+
 def is_up_to_date(store: IndexStore, wanted: dict) -> bool:
     """True when the published version was built from exactly this catalogue and framework."""
     current = store.manifest()
     return bool(current) and all(current.get(k) == v for k, v in wanted.items())
+
 
 def build_index(session: Session, store: IndexStore, encoder: Encoder, *, force: bool = False,
                 progress: Progress | None = None, lock_timeout: float = 3600,
@@ -136,7 +126,7 @@ def build_index(session: Session, store: IndexStore, encoder: Encoder, *, force:
                 progress(done, total)
         store_labels(session, labels)
         replace_suggestions(session, suggestions)
-        _flag_near_duplicates(session, vectors, list(suggestions))
+        flag_near_duplicates(session, vectors, list(suggestions))
         ids, matrix = vectors.matrix()
         lexical_scores = bm25.score(counts, np.array(lengths, dtype=np.float32))
         name = store.publish(
@@ -150,6 +140,7 @@ def build_index(session: Session, store: IndexStore, encoder: Encoder, *, force:
     log.info("built index %s: %d resources, %d statements", name, vectors.count,
              len(statements))
     return BuildOutcome("built", name, vectors.count, changed=vectors.count)
+
 
 def apply_changes(session: Session, store: IndexStore, encoder: Encoder, *,
                   lock_timeout: float = 60, index_type: str = "flat") -> BuildOutcome:
@@ -186,7 +177,7 @@ def apply_changes(session: Session, store: IndexStore, encoder: Encoder, *,
         loaded.vectors.add(changed.ids, changed.vectors)
         store_labels(session, changed.labels)
         replace_suggestions(session, changed.suggestions)
-        _flag_near_duplicates(session, loaded.vectors, changed.ids.tolist())
+        flag_near_duplicates(session, loaded.vectors, changed.ids.tolist())
         # lexical scores of changed resources use the statistics of the last full build
         bm25 = Bm25.from_json([lexical_tokens(s.embedding_text()) for s in statements],
                               loaded.lexical_stats)
@@ -206,9 +197,11 @@ def apply_changes(session: Session, store: IndexStore, encoder: Encoder, *,
     log.info("updated index %s: %d changed resources", name, len(touched))
     return BuildOutcome("updated", name, loaded.vectors.count, changed=len(touched))
 
+
 def pending_changes(session: Session) -> int:
     """Catalogue changes committed but not yet applied to the index (the outbox)."""
     return session.scalar(select(func.count()).select_from(IndexOutbox)) or 0
+
 
 def repair_drift(session: Session, store: IndexStore, encoder: Encoder,
                  index_type: str = "flat") -> dict:
@@ -231,6 +224,7 @@ def repair_drift(session: Session, store: IndexStore, encoder: Encoder,
         return {"missing": len(missing), "extra": len(extra), **vars(outcome)}
     return {"missing": 0, "extra": 0}
 
+
 def _reuse_statement_vectors(store: IndexStore, wanted: dict, ids: list[str]
                              ) -> np.ndarray | None:
     """Statements are embedded once per framework version and model: a rebuild takes their
@@ -244,13 +238,16 @@ def _reuse_statement_vectors(store: IndexStore, wanted: dict, ids: list[str]
         return None
     return loaded.capability_vectors if loaded.capability_ids == ids else None
 
+
 _CURATED = select(ResourceCapability.resource_id).where(ResourceCapability.source == "curated")
 _CURATED_FIRST = case((Resource.id.in_(_CURATED), 0), else_=1)
 _RESOURCE_FIELDS = select(Resource.id, Resource.title, Resource.description, Resource.topics,
                           Resource.level, Resource.archetypes, Resource.labels)
 
+
 def _statements(session: Session, framework_version: str) -> list[Capability]:
     return list(framework_statements(session, framework_version).values())
+
 
 @dataclass
 class Encoded:
@@ -259,6 +256,7 @@ class Encoded:
     vectors: np.ndarray
     suggestions: dict[int, list[tuple[str, float]]]
     labels: list[dict]  # inferred archetypes and levels to store: {id, archetypes, level, labels}
+
 
 def _encode(rows, encoder: Encoder, suggester: Suggester,
             inferrer: Callable[[], LabelInferrer], curated: dict[int, tuple[str, ...]]
@@ -279,18 +277,3 @@ def _encode(rows, encoder: Encoder, suggester: Suggester,
                   for t, r in zip(texts, rows, strict=True)]
     suggested = suggester.suggest(encoded, candidates, ids.tolist())
     return Encoded(ids, texts, encoded, dict(zip(ids.tolist(), suggested, strict=True)), labels)
-
-def _flag_near_duplicates(session: Session, vectors: VectorIndex, ids: list[int]) -> None:
-    """Record pairs of resources with nearly the same text for a curator; never merges."""
-    if not ids or vectors.count < 2 or len(ids) > DUPLICATE_SCAN_LIMIT:
-        return
-    queries = np.stack([vectors.reconstruct(rid) for rid in ids])
-    scores, neighbours = vectors.search(queries, NEIGHBOURS_FOR_DUPLICATES)
-    pairs = near_duplicate_pairs(np.array(ids), scores, neighbours)
-    if not pairs:
-        return
-    known = set(session.execute(select(NearDuplicate.resource_id, NearDuplicate.other_id)).all())
-    similarity = {(a, b): float(np.dot(vectors.reconstruct(a), vectors.reconstruct(b)))
-                  for a, b in pairs}
-    session.add_all(NearDuplicate(resource_id=a, other_id=b, similarity=round(s, 4))
-                    for (a, b), s in similarity.items() if (a, b) not in known)

@@ -1,4 +1,4 @@
-"""Suggest capability statements for a resource, and spot near-duplicates, from its vector.
+"""Suggest capability statements for a resource from its vector.
 
 A suggestion ranks statements by
 
@@ -50,9 +50,6 @@ CALIBRATION = {
 # off-topic (benchmarks/suggest_capabilities.py --fit), reported on the other half.
 IN_SCOPE_SIMILARITY = 0.48
 LEXICAL, LEVEL, ARCHETYPE = 0.2, 0.08, 0.05
-# above the closest pair of distinct resources in the shipped catalogue (0.914: NHS England's
-# and SHTG's guides to home blood pressure monitoring), so a flag means a likely copy
-NEAR_DUPLICATE_SIMILARITY = 0.93
 _WORD = re.compile(r"[a-z]{3,}")
 
 
@@ -175,15 +172,3 @@ class Suggester:
         level = self._low_level[None, :] == np.array(
             [r.level == "baseline" for r in resources])[:, None]
         return LEXICAL * lexical + LEVEL * level + ARCHETYPE * (archetypes @ self._share_of)
-
-
-def near_duplicate_pairs(ids: np.ndarray, scores: np.ndarray, neighbours: np.ndarray,
-                         threshold: float = NEAR_DUPLICATE_SIMILARITY) -> set[tuple[int, int]]:
-    """Pairs (smaller id, larger id) whose similarity reaches the threshold, from the result
-    of searching the index with the resources' own vectors."""
-    pairs = set()
-    for rid, row_scores, row_ids in zip(ids, scores, neighbours, strict=True):
-        for other, similarity in zip(row_ids, row_scores, strict=True):
-            if other >= 0 and other != rid and similarity >= threshold:
-                pairs.add((int(min(rid, other)), int(max(rid, other))))
-    return pairs

@@ -60,18 +60,17 @@ def _because(i: int, j: int, scores: Scores, weak: bool, gaps: list[Column],
         match = "weak"
         reasons = [f"nothing in the catalogue matches this statement closely; this is among the "
                    f"nearest (similarity {similarity:.2f})"]
-    elif gap.texts:
-        match = "curated" if curated else "similar"
-        reasons = [("a curator mapped it to the statement your words match" if curated
-                    else f"its content is close to your words (similarity {similarity:.2f})")]
-        if 0 <= lexical_rank < 20 and not curated:
-            reasons.append("it uses your key words")
     else:
+        # a gap in words is explained in terms of the words, a statement gap of the statement
+        target, mapped, words = (("your words", "the statement your words match",
+                                  "your key words") if gap.texts else
+                                 ("this statement", "this statement",
+                                  "the statement's key words"))
         match = "curated" if curated else "similar"
-        reasons = ["a curator mapped it to this statement" if curated
-                   else f"its content is close to this statement (similarity {similarity:.2f})"]
+        reasons = [f"a curator mapped it to {mapped}" if curated
+                   else f"its content is close to {target} (similarity {similarity:.2f})"]
         if 0 <= lexical_rank < 20 and not curated:
-            reasons.append("it uses the statement's key words")
+            reasons.append(f"it uses {words}")
     if bool(s.archetype_fit[i]):
         reasons.append(f"it is written for {req.archetype}s" + _guessed(
             inferred.get("archetypes"), req.archetype))

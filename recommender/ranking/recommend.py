@@ -74,9 +74,9 @@ def recommend(req: RecommendationRequest, index: IndexVersion, snapshot: Snapsho
     columns = text_gaps.columns(gaps, readings)
     codes = [c.capability for c in columns]
     index_rows = [index.row(code) for code in codes]
+    absent = np.zeros(index.vectors.dimension, dtype=np.float32)  # a statement not indexed
     queries = np.stack([text_gaps.query_vector(
-        c, index.capability_vectors[r] if r is not None else None, encoded)
-        if r is not None or c.texts else np.zeros(index.vectors.dimension, dtype=np.float32)
+        c, index.capability_vectors[r] if r is not None else absent, encoded)
         for c, r in zip(columns, index_rows, strict=True)])
     found_rows = [row for row, c in zip(index_rows, columns, strict=True)
                   if row is not None and c.matched]

@@ -54,16 +54,16 @@ RRF_K = 60
 NOT_USEFUL_SATURATES = 3
 
 
-def rrf(rank: np.ndarray, k: float = RRF_K) -> np.ndarray:
+def rrf(rank: np.ndarray) -> np.ndarray:
     """Reciprocal-rank signal scaled to 1 for the top rank; rank -1 (absent) gives 0."""
-    return np.where(rank >= 0, (k + 1) / (k + 1 + np.maximum(rank, 0)), 0.0)
+    return np.where(rank >= 0, (RRF_K + 1) / (RRF_K + 1 + np.maximum(rank, 0)), 0.0)
 
 
 def _trust(inferred: np.ndarray | None, weights: dict[str, float]) -> np.ndarray:
     """(n, 1): 1 for a stated label, ``inferred_labels`` for one inferred from the text."""
     if inferred is None:
         return np.ones((1, 1))
-    return np.where(inferred, weights.get("inferred_labels", 1.0), 1.0)[:, None]
+    return np.where(inferred, weights["inferred_labels"], 1.0)[:, None]
 
 
 @dataclass(frozen=True)

@@ -143,14 +143,15 @@ def columns(gaps: Sequence[Gap], readings: Sequence[Reading]) -> list[Column]:
     return [*merged.values(), *alone]
 
 
-def query_vector(column: Column, statement: np.ndarray | None,
+def query_vector(column: Column, statement: np.ndarray,
                  texts: Mapping[str, np.ndarray]) -> np.ndarray:
-    """The vector a column's candidates are compared with."""
+    """The vector a column's candidates are compared with (``statement`` is all zeros for a
+    statement the index does not hold)."""
     if not column.texts:
         return statement
     words = np.sum([texts[t] for t in column.texts], axis=0)
     words = words / np.linalg.norm(words)
-    if not column.matched or statement is None:
+    if not column.matched or not statement.any():
         return words
     blend = (1 - TEXT_WEIGHT) * statement + TEXT_WEIGHT * words
     return blend / np.linalg.norm(blend)
