@@ -19,7 +19,8 @@ LEXICAL_DEPTH = 30
 
 def text_hits(session: Session, text: str, snapshot: Snapshot) -> dict[int, int]:
     """Resource id -> rank in the database's full-text search for ``text``."""
-    hits = text_search.search(session, text, LEXICAL_DEPTH, rows=len(snapshot.ids))
+    hits = text_search.search(session, text, LEXICAL_DEPTH, rows=len(snapshot.ids),
+                              version=snapshot.version)
     return {rid: rank for rank, (rid, _) in enumerate(hits)}
 
 

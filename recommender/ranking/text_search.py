@@ -14,7 +14,9 @@ from indexes.lexical import tokens
 # word beyond it says less about which resources fit (a lower BM25 weight), and the goal's
 # meaning still reaches the ranking through its embedding. Counting a word's rows, which stops
 # past the budget, costs a fraction of scoring them (0.6 ms against 12 ms for 20,000 rows).
+# The counts are kept per index version (docs/performance.md), as learners' words repeat.
 MATCH_BUDGET = 20_000
+COUNTS_KEPT = 100_000
 _COUNT = {
     "sqlite": "SELECT count(*) FROM (SELECT 1 FROM resource_fts WHERE resource_fts MATCH :q "
               "LIMIT :cap)",
@@ -23,15 +25,46 @@ _COUNT = {
 }
 
 
+class WordCounts:
+    """Rows matching each word, counted up to a budget, for one index version at a time: the
+    catalogue a version serves changes only with the next version, and a word's count only
+    steers which words are searched, so a count read a little before an import is still
+    good enough."""
+
+    def __init__(self) -> None:
+        self.version: str | None = None
+        self.counts: dict[tuple[str, int], int] = {}
+
+    def get(self, session: Session, dialect: str, word: str, budget: int,
+            version: str | None) -> int:
+        if version is None:
+            return self._count(session, dialect, word, budget)
+        if version != self.version or len(self.counts) >= COUNTS_KEPT:
+            self.version, self.counts = version, {}
+        key = (word, budget)
+        if key not in self.counts:
+            self.counts[key] = self._count(session, dialect, word, budget)
+        return self.counts[key]
+
+    @staticmethod
+    def _count(session: Session, dialect: str, word: str, budget: int) -> int:
+        statement = text(_COUNT.get(dialect, _COUNT["sqlite"]))
+        return session.scalar(statement, {"q": _term(dialect, word), "cap": budget + 1})
+
+
+_word_counts = WordCounts()
+
+
 def search(session: Session, query: str, limit: int = 50, *, rows: int | None = None,
-           budget: int = MATCH_BUDGET) -> list[tuple[int, float]]:
+           budget: int = MATCH_BUDGET, version: str | None = None) -> list[tuple[int, float]]:
     """(resource id, relevance) best first; any word may match (OR), stop words dropped. In a
     catalogue of more than ``budget`` resources (``rows``; None: unknown), only the rarest
-    words whose matches add up to at most ``budget`` rows are searched."""
+    words whose matches add up to at most ``budget`` rows are searched; with a ``version``
+    (the index version served), the words' counts are kept for the next search."""
     words = list(dict.fromkeys(tokens(query)))[:32]
     dialect = session.get_bind().dialect.name
     if words and (rows is None or rows > budget):
-        words = _rarest(session, dialect, words, budget)
+        words = _rarest(session, dialect, words, budget, version)
     if not words:
         return []
     if dialect == "postgresql":
@@ -48,11 +81,10 @@ def search(session: Session, query: str, limit: int = 50, *, rows: int | None = 
     return [(int(rid), float(score)) for rid, score in found]
 
 
-def _rarest(session: Session, dialect: str, words: list[str], budget: int) -> list[str]:
+def _rarest(session: Session, dialect: str, words: list[str], budget: int,
+            version: str | None) -> list[str]:
     """The rarest of ``words`` whose matching rows add up to at most ``budget``."""
-    statement = text(_COUNT.get(dialect, _COUNT["sqlite"]))
-    counts = {w: session.scalar(statement, {"q": _term(dialect, w), "cap": budget + 1})
-              for w in words}
+    counts = {w: _word_counts.get(session, dialect, w, budget, version) for w in words}
     kept, total = [], 0
     for word in sorted(words, key=counts.__getitem__):
         total += counts[word]
