@@ -7,7 +7,6 @@ import json
 import re
 from collections.abc import Container
 from dataclasses import asdict, dataclass, field
-from urllib.parse import urlsplit
 
 from catalogue import vocabulary
 from catalogue.errors import DataError
@@ -20,13 +19,12 @@ from catalogue.licences import (
     normalise_licence,
 )
 from catalogue.text import resource_text
+from catalogue.urls import SLUG, host, slug, url_problem
 from catalogue.vocabulary import FORMATS, LEVELS  # noqa: F401 (the catalogue's vocabulary)
 
 MAPPING_SOURCES = ("curated", "suggested")
-_SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{1,79}$")
 # the only fields a source must give: everything else is taken as stated or inferred
 REQUIRED = ("title", "url")
-MAX_URL = 2000
 # the labels a source may leave out; what it leaves out is inferred and named in ``inferred``
 LABELS = ("provider", "licence", "access", "description", "format", "level", "archetypes",
           "capabilities", "duration_minutes", "topics")
@@ -162,7 +160,7 @@ def parse_resource(raw: object, known: Framework | Container[str] | None = None,
         inferred["description"] = "not stated by the source"
     provider = " ".join(_one(raw.get("provider")).split())
     if not provider:
-        provider = _host(url)
+        provider = host(url)
         inferred["provider"] = "not stated by the source; the URL's host"
     topics = _string_list(raw.get("topics") or [], "topics", hold)
     if not topics:
@@ -180,29 +178,12 @@ def parse_resource(raw: object, known: Framework | Container[str] | None = None,
     )
 
 
-def slug(text: str) -> str | None:
-    """A valid resource id from an identifier or a URL (host and path), or None."""
-    text = text.strip()
-    if text.startswith(("http://", "https://")):
-        try:
-            parts = urlsplit(text)
-            host = (parts.hostname or "").removeprefix("www.")
-        except ValueError:  # not a valid URL ("http://[", found by fuzzing): slug the text
-            parts = None
-        if parts is not None:
-            text = host + parts.path + (f"-{parts.query}" if parts.query else "")
-    value = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
-    if len(value) > 80:  # keep long ids distinct: cut, then add a short digest of the whole
-        value = value[:71].rstrip("-") + "-" + hashlib.sha1(value.encode()).hexdigest()[:8]
-    return value if _SLUG.match(value) else None
-
-
 def _identifier(value: object, url: str) -> str | None:
     """The record's id when it is one of ours, else a slug of it, else one of its URL."""
     if _missing(value):
         return slug(url)
     text = _one(value).strip()
-    return text if _SLUG.match(text) else slug(text)
+    return text if SLUG.match(text) else slug(text)
 
 
 def _licence_and_access(raw: dict, allowed: frozenset[str], free_access: bool,
@@ -270,10 +251,6 @@ def _label(raw: dict, name: str, mapper, inferred: dict[str, str]) -> str | None
     return found
 
 
-def _host(url: str) -> str:
-    return (urlsplit(url).hostname or "").removeprefix("www.")
-
-
 def _one(value: object) -> str:
     """A text value: strings as they are, the first item of a list, empty for nothing."""
     if isinstance(value, list | tuple):
@@ -286,24 +263,6 @@ def _one(value: object) -> str:
 def _missing(value: object) -> bool:
     return value is None or (isinstance(value, str) and not value.strip()) or value == [] \
         or value == ()
-
-
-def url_problem(url: str) -> str | None:
-    """Why ``url`` cannot be a resource's link, or None: only absolute http(s) URLs with a
-    host, a valid port and no spaces or control characters (javascript:, data:, file: and the
-    like never reach a page or an export)."""
-    if len(url) > MAX_URL:
-        return f"must be at most {MAX_URL} characters"
-    if any(c.isspace() or ord(c) < 32 or ord(c) == 127 for c in url):
-        return "must not contain spaces or control characters"
-    try:
-        parts = urlsplit(url)
-        parts.port  # noqa: B018 - raises ValueError for a port out of range
-    except ValueError as exc:
-        return f"is not a valid URL ({exc})"
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        return "must be an absolute http(s) URL"
-    return None
 
 
 def _statement_order(code: str) -> list[int]:

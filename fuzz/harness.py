@@ -20,7 +20,8 @@ with atheris.instrument_imports(include=["catalogue"]):
     from catalogue.importers import read_resources
     from catalogue.importers.fetch import decode
     from catalogue.licences import DEFAULT_ALLOWED
-    from catalogue.resources import FORMATS, LEVELS, Held, url_problem
+    from catalogue.resources import FORMATS, LEVELS, Held
+    from catalogue.urls import url_problem
 
 FRAMEWORK = load_framework()
 

@@ -61,9 +61,10 @@ def test_every_subpackage_says_what_it_owns_and_may_import():
         assert doc.startswith('"""') and "import" in doc.split('"""')[1], sub.name
 
 
-def test_recommender_keeps_few_top_level_modules_and_none_is_over_300_lines():
+def test_recommender_keeps_few_top_level_modules_and_no_module_is_over_300_lines():
     assert len(list(PACKAGE.glob("*.py"))) <= 8
-    long = [str(p.relative_to(ROOT)) for p in PACKAGE.rglob("*.py")
+    long = [str(p.relative_to(ROOT)) for top in ("catalogue", "indexes", "recommender", "workers")
+            for p in (ROOT / top).rglob("*.py")
             if "migrations" not in p.parts and len(p.read_text().splitlines()) > 300]
     assert long == []
 

@@ -16,7 +16,8 @@ from catalogue.framework import ARCHETYPE_BADGES
 from catalogue.importers import FORMATS as READERS
 from catalogue.importers import read_resources
 from catalogue.licences import DEFAULT_ALLOWED
-from catalogue.resources import FORMATS, LEVELS, Held, url_problem
+from catalogue.resources import FORMATS, LEVELS, Held
+from catalogue.urls import url_problem
 from tests.factories import oai_page
 from tests.strategies import FRAMEWORK, JSON_VALUES, raw_records, unique_resources
 

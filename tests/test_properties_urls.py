@@ -5,8 +5,7 @@ from urllib.parse import parse_qsl, urlsplit
 from hypothesis import given
 from hypothesis import strategies as st
 
-from catalogue.resources import url_problem
-from catalogue.urls import canonical_url
+from catalogue.urls import canonical_url, url_problem
 from tests.strategies import LABEL, http_urls
 
 

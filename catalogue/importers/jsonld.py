@@ -12,7 +12,7 @@ import re
 from collections.abc import Callable, Iterator
 
 from catalogue.errors import DataError
-from catalogue.resources import _SLUG, slug
+from catalogue.urls import SLUG, slug
 from catalogue.vocabulary import iso_minutes, map_format
 from catalogue.vocabulary import key as _key
 
@@ -105,7 +105,7 @@ def language_code(value: str | None) -> str | None:
 
 def _id(node: dict, url: str | None) -> str | None:
     identifier = _text(node.get("identifier"), keys=("value", "@value", "@id"))
-    if identifier and _SLUG.match(identifier.strip()):  # already one of ours: keep it as it is
+    if identifier and SLUG.match(identifier.strip()):  # already one of ours: keep it as it is
         return identifier.strip()
     return (identifier and slug(identifier)) or (url and slug(url)) or identifier
 

@@ -21,7 +21,7 @@ from catalogue.errors import DataError
 from catalogue.importers.fetch import is_url
 from catalogue.importers.jsonld import language_code
 from catalogue.licences import LicenceError, normalise_licence
-from catalogue.resources import slug
+from catalogue.urls import slug
 from catalogue.vocabulary import map_format
 
 OAI = "{http://www.openarchives.org/OAI/2.0/}"

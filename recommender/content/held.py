@@ -14,8 +14,8 @@ from catalogue.errors import DataError
 from catalogue.importers import HeldItem
 from catalogue.licences import DEFAULT_ALLOWED
 from catalogue.resources import Resource as ResourceRecord
-from catalogue.resources import parse_resource, url_problem
-from catalogue.urls import canonical_url
+from catalogue.resources import parse_resource
+from catalogue.urls import canonical_url, url_problem
 from recommender.content.framework import cached_statements
 from recommender.content.store import chunks, upsert_resources
 from recommender.problems import Problem, invalid
