@@ -12,15 +12,15 @@ Python's default logging.
 from __future__ import annotations
 
 import contextvars
-import json
 import logging
 import re
 import sys
 import time
 import uuid
-from datetime import UTC, datetime
 
 from flask import Flask, Response, g, request
+from pythonjsonlogger import json as json_logger
+from pythonjsonlogger.core import RESERVED_ATTRS
 
 HEADER = "X-Request-ID"
 # up to 64 characters that are safe in a log line and a header: no spaces, quotes or controls
@@ -44,35 +44,33 @@ def valid_request_id(value: str | None) -> bool:
 
 
 class ContextFilter(logging.Filter):
-    """Puts the current request id and task id on every record (None outside them)."""
+    """Puts the current request id (None outside a request) and, inside a task, the task id
+    on every record."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         record.request_id = request_id_var.get()
-        record.task_id = task_id_var.get()
+        task_id = task_id_var.get()
+        if task_id:
+            record.task_id = task_id
         return True
 
 
-class JsonFormatter(logging.Formatter):
-    """One JSON object per line: time, level, logger, message, request_id, task_id (in a
-    task), and the keys of ``extra={"fields": {...}}``."""
+class JsonFormatter(json_logger.JsonFormatter):
+    """python-json-logger's formatter with our field names: one JSON object per line with
+    time (UTC, ISO 8601), level, logger, message, request_id (None on records that did not pass
+    ``ContextFilter``, such as gunicorn's), then the record's ``extra`` keys (task_id in a task,
+    an access line's method, path, status, duration_ms) and exception or stack when there is
+    one."""
 
-    def format(self, record: logging.LogRecord) -> str:
-        entry = {
-            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
-            "level": record.levelname,
-            "logger": record.name,
-            "message": record.getMessage(),
-            "request_id": getattr(record, "request_id", None),
-        }
-        task_id = getattr(record, "task_id", None)
-        if task_id:
-            entry["task_id"] = task_id
-        entry.update(getattr(record, "fields", None) or {})
-        if record.exc_info:
-            entry["exception"] = self.formatException(record.exc_info)
-        if record.stack_info:
-            entry["stack"] = self.formatStack(record.stack_info)
-        return json.dumps(entry, default=str)
+    def __init__(self):
+        super().__init__(
+            ["levelname", "name", "message", "request_id"],
+            rename_fields={"levelname": "level", "name": "logger", "exc_info": "exception",
+                           "stack_info": "stack"},
+            timestamp="time",
+            # Celery repeats a task line's arguments as extra={"data": ...}: already in message
+            reserved_attrs=[*RESERVED_ATTRS, "data"],
+        )
 
 
 class TextFormatter(logging.Formatter):
@@ -145,8 +143,8 @@ def _finish_request(response: Response) -> Response:
     millis = round((time.perf_counter() - began) * 1000, 1) if began else None
     access_log.log(logging.DEBUG if request.path in _QUIET_PATHS else logging.INFO,
                    "%s %s %s %sms", request.method, request.path, response.status_code, millis,
-                   extra={"fields": {"method": request.method, "path": request.path,
-                                   "status": response.status_code, "duration_ms": millis}})
+                   extra={"method": request.method, "path": request.path,
+                          "status": response.status_code, "duration_ms": millis})
     return response
 
 
