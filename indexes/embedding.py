@@ -21,6 +21,8 @@ from pathlib import Path
 
 import numpy as np
 
+from indexes import onnx_backend
+
 DEFAULT_MODEL = "all-MiniLM-L6-v2"
 BACKENDS = ("torch", "onnx", "onnx-int8")  # the first is the default
 _lock = threading.Lock()
@@ -81,6 +83,7 @@ class Encoder:
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
         os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+        # local: a slow import (a web process pays it at its first free-text goal, not at start)
         from transformers.utils import logging as transformers_logging
 
         transformers_logging.disable_progress_bar()
@@ -89,8 +92,6 @@ class Encoder:
         self.name = encoder_name(self.model_name, backend)
         self.export_dir: Path | None = None
         if backend != "torch":
-            from indexes import onnx_backend
-
             self.export_dir = onnx_backend.export_dir(cache_dir or default_cache_dir(),
                                                       self.model_name)
             meta = onnx_backend.ensure_export(self.model_name, resolve_model(self.model_name),
@@ -98,6 +99,7 @@ class Encoder:
             self._model = onnx_backend.OnnxModel(self.export_dir, backend, meta, threads)
             self.dimension = self._model.dimension
             return
+        # local: torch and sentence-transformers are slow imports; only the torch backend needs them
         import torch
         from sentence_transformers import SentenceTransformer
 

@@ -91,6 +91,7 @@ class OnnxModel:
     """One exported graph in an ONNX Runtime session, with the tokenizer saved beside it."""
 
     def __init__(self, directory: Path, backend: str, meta: dict, threads: int | None = None):
+        # local: the onnx extra is optional and both are slow imports; only these backends use them
         import onnxruntime
         from transformers import AutoTokenizer
 
@@ -121,6 +122,7 @@ class OnnxModel:
 
 
 def _export(model: str, source: str, directory: Path, fingerprint: str) -> dict:
+    # local: torch and sentence-transformers are slow imports; only making an export needs them
     import torch
     from sentence_transformers import SentenceTransformer
 
@@ -190,6 +192,7 @@ def _dimension(st) -> int:
 
 def _quantise(source: Path, target: Path) -> None:
     """Dynamic int8 quantisation, per channel (much closer to the float model than per tensor)."""
+    # local: the quantiser imports onnx (the optional extra); only making an export needs it
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
     # onnxruntime's pre-processing (symbolic shape inference) fails on this graph, and with

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, Response, json
+from flask import Flask, Response, current_app, json
 from sqlalchemy import exc as sa_exc
 from werkzeug.exceptions import HTTPException
 
@@ -78,8 +78,6 @@ def _database_problem(exc: sa_exc.SQLAlchemyError) -> Response:
         isinstance(exc, sa_exc.DBAPIError) and exc.connection_invalidated)
     if not unavailable:
         return _unexpected(exc)
-    from flask import current_app
-
     # the driver's first line says why (refused, terminated, locked); never the SQL or values
     reason = (str(getattr(exc, "orig", None) or exc).strip().splitlines() or ["?"])[0]
     current_app.logger.warning("database unavailable: %s", reason[:300])
@@ -89,8 +87,6 @@ def _database_problem(exc: sa_exc.SQLAlchemyError) -> Response:
 
 
 def _broker_problem(exc: Exception) -> Response:
-    from flask import current_app
-
     current_app.logger.warning("broker unavailable: %s", str(exc)[:300])
     return Problem(503, "Broker unavailable", "this request needs the task queue, which did "
                    "not answer; retry after the seconds in Retry-After",
@@ -98,8 +94,6 @@ def _broker_problem(exc: Exception) -> Response:
 
 
 def _unexpected(exc: Exception) -> Response:
-    from flask import current_app
-
     current_app.logger.exception("unhandled error")
     return Problem(500, "Internal Server Error", "The server failed to handle this request; "
                    "the error has been logged.", kind="internal").to_response()

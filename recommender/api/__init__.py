@@ -7,22 +7,22 @@ from __future__ import annotations
 
 from flask import Flask
 
+from recommender.api import (
+    assessments,
+    batch,
+    coverage,
+    curation,
+    feedback,
+    held,
+    imports,
+    recommendations,
+    resources,
+)
+from recommender.contract.openapi import docs_page
+
 
 def init_app(app: Flask) -> None:
     """Register every API blueprint, and the OpenAPI document and docs page."""
-    from recommender.api import (
-        assessments,
-        batch,
-        coverage,
-        curation,
-        feedback,
-        held,
-        imports,
-        recommendations,
-        resources,
-    )
-    from recommender.contract.openapi import docs_page
-
     for module in (recommendations, batch, resources, curation, imports, held, assessments,
                    feedback, coverage):
         app.register_blueprint(module.bp)

@@ -8,7 +8,12 @@ from contextlib import contextmanager
 
 import click
 
-from recommender.content.held import FIXABLE, STATUSES
+from recommender.cli.context import app_context
+from recommender.content import held as held_records
+from recommender.content.held import FIXABLE, STATUSES, decide
+from recommender.problems import Problem
+from recommender.storage import db
+from recommender.storage.models import HeldRecord
 
 LISTS = ("archetypes", "topics", "capabilities")  # comma-separated in --set
 PAGE = 500
@@ -25,10 +30,6 @@ def held_group() -> None:
 @click.option("--status", type=click.Choice(STATUSES), default="held", show_default=True)
 def list_cmd(field: str | None, status: str) -> None:
     """One line each, the most recently held first: id, field, reason, title, URL."""
-    from recommender.cli.context import app_context
-    from recommender.content import held as held_records
-    from recommender.storage import db
-
     with app_context():
         session = db.session()
         page, shown = 1, 0
@@ -51,8 +52,6 @@ def list_cmd(field: str | None, status: str) -> None:
 @click.argument("held_id", type=int)
 def show_cmd(held_id: int) -> None:
     """The held record as JSON: what the source said and why it was held."""
-    from recommender.content import held as held_records
-
     with _held(held_id) as row:
         click.echo(json.dumps(held_records.view(row), indent=2, ensure_ascii=False))
 
@@ -66,9 +65,6 @@ def admit_cmd(held_id: int, changes: tuple[str, ...]) -> None:
     """Admit a held record, with fixes; it must then pass the import's checks (licence
     policy, statement ids). The fixed fields become a curator's: imports never overwrite
     them. Queues the index update."""
-    from recommender.content.held import decide
-    from recommender.storage import db
-
     fixes = parse_fixes(changes)
     with _held(held_id) as row:
         task = _decided(lambda: decide(db.session(), row, "admit", fixes=fixes), held_id)
@@ -82,9 +78,6 @@ def admit_cmd(held_id: int, changes: tuple[str, ...]) -> None:
 @click.option("--reason", default=None, help="Why, kept with the record.")
 def reject_cmd(held_id: int, reason: str | None) -> None:
     """Reject a held record: it stays out of the catalogue."""
-    from recommender.content.held import decide
-    from recommender.storage import db
-
     with _held(held_id) as row:
         _decided(lambda: decide(db.session(), row, "reject", reason=reason), held_id)
         click.echo(f"rejected held record {held_id}" + (f" ({row.title})" if row.title else ""))
@@ -113,10 +106,6 @@ def parse_fixes(changes: tuple[str, ...]) -> dict:
 @contextmanager
 def _held(held_id: int):
     """The app's context and the held record with this id (ClickException when none)."""
-    from recommender.cli.context import app_context
-    from recommender.storage import db
-    from recommender.storage.models import HeldRecord
-
     with app_context():
         row = db.session().get(HeldRecord, held_id)
         if row is None:
@@ -126,8 +115,6 @@ def _held(held_id: int):
 
 def _decided(decision, held_id: int):
     """Run a decision, turning its problems into messages that name the field."""
-    from recommender.problems import Problem
-
     try:
         return decision()
     except Problem as problem:

@@ -9,8 +9,19 @@ from pathlib import Path
 
 import click
 
+from catalogue.errors import DataError
 from catalogue.importers import FORMATS as IMPORT_FORMATS
+from catalogue.importers import shipped_files
+from catalogue.importers.fetch import fetch_text
+from catalogue.importers.profiles import shipped_profiles
 from recommender.cli.context import make_app
+from recommender.content.import_job_views import stalled
+from recommender.content.import_jobs import FINISHED, create_job, enqueue
+from recommender.content.import_sources import prepare
+from recommender.content.imports import StrictRefusal, read_batch, write_batch
+from recommender.storage import db
+from recommender.storage.models import ImportJob
+from recommender.storage.queue import BrokerUnavailable, notify_index_changes
 
 
 @click.command("import")
@@ -40,14 +51,6 @@ def import_cmd(sources: tuple[str, ...], fmt: str | None, profile: str | None,
     rejected"; held records wait for a curator (GET /api/v1/held-records, /curator/held).
     More than IMPORT_JOB_THRESHOLD records in all are imported by the worker as one job (all
     the sources, all or nothing, as here), followed until it is done."""
-    from catalogue.errors import DataError
-    from catalogue.importers import shipped_files
-    from catalogue.importers.fetch import fetch_text
-    from recommender.content.import_sources import prepare
-    from recommender.content.imports import StrictRefusal, read_batch, write_batch
-    from recommender.storage import db
-    from recommender.storage.queue import notify_index_changes
-
     locations = list(sources) + [str(p) for p in shipped_files()] * shipped
     if not locations:
         raise click.UsageError("give one or more files or URLs, or --shipped")
@@ -124,11 +127,6 @@ def _import_job(prepared, fmt: str | None, profile: str | None, wait_start: floa
                 **options: bool) -> None:
     """Queue the sources as one import job, follow its counts on a progress bar until it is
     done or failed, then report as an import in this process does."""
-    from catalogue.importers.profiles import shipped_profiles
-    from recommender.content.import_jobs import create_job, enqueue
-    from recommender.storage import db
-    from recommender.storage.queue import BrokerUnavailable
-
     if profile and profile not in shipped_profiles():  # a file: the worker gets its text
         options["profile_text"] = Path(profile).read_text(encoding="utf-8-sig")
     session = db.session()
@@ -164,10 +162,6 @@ def _import_job(prepared, fmt: str | None, profile: str | None, wait_start: floa
 def _follow_job(session, job_id: str, wait_start: float):
     """Poll the job's row until it is finished, drawing its counts; ClickException when no
     worker starts it within ``wait_start`` seconds or its worker stops reporting."""
-    from recommender.content.import_job_views import stalled
-    from recommender.content.import_jobs import FINISHED
-    from recommender.storage.models import ImportJob
-
     began = time.monotonic()
     with click.progressbar(length=1, label="import queued", file=sys.stderr) as bar:
         while True:

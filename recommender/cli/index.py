@@ -6,10 +6,13 @@ from __future__ import annotations
 import json
 import sys
 import time
+from contextlib import nullcontext
 
 import click
 
 from recommender.cli.context import make_app
+from recommender.storage.queue import BrokerUnavailable, enqueue_build
+from recommender.storage.worker_process import running_worker
 
 
 @click.command("index")
@@ -19,11 +22,6 @@ from recommender.cli.context import make_app
               help="Do not start a temporary worker in embedded mode (one is already running).")
 def index_cmd(force: bool, timeout: int, no_worker: bool) -> None:
     """Build the search index through the Celery worker, showing its progress."""
-    from contextlib import nullcontext
-
-    from recommender.storage.queue import BrokerUnavailable, enqueue_build
-    from recommender.storage.worker_process import running_worker
-
     app = make_app()
     embedded = not (app.config["REDIS_URL"] or no_worker)
     with app.app_context(), (running_worker() if embedded else nullcontext()):

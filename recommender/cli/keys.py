@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import click
 
-from recommender.access.keys import SCOPES
+from recommender.access.keys import SCOPES, create_key, list_keys, revoke_key
 from recommender.cli.context import app_context
+from recommender.storage import db
 
 
 @click.group("keys")
@@ -19,9 +20,6 @@ def keys_group() -> None:
               help=f"Comma-separated scopes, from: {', '.join(SCOPES)}.")
 def create_cmd(name: str, scopes: tuple[str, ...]) -> None:
     """Create a key and print it: the only time it is shown (stdout: the key alone)."""
-    from recommender.access.keys import create_key
-    from recommender.storage import db
-
     wanted = [s.strip() for part in scopes for s in part.split(",") if s.strip()]
     with app_context():
         try:
@@ -37,9 +35,6 @@ def create_cmd(name: str, scopes: tuple[str, ...]) -> None:
 @keys_group.command("list")
 def list_cmd() -> None:
     """List keys: id, name, scopes, when created and last used, and whether revoked."""
-    from recommender.access.keys import list_keys
-    from recommender.storage import db
-
     with app_context():
         rows = list_keys(db.session())
     if not rows:
@@ -58,9 +53,6 @@ def list_cmd() -> None:
 @click.argument("name_or_id")
 def revoke_cmd(name_or_id: str) -> None:
     """Revoke the key with this id, or the active key with this name, at once."""
-    from recommender.access.keys import revoke_key
-    from recommender.storage import db
-
     with app_context():
         revoked = revoke_key(db.session(), name_or_id)
     if not revoked:

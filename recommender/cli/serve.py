@@ -8,16 +8,19 @@ import signal
 import subprocess
 import sys
 import time
+import urllib.request
 from pathlib import Path
 
 import click
 
 from recommender.cli.context import make_app
+from recommender.storage.worker_process import start_worker, stop, worker_command
 
 
 @click.command("settings")
 def settings_cmd() -> None:
     """Print the effective configuration (secrets hidden)."""
+    # local: config imports FAISS (through indexes.vectors); only this command needs it
     from recommender.config import ENVIRONMENT
 
     app = make_app()
@@ -33,8 +36,6 @@ def settings_cmd() -> None:
 @click.command("worker")
 def worker_cmd() -> None:
     """Run a Celery worker for the default and indexing queues (solo pool)."""
-    from recommender.storage.worker_process import worker_command
-
     os.execv(sys.executable, worker_command())
 
 
@@ -44,8 +45,8 @@ def worker_cmd() -> None:
 @click.option("--web-workers", default=2, show_default=True, help="gunicorn worker processes.")
 def run_cmd(host: str, port: int, web_workers: int) -> None:
     """Set up everything on first run, then serve: database, framework, catalogue, index."""
+    # local: the set-up imports the indexing layer, FAISS and Alembic; only `run` needs them
     from recommender.cli.bootstrap import bootstrap
-    from recommender.storage.worker_process import start_worker, stop
 
     # explicit handlers: a shell that starts us in the background may have SIGINT ignored
     signal.signal(signal.SIGINT, _interrupt)
@@ -79,8 +80,6 @@ def run_cmd(host: str, port: int, web_workers: int) -> None:
 
 def _wait_until_serving(web: subprocess.Popen, host: str, port: int, timeout: float = 60
                         ) -> bool:
-    import urllib.request
-
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline and web.poll() is None:
         try:

@@ -5,7 +5,11 @@ from __future__ import annotations
 
 import click
 
+from catalogue.errors import DataError
+from catalogue.framework import FRAMEWORK_FILE, load_framework
 from recommender.cli.context import make_app
+from recommender.content.framework import load_framework as store_framework
+from recommender.storage import db
 
 
 @click.group("db")
@@ -17,7 +21,8 @@ def db_group() -> None:
 @click.option("--revision", default="head", help="Target revision (default: the newest).")
 def db_upgrade(revision: str) -> None:
     """Create or migrate the database schema."""
-    from recommender.storage import db, migrate
+    # local: Alembic is slow to import and only this command needs it (not --help)
+    from recommender.storage import migrate
 
     with make_app().app_context():
         migrate.upgrade(db.engine(), revision)
@@ -28,18 +33,13 @@ def db_upgrade(revision: str) -> None:
 @click.argument("path", required=False, type=click.Path(exists=True, dir_okay=False))
 def load_framework_cmd(path: str | None) -> None:
     """Load the capability framework (default: the shipped one) and make it current."""
-    from catalogue.errors import DataError
-    from catalogue.framework import FRAMEWORK_FILE, load_framework
-    from recommender.content.framework import load_framework as store
-    from recommender.storage import db
-
     try:
         framework = load_framework(path or FRAMEWORK_FILE)
     except DataError as exc:
         raise click.ClickException(str(exc)) from exc
     with make_app().app_context():
         try:
-            outcome = store(db.session(), framework)
+            outcome = store_framework(db.session(), framework)
         except ValueError as exc:
             raise click.ClickException(str(exc)) from exc
     click.echo(f"framework {framework.version}: {len(framework.capabilities)} statements, "

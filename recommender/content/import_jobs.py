@@ -28,7 +28,11 @@ from sqlalchemy.orm import Session, object_session, sessionmaker, undefer
 from catalogue.errors import DataError
 from recommender.content.import_job_views import job_view
 from recommender.content.import_sources import count_records, load_profile_named
+from recommender.content.imports import StrictRefusal, read_batch, write_batch
+from recommender.logs import current_request_id
+from recommender.storage import db
 from recommender.storage.models import ImportJob, utcnow
+from recommender.storage.queue import BrokerUnavailable, celery, notify_index_changes
 
 IMPORT_CATALOGUE = "workers.tasks.import_catalogue"
 QUEUE = "celery"  # the default queue: an import is database work, it never waits on a build
@@ -71,10 +75,6 @@ def create_job(session: Session, *, source_name: str, payload_text: str | dict[s
 def enqueue(job: ImportJob) -> str:
     """Send the job to the worker (by task name: the web side never imports ``workers``);
     BrokerUnavailable, with the job recorded as not-queued, when the broker does not answer."""
-    from recommender.logs import current_request_id
-    from recommender.storage import db
-    from recommender.storage.queue import BrokerUnavailable, celery
-
     request_id = current_request_id()
     try:
         celery().send_task(IMPORT_CATALOGUE, args=[job.id], task_id=job.id, queue=QUEUE,
@@ -114,9 +114,6 @@ def run_job(sessions: sessionmaker | Session, job_id: str) -> dict:
 
 
 def _run(main: Session, side: Session, job_id: str) -> dict:
-    from recommender.content.imports import StrictRefusal, read_batch, write_batch
-    from recommender.storage.queue import notify_index_changes
-
     job = side.get(ImportJob, job_id, options=[undefer(ImportJob.payload)])
     if job is None:
         raise LookupError(f"no import job {job_id!r}")

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from catalogue.importers import ImportBatch, read_resources
 from catalogue.importers.fetch import fetch_text
+from catalogue.importers.profiles import load_profile
 from recommender.content import held as held_records
 from recommender.content.framework import cached_statements
 from recommender.content.store import UpsertResult, upsert_resources
@@ -29,8 +30,6 @@ def read_batch(locations: list[str], *, format: str | None = None, profile: str 
                progress: Callable[[dict[str, int]], object] | None = None) -> ImportBatch:
     """Read and validate sources with this app's framework and licence policy; DataError when
     a source (or the profile) cannot be read at all."""
-    from catalogue.importers.profiles import load_profile
-
     return read_resources(locations, set(cached_statements()), format=format, fetch=fetch,
                           licences=current_app.config["LICENCE_ALLOWLIST"],
                           profile=load_profile(profile) if profile else None,

@@ -60,6 +60,7 @@ def post_worker_init(worker) -> None:
     def warm() -> None:
         try:
             with app.app_context():
+                # local: gunicorn's master reads this file and must not import the app
                 from recommender.indexing.serving import index_holder, snapshot
 
                 index = index_holder().get()
@@ -77,6 +78,7 @@ def post_worker_init(worker) -> None:
 
 def child_exit(_server, worker) -> None:
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        # local: the master imports prometheus_client only when multiprocess metrics are on
         from prometheus_client import multiprocess
 
         multiprocess.mark_process_dead(worker.pid)

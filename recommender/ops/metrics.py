@@ -36,6 +36,9 @@ from prometheus_client.registry import Collector
 from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
 
+from recommender.indexing.build import pending_changes
+from recommender.indexing.serving import index_holder
+from recommender.ops.health import redis_client
 from recommender.storage import db
 from recommender.storage.models import IndexBuild
 
@@ -113,8 +116,6 @@ class StateCollector(Collector):
             yield from self._builds()
 
     def _index(self):
-        from recommender.indexing.serving import index_holder
-
         holder = index_holder()
         version = holder.get()
         yield GaugeMetricFamily("recommender_index_load_failing",
@@ -138,8 +139,6 @@ class StateCollector(Collector):
     def _queues(self):
         if not self.app.config.get("REDIS_URL"):
             return
-        from recommender.ops.health import redis_client
-
         names = _queue_names(self.app.config["CELERY"])
         up = GaugeMetricFamily("recommender_broker_up", "1 when the broker answered this scrape")
         try:
@@ -159,8 +158,6 @@ class StateCollector(Collector):
         yield gauge
 
     def _builds(self):
-        from recommender.indexing.build import pending_changes
-
         session = db.session()
         try:
             pending = pending_changes(session)

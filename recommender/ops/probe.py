@@ -23,6 +23,7 @@ def check_url(url: str, timeout: float) -> str:
 
 
 def check_beat(max_age: float) -> str:
+    # local: config imports FAISS (through indexes.vectors); the url check runs often, needs none
     from recommender.config import from_environment
 
     schedule = Path(from_environment()["CELERY"]["beat_schedule_filename"])

@@ -12,7 +12,10 @@ import uuid
 from celery import Celery, Task
 from flask import Flask, current_app
 
+from recommender.logs import current_request_id
 from recommender.problems import BrokerUnavailable
+from recommender.storage import db
+from recommender.storage.models import IndexBuild
 
 BUILD_INDEX = "workers.tasks.build_index"
 UPDATE_INDEX = "workers.tasks.update_index"
@@ -55,10 +58,6 @@ def enqueue_update(*, wait_for_result: bool = True):
 
 def _send(name: str, kind: str, **options):
     """Record the build as queued (so its status is visible at once), then send the task."""
-    from recommender.logs import current_request_id
-    from recommender.storage import db
-    from recommender.storage.models import IndexBuild
-
     task_id = str(uuid.uuid4())
     session = db.session()
     session.add(IndexBuild(id=task_id, kind=kind, status="queued"))

@@ -13,19 +13,19 @@ from __future__ import annotations
 
 from flask import Flask
 
+from recommender.web import (
+    access,
+    commissioner,
+    curator,
+    learner,
+    security,
+    session_key,
+    site,
+    templating,
+)
+
 
 def init_app(app: Flask) -> None:
-    from recommender.web import (
-        access,
-        commissioner,
-        curator,
-        learner,
-        security,
-        session_key,
-        site,
-        templating,
-    )
-
     templating.init_app(app)
     session_key.init_app(app)
     access.init_app(app)
