@@ -44,6 +44,7 @@ BLUEPRINTS: dict[str, tuple[str, str]] = {
     "held": ("catalogue:write", "catalogue:write"),  # held records: a curator's too
     "assessments": ("assessments", "assessments"),
     "feedback": ("assessments", "assessments"),
+    "plans": ("assessments", "assessments"),  # a learner's plan is their data
     "coverage": ("coverage:read", "admin"),
 }
 # web pages (recommender/web): blueprint -> scope. A browser sends no API key: a page with a

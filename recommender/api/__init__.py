@@ -15,6 +15,7 @@ from recommender.api import (
     feedback,
     held,
     imports,
+    plans,
     recommendations,
     resources,
 )
@@ -24,6 +25,6 @@ from recommender.contract.openapi import docs_page
 def init_app(app: Flask) -> None:
     """Register every API blueprint, and the OpenAPI document and docs page."""
     for module in (recommendations, batch, resources, curation, imports, held, assessments,
-                   feedback, coverage):
+                   feedback, plans, coverage):
         app.register_blueprint(module.bp)
     app.register_blueprint(docs_page.bp)

@@ -8,7 +8,7 @@ import io
 from flask import Blueprint, Response, jsonify, request
 
 from catalogue.framework import ARCHETYPE_BADGES
-from recommender.content.framework import current_version
+from recommender.content.framework import cached_statements, current_version
 from recommender.contract.learner_bodies import parse_assessment
 from recommender.contract.openapi.operations import Query, Reply, operation
 from recommender.contract.openapi.schemas import ARCHETYPES, DOMAINS, LEARNER_ID
@@ -16,12 +16,13 @@ from recommender.contract.validation import json_body
 from recommender.learners.assessments import (
     create_assessment,
     delete_learner,
-    export_learner,
     statement_infos,
     view,
 )
 from recommender.learners.questionnaire import questionnaire_domains
 from recommender.learners.rules import SCALE
+from recommender.plans.make import after_assessment
+from recommender.plans.view import learner_data, today
 from recommender.problems import Problem, invalid
 from recommender.storage import db
 from recommender.storage.models import Assessment, Learner
@@ -73,6 +74,7 @@ def create():
     assessment = create_assessment(session, learner_id=learner_id, framework_version=version,
                                    archetypes=archetypes, answers=answers,
                                    skipped_domains=skipped)
+    after_assessment(session, assessment, cached_statements(), today())
     return jsonify(view(session, assessment, version)), 201
 
 
@@ -89,13 +91,14 @@ def show(assessment_id: str):
 
 @bp.get("/learners/<learner_id>")
 @operation("Everything held about a learner",
-           {200: Reply("Their assessments and feedback", "Learner",
+           {200: Reply("Their assessments, feedback and plans", "Learner",
                        headers=("Content-Disposition",))}, path=LEARNER)
 def export(learner_id: str):
     """Everything held about a learner, as JSON (their right of access)."""
     session = db.session()
     learner = _get(Learner, learner_id)
-    response = jsonify(export_learner(session, learner, current_version(session)))
+    response = jsonify(learner_data(session, learner, current_version(session),
+                                    cached_statements(), today()))
     response.headers["Content-Disposition"] = f"attachment; filename=learner-{learner_id}.json"
     return response
 

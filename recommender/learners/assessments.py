@@ -97,6 +97,7 @@ def export_learner(session: Session, learner: Learner, current_version: str | No
 
 
 def delete_learner(session: Session, learner: Learner) -> None:
-    """Delete a learner and everything derived from them (assessments, answers, feedback)."""
+    """Delete a learner and everything derived from them (assessments, answers, feedback;
+    their plans go by the database's ON DELETE CASCADE)."""
     session.delete(learner)
     session.commit()

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from functools import cache
 
 from flask import Flask
@@ -31,6 +31,7 @@ def init_app(app: Flask) -> None:
     }
     app.add_template_filter(duration, "duration")
     app.add_template_filter(when, "when")
+    app.add_template_filter(day, "day")
     app.add_template_global(generate_csrf, "csrf_token")
     app.add_template_global(archetypes, "archetypes")
     app.add_template_global(LEVEL_NAMES, "level_names")
@@ -54,6 +55,15 @@ def duration(minutes: int | None) -> str:
     if rest:
         parts.append(f"{rest} minute{'s' * (rest != 1)}")
     return " ".join(parts)
+
+
+def day(moment: date | str | None) -> str:
+    """A date as people read it: 4 January 2027."""
+    if moment is None:
+        return ""
+    if isinstance(moment, str):
+        moment = datetime.fromisoformat(moment)
+    return f"{moment.day} {moment:%B %Y}"
 
 
 def when(moment: datetime | str | None) -> str:

@@ -154,7 +154,7 @@ def test_a_learner_completes_an_assessment_and_sees_recommendations(site):
     expect(wide.page.locator("#baseline")).to_be_hidden()
     wide.check("recommendations-specialist-tab")
     wide.go(f"/learners/{learner_id}")
-    expect(wide.page.get_by_role("heading", name="Your learning")).to_be_visible()
+    expect(wide.page.get_by_role("heading", name="Your learning", exact=True)).to_be_visible()
     wide.check("learner-home")
     wide.assert_clean()
 

@@ -10,8 +10,8 @@ from werkzeug.routing import Rule
 
 from recommender.access import auth
 from recommender.content import held as held_records
+from recommender.contract.openapi import plan_schemas, schemas
 from recommender.contract.openapi import responses as out
-from recommender.contract.openapi import schemas
 from recommender.contract.openapi.operations import Operation, Reply, of
 
 PREFIX = "/api/"
@@ -46,6 +46,7 @@ TAGS = {  # blueprint -> (tag, what its operations are for), in the document's o
     "batch": ("recommendations", ""),
     "assessments": ("learners", "Self-assessments, feedback and learners' own data"),
     "feedback": ("learners", ""),
+    "plans": ("learners", ""),
     "resources": ("catalogue", "The catalogue of learning resources and its curation"),
     "curation": ("catalogue", ""),
     "imports": ("catalogue", ""),
@@ -144,6 +145,9 @@ def components(max_limit: int, batch_max: int) -> dict[str, dict]:
         "Learner": out.LEARNER,
         "FeedbackRequest": schemas.FEEDBACK,
         "Feedback": out.FEEDBACK,
+        "PlanRequest": plan_schemas.PLAN_REQUEST,
+        "Plan": plan_schemas.PLAN,
+        "XapiStatements": plan_schemas.XAPI,
         "NearDuplicates": out.NEAR_DUPLICATES,
         "FlagUpdate": schemas.FLAG_UPDATE,
         "SuggestionDecision": schemas.SUGGESTION_DECISION,

@@ -161,6 +161,7 @@ ASSESSMENT = obj({
     "domains": ROLL_UP, "groups": ROLL_UP,
 })
 LEARNER = obj({"learner_id": STRING, "created_at": TIME, "assessments": listing("Assessment"),
+               "plans": listing("Plan"),
                "feedback": {"type": "array", "items": obj({
                    "resource": maybe(STRING), "verdict": STRING, "capability": maybe(STRING),
                    "recommendation_id": maybe(STRING), "created_at": TIME})}})

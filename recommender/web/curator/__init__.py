@@ -2,14 +2,7 @@
 catalogue, edit a resource's mapping, review suggested mappings and near-duplicates, import
 files and watch the index update, see the index's status."""
 
-from flask import Blueprint
-
-from recommender.web.pages import error_pages
-
-bp = Blueprint("curator", __name__, url_prefix="/curator")
-error_pages(bp)
-
-from recommender.web.curator import (  # noqa: E402, F401
+from recommender.web.curator import (  # noqa: F401  (each module registers its pages on bp)
     catalogue,
     held,
     imports,
@@ -17,3 +10,6 @@ from recommender.web.curator import (  # noqa: E402, F401
     labels,
     review,
 )
+from recommender.web.curator.blueprint import bp
+
+__all__ = ["bp"]

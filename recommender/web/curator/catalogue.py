@@ -24,7 +24,7 @@ from recommender.storage.models import (
     Resource,
     ResourceCapability,
 )
-from recommender.web.curator import bp
+from recommender.web.curator.blueprint import bp
 from recommender.web.forms import FormErrors
 
 CODES = re.compile(r"[\s,;]+")

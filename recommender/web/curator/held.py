@@ -21,7 +21,7 @@ from recommender.contract.validation import schema_errors
 from recommender.problems import Problem
 from recommender.storage import db
 from recommender.storage.models import HeldRecord
-from recommender.web.curator import bp
+from recommender.web.curator.blueprint import bp
 from recommender.web.forms import FormErrors
 
 FILTERS = ("status", "field", "q", "page")

@@ -22,7 +22,7 @@ from recommender.content.import_sources import count_records
 from recommender.storage import db
 from recommender.storage.models import ImportJob, IndexBuild
 from recommender.storage.queue import BrokerUnavailable
-from recommender.web.curator import bp
+from recommender.web.curator.blueprint import bp
 from recommender.web.curator.index import summary
 from recommender.web.forms import FormErrors
 

@@ -10,7 +10,7 @@ from recommender.indexing.serving import index_holder
 from recommender.storage import db
 from recommender.storage.models import IndexBuild
 from recommender.storage.queue import enqueue_build
-from recommender.web.curator import bp
+from recommender.web.curator.blueprint import bp
 
 RECENT = 10
 FINISHED = ("built", "updated", "unchanged", "failed", "not-queued")

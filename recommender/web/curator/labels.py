@@ -10,7 +10,7 @@ from catalogue.resources import FORMATS, LEVELS
 from recommender.content.curation import set_labels
 from recommender.indexing.serving import statements
 from recommender.storage import db
-from recommender.web.curator import bp
+from recommender.web.curator.blueprint import bp
 from recommender.web.curator.catalogue import find_row
 from recommender.web.forms import FormErrors
 

@@ -11,7 +11,7 @@ from recommender.content.curation import decide, flagged_pairs
 from recommender.indexing.serving import statements
 from recommender.storage import db
 from recommender.storage.models import Resource, ResourceCapability
-from recommender.web.curator import bp
+from recommender.web.curator.blueprint import bp
 
 PER_PAGE = 20
 DECISIONS = {"dismissed": "not duplicates", "confirmed": "duplicates"}

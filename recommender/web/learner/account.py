@@ -8,11 +8,14 @@ from sqlalchemy import select
 
 from recommender.content.framework import current_version
 from recommender.contract.validation import LEARNER_ID
-from recommender.learners.assessments import delete_learner, export_learner, view
+from recommender.indexing.serving import statements
+from recommender.learners.assessments import delete_learner, view
+from recommender.plans.view import learner_data, today
 from recommender.storage import db
 from recommender.storage.models import Assessment, Feedback, Learner, Resource
 from recommender.web.forms import FormErrors
-from recommender.web.learner import bp
+from recommender.web.learner.blueprint import bp
+from recommender.web.learner.plan import WEEKLY_CHOICES, latest_plan, plan_view
 from recommender.web.learner.results import learner
 
 HISTORY = 10  # assessments listed
@@ -54,8 +57,13 @@ def home(learner_id: str):
         .join(Resource, Feedback.resource_id == Resource.id)
         .where(Feedback.learner_id == learner_id, Feedback.verdict == "completed")
         .order_by(Feedback.created_at.desc())).all()
+    plan = latest_plan(learner_id)
+    plan = plan_view(plan) if plan is not None else None
+    this_week = [i for w in plan["weeks"] if w["week"] == plan["this_week"]
+                 for i in w["items"]] if plan else []
     return render_template("learner/home.html", learner=row, assessments=assessments,
-                           latest=latest, completed=done)
+                           latest=latest, completed=done, plan=plan, this_week=this_week,
+                           weekly_choices=WEEKLY_CHOICES)
 
 
 @bp.get("/learners/<learner_id>/data")
@@ -63,7 +71,8 @@ def export(learner_id: str):
     """Everything held about the learner, as a JSON file."""
     row = learner(learner_id)
     session_ = db.session()
-    body = json.dumps(export_learner(session_, row, current_version(session_)), indent=2)
+    body = json.dumps(learner_data(session_, row, current_version(session_), statements(),
+                                   today()), indent=2)
     return Response(body, mimetype="application/json", headers={
         "Content-Disposition": f"attachment; filename=learner-{learner_id}.json"})
 

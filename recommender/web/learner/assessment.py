@@ -13,11 +13,14 @@ from recommender.indexing.serving import statements
 from recommender.learners.assessments import create_assessment
 from recommender.learners.questionnaire import questionnaire_domains
 from recommender.learners.rules import RATINGS
+from recommender.plans.make import after_assessment
+from recommender.plans.view import today
 from recommender.problems import Problem
 from recommender.storage import db
 from recommender.storage.models import Learner
 from recommender.web.forms import FormErrors
-from recommender.web.learner import bp, draft
+from recommender.web.learner import draft
+from recommender.web.learner.blueprint import bp
 from recommender.web.learner.draft import Draft
 
 # the archetypes in plain words, the most common role first
@@ -174,6 +177,8 @@ def _store(saved: Draft):
     if saved.learner_id:
         body["learner_id"] = saved.learner_id
     learner_id, archetypes, answers, skipped_domains = parse_assessment(body, statements())
-    return create_assessment(db.session(), learner_id=learner_id, framework_version=saved.version,
-                             archetypes=archetypes, answers=answers,
-                             skipped_domains=skipped_domains)
+    assessment = create_assessment(db.session(), learner_id=learner_id,
+                                   framework_version=saved.version, archetypes=archetypes,
+                                   answers=answers, skipped_domains=skipped_domains)
+    after_assessment(db.session(), assessment, statements(), today())
+    return assessment

@@ -15,7 +15,7 @@ from recommender.problems import Problem
 from recommender.ranking.answer import recommend_body
 from recommender.storage import db
 from recommender.storage.models import Assessment, Feedback, Learner, Resource
-from recommender.web.learner import bp
+from recommender.web.learner.blueprint import bp
 
 LIST_LENGTH = 10
 VERDICTS = {"useful": "useful", "not_useful": "not useful", "completed": "completed"}

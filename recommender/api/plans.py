@@ -1,0 +1,107 @@
+"""Learning plans: made from a learner's gaps, read back with their progress, and taken away
+as an iCalendar feed or xAPI statements (docs/plans.md)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from flask import Blueprint, Response, jsonify, request, url_for
+
+from recommender.content.framework import cached_statements
+from recommender.contract.openapi.operations import Reply, operation
+from recommender.contract.plan_bodies import PlanRequest, parse_plan
+from recommender.contract.validation import json_body
+from recommender.plans import exports
+from recommender.plans.make import gaps_of, make
+from recommender.plans.view import today, view
+from recommender.problems import Problem, invalid
+from recommender.storage import db
+from recommender.storage.models import Assessment
+from recommender.storage.plan_models import Plan
+
+bp = Blueprint("plans", __name__, url_prefix="/api/v1/plans")
+PLAN = {"plan_id": "The plan's id"}
+
+
+@bp.post("")
+@operation("Make a learning plan from a learner's gaps",
+           {201: Reply("The plan: weeks of items, each with the gaps it serves and why, the "
+                       "gaps left uncovered and the time it takes", "Plan",
+                       headers=("Location",))},
+           body="PlanRequest")
+def create():
+    """Choose the resources that together cover the most severe gaps in the least time (a
+    budgeted, weighted set cover over curated and confidently suggested mappings), order
+    them foundations first and lay them into weeks of the learner's time."""
+    session = db.session()
+    statements = cached_statements()
+    req = parse_plan(json_body(request), statements)
+    if req.assessment_id is not None:
+        req = from_assessment(req)
+    plan = make(session, req, statements, today())
+    response = jsonify(_shown(plan))
+    response.status_code = 201
+    response.headers["Location"] = url_for("plans.show", plan_id=plan.id)
+    return response
+
+
+@bp.get("/<plan_id>")
+@operation("A learning plan with the learner's progress",
+           {200: Reply("The plan, laid out from this week: completed items ticked, the rest "
+                       "moved up or on", "Plan")}, path=PLAN)
+def show(plan_id: str):
+    """A stored plan, its weeks laid out again from the current week."""
+    return jsonify(_shown(_get(plan_id)))
+
+
+@bp.get("/<plan_id>/calendar")
+@operation("A learning plan as an iCalendar feed",
+           {200: Reply("One event per week's learning block", media=("text/calendar",))},
+           path=PLAN)
+def calendar(plan_id: str):
+    """The plan's weeks as all-day events (RFC 5545), for a calendar to subscribe to."""
+    plan = _get(plan_id)
+    body = exports.calendar(_shown(plan), _page(plan), request.host.split(":")[0])
+    return Response(body, mimetype="text/calendar", headers={
+        "Content-Disposition": f"attachment; filename=plan-{plan.id}.ics"})
+
+
+@bp.get("/<plan_id>/xapi")
+@operation("The learning done in a plan as xAPI statements",
+           {200: Reply("xAPI 1.0.3 'completed' statements, for a learning record store",
+                       "XapiStatements")}, path=PLAN)
+def xapi(plan_id: str):
+    """One xAPI statement per completed item: the learner (as an account on this service),
+    the resource as the object, and the framework statements it served as context."""
+    plan = _get(plan_id)
+    return jsonify(exports.xapi(_shown(plan), request.host_url,
+                                url_for("api.framework", _external=True)))
+
+
+def from_assessment(req: PlanRequest) -> PlanRequest:
+    """The request with a stored assessment's gaps, its learner, and its first archetype
+    unless one was given."""
+    session = db.session()
+    assessment = session.get(Assessment, req.assessment_id)
+    if assessment is None:
+        raise invalid([{"pointer": "/assessment_id", "detail": "no such assessment"}])
+    return replace(req, archetype=req.archetype or assessment.archetypes[0],
+                   learner_id=assessment.learner_id, gaps=gaps_of(session, assessment))
+
+
+def _get(plan_id: str) -> Plan:
+    plan = db.session().get(Plan, plan_id)
+    if plan is None:
+        raise Problem(404, "Not Found", f"no plan {plan_id!r}", kind="not-found")
+    return plan
+
+
+def _page(plan: Plan) -> str:
+    return url_for("plans.show", plan_id=plan.id, _external=True)
+
+
+def _shown(plan: Plan) -> dict:
+    body = view(db.session(), plan, cached_statements(), today())
+    body["links"] = {"calendar": url_for("plans.calendar", plan_id=plan.id),
+                     "xapi": url_for("plans.xapi", plan_id=plan.id)}
+    return body

@@ -1,0 +1,72 @@
+"""Parse and validate a plan request, collecting every error with a JSON pointer (API and
+pages)."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Container
+from dataclasses import dataclass
+
+from recommender.contract.openapi.plan_schemas import DEFAULT_WEEKLY_MINUTES, PLAN_REQUEST
+from recommender.contract.validation import Gap, at_fault, schema_errors
+from recommender.problems import invalid
+
+
+@dataclass(frozen=True)
+class PlanRequest:
+    archetype: str | None
+    gaps: tuple[Gap, ...]
+    weekly_minutes: int = DEFAULT_WEEKLY_MINUTES
+    start: datetime.date | None = None
+    weeks: int | None = None
+    assessment_id: str | None = None
+    learner_id: str | None = None
+
+    def settings(self) -> dict:
+        """What the plan keeps of its request (a later assessment re-makes it with these)."""
+        return {"archetype": self.archetype,
+                "gaps": [{"capability": g.capability, "severity": g.severity}
+                         for g in self.gaps],
+                "weekly_minutes": self.weekly_minutes,
+                "start": self.start.isoformat() if self.start else None, "weeks": self.weeks}
+
+
+def parse_plan(body: dict, capabilities: Container[str]) -> PlanRequest:
+    """A plan request checked against the current framework's statement ids, or a 422
+    naming every field at fault."""
+    errors = schema_errors(body, PLAN_REQUEST)
+    archetype, assessment_id = body.get("archetype"), body.get("assessment_id")
+    raw_gaps = body.get("gaps")
+    if assessment_id is None and (archetype is None or raw_gaps is None):
+        for name, value in (("archetype", archetype), ("gaps", raw_gaps)):
+            if value is None and not at_fault(errors, f"/{name}"):
+                errors.append({"pointer": f"/{name}",
+                               "detail": "is required unless assessment_id is given"})
+    if assessment_id is not None:
+        for name in ("gaps", "learner_id"):
+            if body.get(name) is not None:
+                errors.append({"pointer": f"/{name}", "detail": "give it or assessment_id, "
+                               "not both (an assessment names its learner and gaps)"})
+    gaps: dict[str, Gap] = {}
+    if isinstance(raw_gaps, list) and not at_fault(errors, "/gaps"):
+        for i, raw in enumerate(raw_gaps):
+            code = raw["capability"]
+            if code not in capabilities:
+                errors.append({"pointer": f"/gaps/{i}/capability",
+                               "detail": f"unknown capability statement {code!r}"})
+            elif code in gaps:
+                errors.append({"pointer": f"/gaps/{i}/capability", "detail": "is listed twice"})
+            else:
+                gaps[code] = Gap(code, raw.get("severity", 2))
+    start = None
+    if body.get("start") is not None and not at_fault(errors, "/start"):
+        try:
+            start = datetime.date.fromisoformat(body["start"])
+        except ValueError:
+            errors.append({"pointer": "/start", "detail": "is not a date of the calendar"})
+    if errors:
+        raise invalid(errors)
+    return PlanRequest(archetype=archetype, gaps=tuple(gaps.values()),
+                       weekly_minutes=body.get("weekly_minutes", DEFAULT_WEEKLY_MINUTES),
+                       start=start, weeks=body.get("weeks"), assessment_id=assessment_id,
+                       learner_id=body.get("learner_id"))
