@@ -22,8 +22,7 @@ from recommender.indexing.serving import index_store
 from recommender.plans.choose import MIN_CONFIDENCE, choose
 from recommender.plans.make import learner_verdicts, options
 from recommender.storage import db
-from recommender.storage.models import NearDuplicate, Resource, ResourceCapability
-from recommender.storage.plan_models import Plan
+from recommender.storage.models import NearDuplicate, Plan, Resource, ResourceCapability
 
 DOC = Path(__file__).resolve().parents[1] / "docs" / "plans.md"
 

@@ -16,8 +16,7 @@ from recommender.plans.make import gaps_of, make
 from recommender.plans.view import today, view
 from recommender.problems import Problem, invalid
 from recommender.storage import db
-from recommender.storage.models import Assessment
-from recommender.storage.plan_models import Plan
+from recommender.storage.models import Assessment, Plan
 
 bp = Blueprint("plans", __name__, url_prefix="/api/v1/plans")
 PLAN = {"plan_id": "The plan's id"}

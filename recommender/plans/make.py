@@ -31,10 +31,10 @@ from recommender.storage.models import (
     Feedback,
     Learner,
     NearDuplicate,
+    Plan,
     Resource,
     ResourceCapability,
 )
-from recommender.storage.plan_models import Plan
 
 MAX_WEEKS_UNLIMITED = 104  # "as many weeks as the gaps need", up to two years
 NO_RESOURCE = "no resource in the catalogue serves it"

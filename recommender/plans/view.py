@@ -19,8 +19,7 @@ from recommender.content.views import PUBLIC_COLUMNS
 from recommender.learners.assessments import export_learner
 from recommender.plans.make import learner_verdicts
 from recommender.plans.schedule import Item, schedule
-from recommender.storage.models import Learner, Resource
-from recommender.storage.plan_models import Plan
+from recommender.storage.models import Learner, Plan, Resource
 
 
 def today() -> datetime.date:

@@ -3,7 +3,7 @@
 from alembic import context
 from sqlalchemy import engine_from_config, pool
 
-from recommender.storage import models, plan_models  # noqa: F401  (registers the tables)
+from recommender.storage import models  # noqa: F401  (registers the tables)
 from recommender.storage.db import Base
 
 config = context.config

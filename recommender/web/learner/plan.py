@@ -14,8 +14,7 @@ from recommender.plans import exports
 from recommender.plans.make import gaps_of, make
 from recommender.plans.view import today, view
 from recommender.storage import db
-from recommender.storage.models import Assessment, Resource
-from recommender.storage.plan_models import Plan
+from recommender.storage.models import Assessment, Plan, Resource
 from recommender.web.learner.blueprint import bp
 from recommender.web.learner.results import learner
 

@@ -10,8 +10,7 @@ from datetime import datetime
 from sqlalchemy import JSON, DateTime, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from recommender.storage.db import Base
-from recommender.storage.models import utcnow
+from recommender.storage.models.base import Base, utcnow
 
 
 class Plan(Base):

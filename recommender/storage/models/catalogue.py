@@ -1,8 +1,10 @@
-"""Database models (SQLAlchemy 2.x typed)."""
+"""The framework and the catalogue as stored: framework versions and their statements,
+resources and their mappings, curators' decisions on suggestions and near-duplicates, records
+held for review, and import jobs."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlalchemy import (
     JSON,
@@ -17,11 +19,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from recommender.storage.db import Base
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
+from recommender.storage.models.base import Base, utcnow
 
 
 class FrameworkVersion(Base):
@@ -103,35 +101,6 @@ class ResourceCapability(Base):
     resource: Mapped[Resource] = relationship(back_populates="mappings")
 
 
-class IndexBuild(Base):
-    """One index build, keyed by the Celery task id, so its status outlives the broker."""
-
-    __tablename__ = "index_builds"
-
-    id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    status: Mapped[str] = mapped_column(String(20), default="queued")
-    requested_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
-    version: Mapped[str | None] = mapped_column(String(80), nullable=True)
-    count: Mapped[int | None] = mapped_column(Integer, nullable=True)
-    kind: Mapped[str] = mapped_column(String(20), default="full", server_default="full")
-    done: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
-    total: Mapped[int | None] = mapped_column(Integer, nullable=True)
-    detail: Mapped[str | None] = mapped_column(Text, nullable=True)
-
-
-class IndexOutbox(Base):
-    """A catalogue change waiting to reach the index; written in the same transaction as the
-    change, so a change is never lost when the broker or the worker is away."""
-
-    __tablename__ = "index_outbox"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    resource_id: Mapped[int] = mapped_column(Integer, index=True)
-    action: Mapped[str] = mapped_column(String(10))  # "upsert" or "delete"
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-
-
 class NearDuplicate(Base):
     """Two resources under different URLs whose text is nearly the same, for a curator."""
 
@@ -158,83 +127,6 @@ class SuggestionDecision(Base):
     verdict: Mapped[str] = mapped_column(String(20))  # accepted or rejected
     confidence: Mapped[float | None] = mapped_column(Float, nullable=True)  # as suggested
     decided_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-
-
-class Learner(Base):
-    """A learner known only by an opaque id: no name, no email."""
-
-    __tablename__ = "learners"
-
-    id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-
-    assessments: Mapped[list[Assessment]] = relationship(
-        back_populates="learner", cascade="all, delete-orphan", passive_deletes=True,
-        order_by="Assessment.created_at")
-    feedback: Mapped[list[Feedback]] = relationship(
-        cascade="all, delete-orphan", passive_deletes=True, order_by="Feedback.id")
-
-
-class Assessment(Base):
-    """One self-assessment, with the framework version it was taken against."""
-
-    __tablename__ = "assessments"
-
-    id: Mapped[str] = mapped_column(String(36), primary_key=True)
-    learner_id: Mapped[str] = mapped_column(ForeignKey("learners.id", ondelete="CASCADE"),
-                                            index=True)
-    framework_version: Mapped[str] = mapped_column(String(40))
-    archetypes: Mapped[list] = mapped_column(JSON)
-    skipped_domains: Mapped[list] = mapped_column(JSON, default=list)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-
-    learner: Mapped[Learner] = relationship(back_populates="assessments")
-    answers: Mapped[list[AssessmentAnswer]] = relationship(
-        cascade="all, delete-orphan", passive_deletes=True, lazy="selectin")
-
-
-class AssessmentAnswer(Base):
-    """A learner's confidence rating (0-4) for one capability statement."""
-
-    __tablename__ = "assessment_answers"
-
-    assessment_id: Mapped[str] = mapped_column(
-        ForeignKey("assessments.id", ondelete="CASCADE"), primary_key=True)
-    capability_code: Mapped[str] = mapped_column(String(20), primary_key=True)
-    rating: Mapped[int] = mapped_column(Integer)
-
-
-class Feedback(Base):
-    """A learner's verdict on a recommended resource, optionally for one capability."""
-
-    __tablename__ = "feedback"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    learner_id: Mapped[str] = mapped_column(ForeignKey("learners.id", ondelete="CASCADE"),
-                                            index=True)
-    resource_id: Mapped[int] = mapped_column(ForeignKey("resources.id", ondelete="CASCADE"),
-                                             index=True)
-    capability_code: Mapped[str | None] = mapped_column(String(20), nullable=True, index=True)
-    recommendation_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
-    verdict: Mapped[str] = mapped_column(String(20))  # useful, not_useful, started, completed
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-
-
-class ApiKey(Base):
-    """A key another platform calls the API with. Only a salted hash of its secret is kept:
-    the key itself is shown once, when it is created."""
-
-    __tablename__ = "api_keys"
-
-    id: Mapped[str] = mapped_column(String(16), primary_key=True)  # public, part of the key
-    name: Mapped[str] = mapped_column(String(100), index=True)
-    scopes: Mapped[list] = mapped_column(JSON)
-    salt: Mapped[str] = mapped_column(String(32))
-    secret_hash: Mapped[str] = mapped_column(String(64))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    last_used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True),
-                                                          nullable=True)
-    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
 
 
 class HeldRecord(Base):

@@ -1,0 +1,23 @@
+"""Database models (SQLAlchemy 2.x typed), one module per concern; every model is importable
+from here, and importing this package registers every table."""
+
+from recommender.storage.models.access import ApiKey
+from recommender.storage.models.base import Base, utcnow
+from recommender.storage.models.catalogue import (
+    Capability,
+    FrameworkVersion,
+    HeldRecord,
+    ImportJob,
+    NearDuplicate,
+    Resource,
+    ResourceCapability,
+    SuggestionDecision,
+)
+from recommender.storage.models.indexing import IndexBuild, IndexOutbox
+from recommender.storage.models.learners import Assessment, AssessmentAnswer, Feedback, Learner
+from recommender.storage.models.plans import Plan
+
+__all__ = ["ApiKey", "Assessment", "AssessmentAnswer", "Base", "Capability", "Feedback",
+           "FrameworkVersion", "HeldRecord", "ImportJob", "IndexBuild", "IndexOutbox", "Learner",
+           "NearDuplicate", "Plan", "Resource", "ResourceCapability", "SuggestionDecision",
+           "utcnow"]
