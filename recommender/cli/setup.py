@@ -9,6 +9,7 @@ from catalogue.errors import DataError
 from catalogue.framework import FRAMEWORK_FILE, load_framework
 from recommender.cli.context import make_app
 from recommender.content.framework import load_framework as store_framework
+from recommender.learners import demand
 from recommender.storage import db
 
 
@@ -42,7 +43,11 @@ def load_framework_cmd(path: str | None) -> None:
             outcome = store_framework(db.session(), framework)
         except ValueError as exc:
             raise click.ClickException(str(exc)) from exc
+        # the learners' demand, counted against the version now current (once, here, rather
+        # than on the first coverage read)
+        counted = "" if demand.counted(db.session(), framework.version) else \
+            f"; demand counted for {demand.rebuild(db.session(), framework.version)} learners"
     click.echo(f"framework {framework.version}: {len(framework.capabilities)} statements, "
-               f"{outcome}")
+               f"{outcome}{counted}")
 
 

@@ -3,23 +3,23 @@ and how many learners have gaps there (demand). The rules are in docs/coverage.m
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass, field
-from typing import NamedTuple
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from catalogue.framework import ARCHETYPE_BADGES
 from catalogue.licences import LicenceError, check_admission
 from catalogue.resources import LEVELS
 from recommender.content.framework import current_version
-from recommender.learners.assessments import mapped, statement_infos
+from recommender.learners import demand, feedback
+from recommender.learners.assessments import statement_infos
+from recommender.learners.demand import unit_id
 from recommender.learners.rules import StatementInfo, preferred_level
-from recommender.storage.models import Assessment, AssessmentAnswer, Feedback, Resource
+from recommender.storage.models import Resource
 
 ARCHETYPES = tuple(ARCHETYPE_BADGES)  # shaper, driver, creator, embedder, user
-GROUPINGS = ("statement", "group", "domain")
+GROUPINGS = demand.GROUPINGS  # statement, group (sub-domain), domain
 NOT_USEFUL_TO_ZERO = 3  # net not-useful marks that take a resource's weight to nothing
 
 
@@ -102,8 +102,9 @@ class Coverage:
     supply: dict[tuple[str, str, str], list[Serving]] = field(default_factory=dict)
     # (statement, archetype, level) -> mapped resources the licence policy or filters leave out
     excluded: dict[tuple[str, str, str], list[Serving]] = field(default_factory=dict)
-    # (statement, archetype) -> {learner id: severity}, from each learner's latest assessment
-    demand: dict[tuple[str, str], dict[str, int]] = field(default_factory=dict)
+    # (grouping, unit, archetype, level) -> (learners, severity sum, gaps), from each
+    # learner's latest assessment, as counted when assessments are stored (learners.demand)
+    demand: dict[tuple[str, str, str, str], tuple[int, int, int]] = field(default_factory=dict)
     learners: int = 0
 
     def servings(self, code: str, archetype: str, level: str) -> list[Serving]:
@@ -120,9 +121,12 @@ class Coverage:
     def levels(self) -> tuple[str, ...]:
         return (self.filters.level,) if self.filters.level else LEVELS
 
-    def summary(self, members: list[StatementInfo], archetype: str, level: str) -> dict:
+    def summary(self, members: list[StatementInfo], archetype: str, level: str,
+                unit: tuple[str, str] | None = None) -> dict:
         """Supply and demand of one cell, or of a roll-up of cells (the statements of a
-        sub-domain or domain badged for the archetype)."""
+        sub-domain or domain badged for the archetype): ``unit`` is (grouping, id), by
+        default the one statement's."""
+        grouping, ident = unit or ("statement", members[0].id)
         best: dict[int, float] = {}
         served = 0
         for s in members:
@@ -130,58 +134,36 @@ class Coverage:
             served += any(w > 0 for w in weights.values())
             for rid, weight in weights.items():
                 best[rid] = max(best.get(rid, 0.0), weight)
-        learners: set[str] = set()
-        severities: list[int] = []
-        calling = [s for s in members if preferred_level(s.level) == level]
-        for s in calling:
-            gaps = self.demand.get((s.id, archetype), {})
-            learners.update(gaps)
-            severities.extend(gaps.values())
+        calling = any(preferred_level(s.level) == level for s in members)
+        learners, severities, gaps = self.demand.get((grouping, ident, archetype, level),
+                                                     (0, 0, 0))
         row = {"statements": len(members), "statements_served": served,
                "resources": len(best), "weighted_supply": round(sum(best.values()), 3),
-               "called_for": bool(calling)}
+               "called_for": calling}
         if not calling:  # a structural zero: no gap of these statements calls for this level
             row.update(demand_learners=0, mean_severity=None, demand_suppressed=False)
-        elif len(learners) < self.min_learners:
+        elif learners < self.min_learners:
             row.update(demand_learners=None, mean_severity=None, demand_suppressed=True)
         else:
-            row.update(demand_learners=len(learners),
-                       mean_severity=round(sum(severities) / len(severities), 2),
+            row.update(demand_learners=learners, mean_severity=round(severities / gaps, 2),
                        demand_suppressed=False)
         return row
 
 
 def load(session: Session, *, allowed: frozenset[str], min_learners: int,
          filters: CoverageFilters | None = None) -> Coverage:
-    """Read the catalogue, feedback and latest assessments and compute supply and demand."""
+    """Read the catalogue and the counted feedback marks and demand (recommender.learners:
+    their cost does not grow with the learners), and compute supply and demand."""
     version = current_version(session)
     statements = statement_infos(session, version) if version else {}
     resources = {r.id: r for r in session.scalars(
         select(Resource).options(selectinload(Resource.mappings)))}
     coverage = Coverage(version, statements, resources, allowed, min_learners,
                         filters or CoverageFilters())
-    _supply(coverage, _feedback_marks(session))
+    _supply(coverage, feedback.marks(session))
     if version:
         _demand(session, coverage)
     return coverage
-
-
-def _feedback_marks(session: Session) -> dict[tuple[int, str], tuple[int, int]]:
-    """(resource id, statement) -> (learners marking it not useful, learners marking it
-    useful), each learner counted once by their latest useful / not_useful verdict."""
-    latest: dict[tuple[int, str, str], str] = {}
-    rows = session.execute(
-        select(Feedback.resource_id, Feedback.capability_code, Feedback.learner_id,
-               Feedback.verdict)
-        .where(Feedback.verdict.in_(("useful", "not_useful")),
-               Feedback.capability_code.is_not(None))
-        .order_by(Feedback.created_at, Feedback.id))
-    for resource_id, code, learner_id, verdict in rows:
-        latest[(resource_id, code, learner_id)] = verdict
-    marks: dict[tuple[int, str], list[int]] = defaultdict(lambda: [0, 0])
-    for (resource_id, code, _), verdict in latest.items():
-        marks[(resource_id, code)][0 if verdict == "not_useful" else 1] += 1
-    return {key: (bad, good) for key, (bad, good) in marks.items()}
 
 
 def _supply(coverage: Coverage, marks: dict[tuple[int, str], tuple[int, int]]) -> None:
@@ -209,47 +191,10 @@ def _supply(coverage: Coverage, marks: dict[tuple[int, str], tuple[int, int]]) -
             servings.sort(key=lambda sv: (-sv.weight, sv.resource.slug))
 
 
-class _Answer(NamedTuple):
-    capability_code: str
-    rating: int
-
-
-@dataclass
-class _Latest:
-    """A learner's latest assessment as plain rows: the fields assessments_store.mapped()
-    reads, without building an ORM object per answer."""
-
-    learner_id: str
-    archetypes: list[str]
-    answers: list[_Answer] = field(default_factory=list)
-
-
 def _demand(session: Session, coverage: Coverage) -> None:
-    """Learners' gaps from each learner's latest assessment, carried to the current
-    framework version where statement ids persist."""
-    ranked = select(Assessment.id, Assessment.learner_id, Assessment.archetypes,
-                    func.row_number().over(
-                        partition_by=Assessment.learner_id,
-                        order_by=(Assessment.created_at.desc(), Assessment.id.desc())
-                    ).label("n")).subquery()
-    latest = {ident: _Latest(learner, list(archetypes)) for ident, learner, archetypes in
-              session.execute(select(ranked.c.id, ranked.c.learner_id, ranked.c.archetypes)
-                              .where(ranked.c.n == 1))}
-    answers = session.execute(
-        select(AssessmentAnswer.assessment_id, AssessmentAnswer.capability_code,
-               AssessmentAnswer.rating)
-        .join(ranked, ranked.c.id == AssessmentAnswer.assessment_id).where(ranked.c.n == 1))
-    for ident, code, rating in answers:
-        latest[ident].answers.append(_Answer(code, rating))
-    coverage.learners = len(latest)
-    for assessment in latest.values():
-        carried = mapped(session, assessment, coverage.version, coverage.statements)
-        for gap in carried["gaps"]:
-            badges = coverage.statements[gap["capability"]].archetypes
-            for archetype in assessment.archetypes:
-                if archetype in badges:
-                    coverage.demand.setdefault((gap["capability"], archetype), {})[
-                        assessment.learner_id] = gap["severity"]
+    """The counted demand of the current framework version (recommender.learners.demand)."""
+    coverage.demand = demand.cells(session, coverage.version)
+    coverage.learners = coverage.demand.pop(demand.ALL, (0, 0, 0))[0]
 
 
 def matrix(coverage: Coverage, grouping: str = "statement") -> list[dict]:
@@ -272,13 +217,8 @@ def matrix(coverage: Coverage, grouping: str = "statement") -> list[dict]:
                     "group": None if grouping == "domain" else first.group_id,
                     "statement_level": first.level if grouping == "statement" else None,
                     "archetype": archetype, "level": level,
-                    **coverage.summary(badged, archetype, level)})
+                    **coverage.summary(badged, archetype, level, (grouping, ident))})
     return rows
-
-
-def unit_id(statement: StatementInfo, grouping: str) -> str:
-    return {"statement": statement.id, "group": statement.group_id,
-            "domain": statement.domain_id}[grouping]
 
 
 def unit_name(statement: StatementInfo, grouping: str) -> str:

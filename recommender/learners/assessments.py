@@ -8,6 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from recommender.content.framework import statements
+from recommender.learners import demand, feedback
 from recommender.learners.rules import StatementInfo, compute_gaps, progress, roll_up
 from recommender.storage.models import Assessment, AssessmentAnswer, Learner, Resource
 
@@ -20,7 +21,8 @@ def statement_infos(session: Session, version: str) -> dict[str, StatementInfo]:
 def create_assessment(session: Session, *, learner_id: str | None, framework_version: str,
                       archetypes: list[str], answers: dict[str, int],
                       skipped_domains: list[str]) -> Assessment:
-    """Store an assessment (and its learner, if new) in one transaction."""
+    """Store an assessment (and its learner, if new) in one transaction, with the demand it
+    counts for (in place of the learner's previous assessment)."""
     learner_id = learner_id or uuid.uuid4().hex
     if session.get(Learner, learner_id) is None:
         session.add(Learner(id=learner_id))
@@ -30,6 +32,7 @@ def create_assessment(session: Session, *, learner_id: str | None, framework_ver
                             answers=[AssessmentAnswer(capability_code=code, rating=rating)
                                      for code, rating in answers.items()])
     session.add(assessment)
+    demand.record_assessment(session, assessment)
     session.commit()
     return assessment
 
@@ -99,5 +102,7 @@ def export_learner(session: Session, learner: Learner, current_version: str | No
 def delete_learner(session: Session, learner: Learner) -> None:
     """Delete a learner and everything derived from them (assessments, answers, feedback;
     their plans go by the database's ON DELETE CASCADE)."""
+    demand.forget_learner(session, learner)
+    feedback.forget_marks(session, learner.id)
     session.delete(learner)
     session.commit()

@@ -14,10 +14,17 @@ from recommender.storage.models.catalogue import (
     SuggestionDecision,
 )
 from recommender.storage.models.indexing import IndexBuild, IndexOutbox
-from recommender.storage.models.learners import Assessment, AssessmentAnswer, Feedback, Learner
+from recommender.storage.models.learners import (
+    Assessment,
+    AssessmentAnswer,
+    DemandCell,
+    Feedback,
+    FeedbackMarks,
+    Learner,
+)
 from recommender.storage.models.plans import Plan
 
-__all__ = ["ApiKey", "Assessment", "AssessmentAnswer", "Base", "Capability", "Feedback",
-           "FrameworkVersion", "HeldRecord", "ImportJob", "IndexBuild", "IndexOutbox", "Learner",
-           "NearDuplicate", "Plan", "Resource", "ResourceCapability", "SuggestionDecision",
-           "utcnow"]
+__all__ = ["ApiKey", "Assessment", "AssessmentAnswer", "Base", "Capability", "DemandCell",
+           "Feedback", "FeedbackMarks", "FrameworkVersion", "HeldRecord", "ImportJob", "IndexBuild",
+           "IndexOutbox", "Learner", "NearDuplicate", "Plan", "Resource", "ResourceCapability",
+           "SuggestionDecision", "utcnow"]

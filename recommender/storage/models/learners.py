@@ -75,3 +75,37 @@ class Feedback(Base):
     recommendation_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
     verdict: Mapped[str] = mapped_column(String(20))  # useful, not_useful, started, completed
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class DemandCell(Base):
+    """Learners' demand kept as counts, so that reading coverage does not read assessments:
+    per unit (a statement, sub-domain or domain: ``grouping`` and ``unit``) x archetype x
+    level, for the framework version it was counted against, the learners whose latest
+    assessment has a gap there, and the sum and number of those gaps' severities. Updated in
+    the transaction that stores an assessment or deletes a learner (recommender/learners/
+    demand.py); the row of grouping ``all`` counts the learners assessed."""
+
+    __tablename__ = "demand_cells"
+
+    framework_version: Mapped[str] = mapped_column(String(40), primary_key=True)
+    grouping: Mapped[str] = mapped_column(String(10), primary_key=True)
+    unit: Mapped[str] = mapped_column(String(20), primary_key=True)
+    archetype: Mapped[str] = mapped_column(String(20), primary_key=True)
+    level: Mapped[str] = mapped_column(String(20), primary_key=True)
+    learners: Mapped[int] = mapped_column(Integer, default=0)
+    severity_sum: Mapped[int] = mapped_column(Integer, default=0)
+    gaps: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class FeedbackMarks(Base):
+    """Learners' useful and not-useful marks on a resource for a statement, kept as counts
+    (each learner by their latest such mark), so that coverage does not read every learner's
+    feedback; updated in the transaction that records a mark or deletes a learner."""
+
+    __tablename__ = "feedback_marks"
+
+    resource_id: Mapped[int] = mapped_column(ForeignKey("resources.id", ondelete="CASCADE"),
+                                             primary_key=True)
+    capability_code: Mapped[str] = mapped_column(String(20), primary_key=True)
+    not_useful: Mapped[int] = mapped_column(Integer, default=0)
+    useful: Mapped[int] = mapped_column(Integer, default=0)
