@@ -10,6 +10,9 @@ cores; recall@10 of the HNSW index against exact search is printed):
     .venv/bin/python benchmarks/http_recommend.py --sizes 1000000 --index-type hnsw
 Gaps in words (the first N gaps of each request as text, encoded and matched per request):
     .venv/bin/python benchmarks/http_recommend.py --sizes 100000 --gaps 10 --words 1
+Each size also starts one worker afresh and times its first request with a gap in words
+against its later ones (``first_words_request_extra_ms``): the model, index version and
+snapshot are loaded as the worker starts, before it takes requests.
 Profile of our workers under load (py-spy, 10 gaps at the largest size; summary printed):
     .venv/bin/python benchmarks/http_recommend.py --sizes 100000 --gaps 10 --profile
 
@@ -79,6 +82,20 @@ def profile(server: Gunicorn, bodies: list[bytes], clients: int, seconds: float)
             print(f"profile_{name}: {100 * count / max(total, 1):5.1f}% {frame}")
 
 
+def cold_start(env: dict[str, str], bodies: list[bytes], p: str) -> None:
+    """The first request with a gap in words that a just-started worker serves, against the
+    same worker's later ones (one worker, so the first request is its first)."""
+    with Gunicorn("recommender.wsgi:app", env, workers=1) as fresh:
+        first = drive(fresh.port, "/api/v1/recommendations", bodies[:1], clients=1)
+        later = drive(fresh.port, "/api/v1/recommendations", bodies[1:], clients=1)
+    if first.errors or later.errors:
+        print(f"{p}cold_start_errors: {first.errors + later.errors}")
+    warm = percentile(later.latencies, 50)
+    print(f"{p}first_words_request_ms: {first.latencies[0] * 1000:.1f}")
+    print(f"{p}warm_words_request_p50_ms: {warm * 1000:.1f}")
+    print(f"{p}first_words_request_extra_ms: {(first.latencies[0] - warm) * 1000:.1f}")
+
+
 def run_size(n: int, args, gap_counts: list[int]) -> float:
     served = prepare(n, args.index_type, keep_vectors=args.index_type == "hnsw",
                      reuse=args.reuse)
@@ -91,6 +108,7 @@ def run_size(n: int, args, gap_counts: list[int]) -> float:
     texts = dict(zip(codes, served.statements.texts, strict=True))
     body = lambda g: our_body(g, args.words, texts)  # noqa: E731
     headline = 0.0
+    cold_start(env, [our_body(g, 1, texts) for g in gap_sets(codes, 10, 21, seed=2)], p)
     with Gunicorn("recommender.wsgi:app", env) as ours, \
             Gunicorn("bare_search_app:app", env) as bare:
         warm = gap_sets(codes, 10, 40, seed=1)

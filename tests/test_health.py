@@ -1,10 +1,13 @@
 """/healthz says the process answers; /readyz says it can serve, and names what is missing."""
 
+import logging
 import shutil
 import socket
+import threading
 from pathlib import Path
 
 from recommender import create_app
+from recommender.indexing import serving
 from recommender.problems import CONTENT_TYPE
 from tests.conftest import app_config
 
@@ -94,3 +97,40 @@ def test_readyz_names_a_database_that_does_not_answer(tmp_path):
         assert "unable to open database file" in checks["database"]
     finally:
         app.extensions["db"].kw["bind"].dispose()
+
+
+def test_readyz_is_not_ready_while_a_worker_warms_up(tmp_path, framework, served_app, make_app,
+                                                     caplog):
+    """A worker loads its index version, snapshot and model before its first request (as
+    gunicorn's post_worker_init does); meanwhile /readyz answers 503 naming the warm-up."""
+    app = make_app(tmp_path, framework, [])
+    version = publish_copy(served_app, app)
+    client = app.test_client()
+    errors = []
+
+    def warm_up() -> None:
+        with app.app_context():
+            try:
+                serving.warm()
+            except Exception as exc:  # noqa: BLE001 - reported by the assert below
+                errors.append(exc)
+
+    caplog.set_level(logging.INFO, "recommender.indexing")
+    with app.app_context():
+        assert serving.index_holder().get().name == version  # loaded: only the rest waits
+    with serving._snapshot_lock:
+        # the snapshot's lock is held here, so the warm-up waits inside, warming
+        worker = threading.Thread(target=warm_up)
+        worker.start()
+        while not app.extensions.get("warming"):
+            assert worker.is_alive()
+            worker.join(0.01)
+        assert failing_checks(client.get("/readyz")) == {
+            "warm_up": "loading the embedding model, index version and catalogue snapshot "
+                       "before taking requests"}
+    worker.join()
+    assert errors == []
+    assert client.get("/readyz").status_code == 200
+    assert version in app.extensions["snapshots"]
+    assert any(r.getMessage().startswith("warmed up in ") and version in r.getMessage()
+               for r in caplog.records)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import logging
 import threading
+import time
 from functools import partial
 from pathlib import Path
 
@@ -18,6 +20,7 @@ from recommender.indexing.snapshot import load as load_snapshot
 from recommender.storage import db
 
 _snapshot_lock = threading.Lock()
+log = logging.getLogger(__name__)
 
 
 def init_app(app: Flask) -> None:
@@ -76,3 +79,31 @@ def model_name() -> str:
     """The name the app's encoder records in index manifests, without loading the model."""
     config = current_app.config
     return encoder_name(config["EMBEDDING_MODEL"], config.get("EMBEDDING_BACKEND", "torch"))
+
+
+def warm() -> None:
+    """Load what requests need before the first one comes: the served index version, its
+    catalogue snapshot, the framework's statements, and the embedding model, with one
+    encoding (``prime``). While it runs, the app reports itself warming, and /readyz answers
+    503."""
+    current_app.extensions["warming"] = True
+    began = time.perf_counter()
+    try:
+        index = index_holder().get()
+        statements()  # the current framework's, which assessments are mapped to
+        if index is not None:
+            statements(index)
+            snapshot(index)
+        model = prime()
+    finally:
+        current_app.extensions["warming"] = False
+    log.info("warmed up in %.1f s: model %s, index version %s", time.perf_counter() - began,
+             model.name, index.name if index is not None else "none yet")
+
+
+def prime() -> Encoder:
+    """One encoding in the calling thread: the model's first call in a thread sets up its
+    runtime there, so a server primes the thread that will serve requests."""
+    model = encoder()
+    model.encode(["a learner's gap in their own words"])
+    return model

@@ -8,12 +8,12 @@ With ``LOG_FORMAT=json``, gunicorn's own lines (start, worker boots and timeouts
 the app's. Requests are logged by the app (``recommender.logs``, with their request id), so
 gunicorn's access log stays off.
 
-Each worker loads the served index version and its catalogue snapshot as it starts
-(``post_worker_init``), not on its first request, and loads each newly published version in
-the background, answering from the previous one until the new version and its snapshot are
-ready (``recommender.indexing.holder.IndexHolder``). The index's vectors are memory-mapped
-(``indexes.vectors.VectorIndex.load``), so the workers share one copy in the page cache
-(docs/performance.md).
+Each worker loads the served index version, its catalogue snapshot and the embedding model as
+it starts (``post_worker_init``), not on its first request, and loads each newly published
+version in the background, answering from the previous one until the new version and its
+snapshot are ready (``recommender.indexing.holder.IndexHolder``). The index's vectors are
+memory-mapped (``indexes.vectors.VectorIndex.load``), so the workers share one copy in the
+page cache (docs/performance.md).
 """
 
 import os
@@ -46,34 +46,39 @@ def on_starting(_server) -> None:
 
 
 def post_worker_init(worker) -> None:
-    """Load the served index version and its catalogue snapshot before the worker takes
-    requests, so the first requests after a start do not pay for them (minutes at a million
-    resources on a busy 2-core machine). The worker tells the arbiter it is alive while it
-    loads, so the request timeout does not kill it. An app without an index yet, or any
-    failure, leaves it to the first request."""
+    """Load the served index version, its catalogue snapshot and the embedding model before
+    the worker takes requests, so that no request after a start pays for them (the model
+    takes seconds, a snapshot minutes at a million resources on a busy 2-core machine). The
+    worker tells the arbiter it is alive while it loads, so the request timeout does not kill
+    it. Any failure leaves it to the first request."""
     app = getattr(worker, "wsgi", None)
     if "index" not in getattr(app, "extensions", {}):
         return
     app.extensions["index"].background = True  # later versions load while this one serves
     done = threading.Event()
 
-    def warm() -> None:
+    def load() -> None:
         try:
             with app.app_context():
                 # local: gunicorn's master reads this file and must not import the app
-                from recommender.indexing.serving import index_holder, snapshot
+                from recommender.indexing.serving import warm
 
-                index = index_holder().get()
-                if index is not None:
-                    snapshot(index)
+                warm()
         except Exception:  # noqa: BLE001 - warming is an optimisation; requests report
-            worker.log.exception("could not warm the index; the first request will load it")
+            worker.log.exception("could not warm up; the first request will load what it needs")
         finally:
             done.set()
 
-    threading.Thread(target=warm, name="warm-index", daemon=True).start()
+    threading.Thread(target=load, name="warm-up", daemon=True).start()
     while not done.wait(1.0):
         worker.notify()
+    try:
+        with app.app_context():
+            from recommender.indexing.serving import prime  # local: as above
+
+            prime()  # in this thread, which serves the requests
+    except Exception:  # noqa: BLE001 - as above
+        worker.log.exception("could not prime the model; the first request will")
 
 
 def child_exit(_server, worker) -> None:

@@ -1,6 +1,7 @@
 """Liveness and readiness: ``/healthz`` (the process answers) and ``/readyz`` (it can serve).
 
-Readiness fails (503) only on what recommendations need: the database and a loaded index.
+Readiness fails (503) only on what recommendations need: the database, a loaded index, and a
+worker done warming up (its model, index version and snapshot loaded before its first request).
 A broker that does not answer, or an index build that failed, leaves the process serving
 from the index it holds (catalogue changes wait in the outbox), so they make it ``degraded``:
 200, with the failing check named, and taking the replica out of a load balancer would only
@@ -24,7 +25,7 @@ from recommender.storage.models import IndexBuild
 
 bp = Blueprint("health", __name__)
 BROKER_TIMEOUT = 1.0  # seconds; a probe must answer well inside the orchestrator's timeout
-CRITICAL = ("database", "index")  # without these no recommendation can be served
+CRITICAL = ("database", "index", "warm_up")  # without these no request can be served well
 
 
 @bp.get("/healthz")
@@ -39,6 +40,9 @@ def readyz():
     when the broker does not answer or the last index build failed."""
     database = _database()
     checks = {"database": database, "index": _index(database["status"] == "ok")}
+    if current_app.extensions.get("warming"):
+        checks["warm_up"] = {"status": "failing", "detail": "loading the embedding model, "
+                             "index version and catalogue snapshot before taking requests"}
     if current_app.config.get("REDIS_URL"):
         checks["broker"] = _broker()
     failing = [name for name, check in checks.items() if check["status"] != "ok"]
