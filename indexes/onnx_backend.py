@@ -197,7 +197,7 @@ def _quantise(source: Path, target: Path) -> None:
 
     # onnxruntime's pre-processing (symbolic shape inference) fails on this graph, and with
     # only its other steps the quantised model was no closer nor faster: it is left out
-    # its shape inference writes scratch files (a model and its external data, ~90 MB) into the
+    # its shape inference writes scratch files (a model and its external data) into the
     # working directory: run it from a scratch folder that is removed afterwards
     with _quiet_logging(), tempfile.TemporaryDirectory() as scratch, chdir(scratch):
         quantize_dynamic(str(source), str(target), per_channel=True, weight_type=QuantType.QInt8)

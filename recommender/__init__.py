@@ -4,8 +4,8 @@ The package is split by concern (docs/architecture.md has the map; the import-li
 in pyproject.toml keep its layers one way): ``storage`` (database, models, migrations, task
 queue) at the bottom; ``content`` (framework and catalogue as stored), ``access`` (keys,
 scopes, limits, CORS) and ``contract`` (request validation, the OpenAPI document) above it;
-then ``indexing`` and ``learners``; then ``ranking`` and ``coverage``; and on top ``api``,
-``web``, ``cli`` and ``ops``, which call the layers below and never each other.
+then ``indexing`` and ``learners``; then ``ranking``, ``coverage`` and ``plans``; and on top
+``api``, ``web``, ``cli`` and ``ops``, which call the layers below and never each other.
 """
 
 from __future__ import annotations
@@ -17,6 +17,8 @@ from flask import Flask
 
 def create_app(config: Mapping | None = None) -> Flask:
     """Build the app from environment variables, overridden by ``config`` (used by tests)."""
+    # local: importing any recommender module runs this package first, and the worker and the
+    # CLI import storage or indexing alone; only building an app needs every layer
     from recommender import api, logs, problems, web
     from recommender.access import auth, cors, limits
     from recommender.config import from_environment

@@ -140,8 +140,8 @@ def celery_settings(redis_url: str | None, var_dir: Path, check_seconds: float =
         # a task whose worker died unacknowledged is delivered again after this long
         # only Redis redelivers by visibility timeout; the SQLAlchemy transport rejects it
         "broker_transport_options": _transport_options(visibility_seconds) if redis_url else {},
-        # Redis results: give up reconnecting after about 3 s rather than 20 (a web request
-        # that queues a task must not hang while Redis is down)
+        # Redis results: give up reconnecting after three retries rather than twenty (a web
+        # request that queues a task must not hang while Redis is down)
         "result_backend_transport_options": {"retry_policy": {"max_retries": 3}}
         if redis_url else {},
         "beat_schedule": {"check-index": {"task": "workers.tasks.check_index",

@@ -157,7 +157,7 @@ def _end_request(_exc: BaseException | None) -> None:
 def init_celery(fmt: str, default_level: str = "INFO") -> None:
     """Worker and beat side: our log lines instead of Celery's, and the ids of the running
     task (with the request id sent by the web app as a task header) on its records."""
-    from celery import signals
+    from celery import signals  # local: only the worker and beat need Celery's signals
 
     def setup_logging(loglevel=None, **_kwargs) -> None:
         configure(fmt, loglevel or default_level)

@@ -91,9 +91,9 @@ class Suggester:
         self._low_level = np.array([s.level <= 2 for s in statements])
         badges_of = [frozenset(s.archetypes) for s in statements]
         # the same priors as whole-batch products (a build scores every resource against
-        # every statement: per-resource Python loops took 58 s of a 100k build): a word's
-        # idf in each statement that uses it, and each archetype's share of a statement's
-        # badges
+        # every statement, and per-resource Python loops were most of a large build's time:
+        # docs/performance.md): a word's idf in each statement that uses it, and each
+        # archetype's share of a statement's badges
         vocabulary = sorted(df)
         self._word_column = {w: i for i, w in enumerate(vocabulary)}
         idf_in = np.zeros((len(vocabulary), len(statements)))

@@ -9,12 +9,12 @@ from sqlalchemy.orm import Session
 from indexes.lexical import tokens
 
 # An OR query scores every row that holds any of its words, so words found in much of a large
-# catalogue make it cost as much as a scan (550 ms at a million synthetic resources). The query
-# keeps the goal's rarest words while the rows they match together stay within this budget; a
-# word beyond it says less about which resources fit (a lower BM25 weight), and the goal's
-# meaning still reaches the ranking through its embedding. Counting a word's rows, which stops
-# past the budget, costs a fraction of scoring them (0.6 ms against 12 ms for 20,000 rows).
-# The counts are kept per index version (docs/performance.md), as learners' words repeat.
+# catalogue make it cost as much as a scan. The query keeps the goal's rarest words while the
+# rows they match together stay within this budget; a word beyond it says less about which
+# resources fit (a lower BM25 weight), and the goal's meaning still reaches the ranking through
+# its embedding. Counting a word's rows, which stops past the budget, costs a fraction of
+# scoring them, and the counts are kept per index version, as learners' words repeat (figures:
+# docs/performance.md, "Recommendations in process").
 MATCH_BUDGET = 20_000
 COUNTS_KEPT = 100_000
 _COUNT = {
