@@ -8,7 +8,7 @@ from collections.abc import Container
 from dataclasses import dataclass
 
 from recommender.contract.openapi.plan_schemas import DEFAULT_WEEKLY_MINUTES, PLAN_REQUEST
-from recommender.contract.validation import Gap, at_fault, schema_errors
+from recommender.contract.validation import Gap, at_fault, schema_errors, statement_error
 from recommender.problems import invalid
 
 
@@ -51,11 +51,8 @@ def parse_plan(body: dict, capabilities: Container[str]) -> PlanRequest:
     if isinstance(raw_gaps, list) and not at_fault(errors, "/gaps"):
         for i, raw in enumerate(raw_gaps):
             code = raw["capability"]
-            if code not in capabilities:
-                errors.append({"pointer": f"/gaps/{i}/capability",
-                               "detail": f"unknown capability statement {code!r}"})
-            elif code in gaps:
-                errors.append({"pointer": f"/gaps/{i}/capability", "detail": "is listed twice"})
+            if (error := statement_error(code, i, capabilities, gaps)) is not None:
+                errors.append(error)
             else:
                 gaps[code] = Gap(code, raw.get("severity", 2))
     start = None

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Container
 from dataclasses import dataclass
 
 from flask import Flask, Request, current_app, request
@@ -172,11 +173,8 @@ def parse_recommendation(body: dict, capabilities: set[str], max_limit: int
             elif "domain" in raw:
                 errors.append({"pointer": f"/gaps/{i}/domain",
                                "detail": "goes with text, not with capability"})
-            elif code not in capabilities:
-                errors.append({"pointer": f"/gaps/{i}/capability",
-                               "detail": f"unknown capability statement {code!r}"})
-            elif code in gaps:
-                errors.append({"pointer": f"/gaps/{i}/capability", "detail": "is listed twice"})
+            elif (error := statement_error(code, i, capabilities, gaps)) is not None:
+                errors.append(error)
             else:
                 gaps[code] = Gap(code, severity)
     if errors:
@@ -197,6 +195,17 @@ def parse_recommendation(body: dict, capabilities: set[str], max_limit: int
         preferences=Preferences(formats=_unique(preferences.get("formats")),
                                 duration_minutes=preferences.get("duration_minutes"),
                                 level=preferences.get("level")))
+
+
+def statement_error(code: str, i: int, capabilities: Container[str],
+                    listed: Container[str]) -> dict | None:
+    """Why the statement id of ``gaps[i]`` cannot be a gap (unknown, or listed already)."""
+    if code not in capabilities:
+        return {"pointer": f"/gaps/{i}/capability",
+                "detail": f"unknown capability statement {code!r}"}
+    if code in listed:
+        return {"pointer": f"/gaps/{i}/capability", "detail": "is listed twice"}
+    return None
 
 
 def _check_query() -> None:

@@ -59,17 +59,15 @@ def duration(minutes: int | None) -> str:
 
 def day(moment: date | str | None) -> str:
     """A date as people read it: 4 January 2027."""
-    if moment is None:
-        return ""
-    if isinstance(moment, str):
-        moment = datetime.fromisoformat(moment)
-    return f"{moment.day} {moment:%B %Y}"
+    moment = _moment(moment)
+    return "" if moment is None else f"{moment.day} {moment:%B %Y}"
 
 
 def when(moment: datetime | str | None) -> str:
     """A date and time as people read it: 3 March 2026, 14:05."""
-    if moment is None:
-        return ""
-    if isinstance(moment, str):
-        moment = datetime.fromisoformat(moment)
-    return f"{moment.day} {moment:%B %Y, %H:%M}"
+    moment = _moment(moment)
+    return "" if moment is None else f"{day(moment)}, {moment:%H:%M}"
+
+
+def _moment(value: date | str | None) -> date | None:
+    return datetime.fromisoformat(value) if isinstance(value, str) else value
