@@ -42,7 +42,7 @@ from catalogue.resources import Resource as Record
 from catalogue.text import resource_text
 from indexes.embedding import DEFAULT_MODEL, Encoder, get_encoder
 from indexes.lexical import Bm25, tokens
-from indexes.neighbours import NeighbourLists
+from indexes.neighbours import NeighbourLists, nearest
 from indexes.vectors import VectorIndex
 from recommender.indexing.build import _statements, wanted_manifest
 from recommender.indexing.serving import index_store
@@ -258,14 +258,15 @@ def publish(app, catalogue: Catalogue, statements: Statements, kind: str = "flat
     words = [tokens(t) for t in catalogue.texts()]
     counts = [bm25.observe(w) for w in words]
     lexical = bm25.score(counts, np.array([len(w) for w in words], dtype=np.float32))
+    similarity = catalogue.vectors @ statements.vectors.T
     with app.app_context():
         session = db.session()
         return index_store().publish(
             index, statements.codes, statements.vectors,
             wanted_manifest(session, statements.model, kind),
-            dense=NeighbourLists.from_scores(ids, catalogue.vectors @ statements.vectors.T),
+            dense=NeighbourLists.from_scores(ids, similarity),
             lexical=NeighbourLists.from_scores(ids, lexical, floor=0.0),
-            lexical_stats=bm25.to_json())
+            lexical_stats=bm25.to_json(), nearest=nearest(ids, similarity))
 
 
 def zipf_exponent(counts: list[int]) -> float:

@@ -5,6 +5,9 @@ Layout under the index root::
     versions/<name>/resources.faiss      vectors keyed by resource id
     versions/<name>/capabilities.npy     one vector per framework statement
     versions/<name>/capabilities.json    statement ids, in the row order of capabilities.npy
+    versions/<name>/neighbours.npz       per statement its nearest resources by meaning and by
+                                         BM25; per resource its nearest statement's similarity
+    versions/<name>/lexical.json         the BM25 statistics of the last full build
     versions/<name>/manifest.json        model, dimension, counts, checksums, created time
     current                              the name of the version being served
 
@@ -66,6 +69,10 @@ class IndexVersion:
     dense: NeighbourLists
     lexical: NeighbourLists
     lexical_stats: dict
+    # each resource's similarity to its nearest statement: (sorted ids, similarities), kept
+    # at build so a request does not multiply its candidates by every statement; None for a
+    # version written before it was kept (then computed from the vectors)
+    nearest: tuple[np.ndarray, np.ndarray] | None = None
 
     def row(self, capability_id: str) -> int | None:
         return self._rows().get(capability_id)
@@ -95,6 +102,19 @@ class IndexVersion:
             cached = (ids[order], order)
             self.__dict__["_lookup_cache"] = cached
         return cached
+
+    def nearest_similarity(self, ids: np.ndarray) -> np.ndarray:
+        """Each resource's similarity to its nearest statement (-inf for an id the version
+        does not hold)."""
+        ids = np.asarray(ids, dtype=np.int64)
+        if self.nearest is None:
+            vectors, found = self.vectors_of(ids)
+            best = (vectors @ self.capability_vectors.T).max(axis=1, initial=-np.inf)
+            return np.where(found, best, -np.inf)
+        kept, similarity = self.nearest
+        where, found = locate(kept, ids)
+        return np.where(found, similarity[np.minimum(where, len(kept) - 1)], -np.inf) \
+            if len(kept) else np.full(len(ids), -np.inf)
 
     def capability_vector(self, capability_id: str) -> np.ndarray | None:
         row = self._rows().get(capability_id)
@@ -185,15 +205,21 @@ class IndexStore:
         with np.load(folder / NEIGHBOURS_FILE) as lists:
             dense = NeighbourLists(lists["dense_ids"], lists["dense_scores"])
             lexical = NeighbourLists(lists["lexical_ids"], lists["lexical_scores"])
+            nearest = (lists["nearest_ids"], lists["nearest_scores"]) \
+                if "nearest_ids" in lists.files else None
         lexical_stats = json.loads((folder / LEXICAL_FILE).read_text(encoding="utf-8"))
         return IndexVersion(name=name, manifest=manifest, vectors=vectors,
                             capability_ids=capability_ids, capability_vectors=capability_vectors,
-                            dense=dense, lexical=lexical, lexical_stats=lexical_stats)
+                            dense=dense, lexical=lexical, lexical_stats=lexical_stats,
+                            nearest=nearest)
 
     def publish(self, vectors: VectorIndex, capability_ids: list[str],
                 capability_vectors: np.ndarray, manifest: dict, *, dense: NeighbourLists,
-                lexical: NeighbourLists, lexical_stats: dict) -> str:
-        """Write a new version and point ``current`` at it; return the version name."""
+                lexical: NeighbourLists, lexical_stats: dict,
+                nearest: tuple[np.ndarray, np.ndarray] | None = None) -> str:
+        """Write a new version and point ``current`` at it; return the version name.
+        ``nearest``: each resource's similarity to its nearest statement, as a build keeps
+        it (left out, the version computes it from the vectors when asked)."""
         self.versions.mkdir(parents=True, exist_ok=True)
         created = datetime.now(UTC)
         name = created.strftime("%Y%m%dT%H%M%S%fZ") + "-" + uuid.uuid4().hex[:6]
@@ -207,8 +233,10 @@ class IndexStore:
             (staging / CAPABILITY_IDS_FILE).write_text(json.dumps(capability_ids),
                                                         encoding="utf-8")
             with (staging / NEIGHBOURS_FILE).open("wb") as fh:
+                kept = {} if nearest is None else {"nearest_ids": nearest[0],
+                                                   "nearest_scores": nearest[1]}
                 np.savez(fh, dense_ids=dense.ids, dense_scores=dense.scores,
-                         lexical_ids=lexical.ids, lexical_scores=lexical.scores)
+                         lexical_ids=lexical.ids, lexical_scores=lexical.scores, **kept)
             (staging / LEXICAL_FILE).write_text(json.dumps(lexical_stats), encoding="utf-8")
             full = dict(manifest, version=name, created=created.isoformat(),
                         dimension=vectors.dimension, count=vectors.count,

@@ -121,3 +121,27 @@ def test_only_one_build_at_a_time(built, shipped_resources, encoder):
         with index_store().lock(), pytest.raises(IndexBusyError):
             apply_changes(db.session(), index_store(), encoder, lock_timeout=0.2)
         assert apply_changes(db.session(), index_store(), encoder).status == "updated"
+
+
+def test_each_resources_nearest_statement_is_kept_through_adds_changes_and_deletes(
+        built, shipped_resources, encoder):
+    """Kept at build, so a request reads it instead of multiplying its candidates by every
+    statement; it must be what the vectors give."""
+    def computed(index, ids):
+        vectors, found = index.vectors_of(ids)
+        return np.where(found, (vectors @ index.capability_vectors.T).max(axis=1), -np.inf)
+
+    with built.app_context():
+        session = db.session()
+        new, changed = shipped_resources[20], shipped_resources[3]
+        upsert_resources(session, [new, dataclasses.replace(
+            changed, description="Robots in theatre: how surgical teams prepare for them.")])
+        delete_resource(session, shipped_resources[5].id)
+        apply_changes(session, index_store(), encoder)
+        loaded = index_store().load()
+        assert loaded.nearest is not None
+        ids = np.array(sorted(session.scalars(select(Resource.id))) + [10**9], dtype=np.int64)
+        kept = loaded.nearest_similarity(ids)
+        assert kept[-1] == -np.inf  # an id the version does not hold
+        assert np.allclose(kept[:-1], computed(loaded, ids)[:-1], atol=1e-5)
+        assert len(loaded.nearest[0]) == loaded.vectors.count == len(ids) - 1

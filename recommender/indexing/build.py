@@ -20,7 +20,7 @@ from catalogue.text import resource_text
 from indexes.embedding import Encoder
 from indexes.lexical import Bm25
 from indexes.lexical import tokens as lexical_tokens
-from indexes.neighbours import NeighbourLists
+from indexes.neighbours import NeighbourLists, merge_nearest, nearest
 from indexes.store import IndexStore, IndexVersion
 from indexes.vectors import VectorIndex
 from recommender.content.curation import curated_mappings, rejected_suggestions
@@ -129,12 +129,13 @@ def build_index(session: Session, store: IndexStore, encoder: Encoder, *, force:
         flag_near_duplicates(session, vectors, list(suggestions))
         ids, matrix = vectors.matrix()
         lexical_scores = bm25.score(counts, np.array(lengths, dtype=np.float32))
+        similarity = matrix @ capability_vectors.T
         name = store.publish(
             vectors, capability_ids, capability_vectors, wanted,
-            dense=NeighbourLists.from_scores(ids, matrix @ capability_vectors.T),
+            dense=NeighbourLists.from_scores(ids, similarity),
             lexical=NeighbourLists.from_scores(np.array(all_ids, dtype=np.int64),
                                                lexical_scores, floor=0.0),
-            lexical_stats=bm25.to_json())
+            lexical_stats=bm25.to_json(), nearest=nearest(ids, similarity))
         session.execute(delete(IndexOutbox).where(IndexOutbox.id <= outbox_high))
         session.commit()
     log.info("built index %s: %d resources, %d statements", name, vectors.count,
@@ -185,17 +186,26 @@ def apply_changes(session: Session, store: IndexStore, encoder: Encoder, *,
         lexical_scores = bm25.score([bm25.counts(w) for w in words],
                                     np.array([len(w) for w in words], dtype=np.float32))
         gone = np.array(touched, dtype=np.int64)
+        similarity = changed.vectors @ loaded.capability_vectors.T
+        kept = loaded.nearest or nearest(*_all_similarities(loaded))
         name = store.publish(
             loaded.vectors, loaded.capability_ids, loaded.capability_vectors,
             wanted_manifest(session, encoder.name, index_type),
-            dense=loaded.dense.merge(changed.ids, changed.vectors @ loaded.capability_vectors.T,
-                                     drop=gone),
+            dense=loaded.dense.merge(changed.ids, similarity, drop=gone),
             lexical=loaded.lexical.merge(changed.ids, lexical_scores, drop=gone, floor=0.0),
-            lexical_stats=loaded.lexical_stats)
+            lexical_stats=loaded.lexical_stats,
+            nearest=merge_nearest(kept, changed.ids, similarity, gone))
         session.execute(delete(IndexOutbox).where(IndexOutbox.id <= pending[-1].id))
         session.commit()
     log.info("updated index %s: %d changed resources", name, len(touched))
     return BuildOutcome("updated", name, loaded.vectors.count, changed=len(touched))
+
+
+def _all_similarities(index: IndexVersion) -> tuple[np.ndarray, np.ndarray]:
+    """(ids, resources x statements similarities) of a version written before it kept each
+    resource's nearest statement."""
+    ids, matrix = index.vectors.matrix()
+    return ids, matrix @ index.capability_vectors.T
 
 
 def pending_changes(session: Session) -> int:

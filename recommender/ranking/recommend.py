@@ -130,7 +130,7 @@ def recommend(req: RecommendationRequest, index: IndexVersion, snapshot: Snapsho
         level_inferred=snapshot.level_inferred[rows],
         archetypes_inferred=snapshot.archetypes_inferred[rows],
         in_scope=snapshot.curated_any[rows] | (
-            (vectors @ index.capability_vectors.T).max(axis=1) >= IN_SCOPE_SIMILARITY),
+            index.nearest_similarity(candidates.ids) >= IN_SCOPE_SIMILARITY),
     ), weights)
     weak = _weak_matches(scores, [c.matched for c in columns])
     chosen = {level: _select(scores, snapshot, candidates, weak, is_baseline, req.limit,
