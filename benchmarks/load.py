@@ -73,13 +73,15 @@ def run_import(env: dict, source: Path) -> subprocess.CompletedProcess:
 
 def served_version(port: int) -> str | None:
     """The index version a web worker serves (from /readyz, which needs no key)."""
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
     try:
-        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
         connection.request("GET", "/readyz")
         body = json.loads(connection.getresponse().read())
         return (body.get("checks") or {}).get("index", {}).get("version")
     except (OSError, ValueError, http.client.HTTPException):
         return None
+    finally:
+        connection.close()
 
 
 def background_change(env: dict, source: Path, port: int, before: str, seconds: float,

@@ -127,12 +127,14 @@ class Gunicorn:
         self.stop()
 
     def _healthy(self) -> bool:
+        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=2)
         try:
-            connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=2)
             connection.request("GET", "/healthz")
             return connection.getresponse().status == 200
         except OSError:
             return False
+        finally:
+            connection.close()
 
     def worker_pids(self) -> list[int]:
         try:
@@ -197,6 +199,7 @@ def drive(port: int, path: str, bodies: list[bytes], clients: int = 3,
                     latencies.append(took)
                 else:
                     errors += 1
+        connection.close()
 
     threads = [threading.Thread(target=client) for _ in range(clients)]
     began = time.perf_counter()
