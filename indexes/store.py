@@ -112,9 +112,10 @@ class IndexVersion:
             best = (vectors @ self.capability_vectors.T).max(axis=1, initial=-np.inf)
             return np.where(found, best, -np.inf)
         kept, similarity = self.nearest
-        where, found = locate(kept, ids)
-        return np.where(found, similarity[np.minimum(where, len(kept) - 1)], -np.inf) \
-            if len(kept) else np.full(len(ids), -np.inf)
+        if not len(kept):
+            return np.full(len(ids), -np.inf)
+        where, found = locate(kept, ids)  # positions are clamped to the array
+        return np.where(found, similarity[where], -np.inf)
 
     def capability_vector(self, capability_id: str) -> np.ndarray | None:
         row = self._rows().get(capability_id)

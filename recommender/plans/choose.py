@@ -63,19 +63,21 @@ def choose(options: Sequence[Option], severities: Mapping[str, int], budget: int
     return greedy
 
 
-def _start(done: Sequence[Option]) -> Choice:
+def _start(done: Sequence[Option], severities: Mapping[str, int]
+           ) -> tuple[Choice, set[str], set[int]]:
+    """A choice holding the done options' gaps, the gaps still open, and the resources that
+    may not be taken (the done ones and their near-duplicates)."""
     choice = Choice()
     for option in done:
         for gap in option.covers:
             choice.covered.setdefault(gap, option.resource_id)
-    return choice
+    blocked = {o.resource_id for o in done} | {d for o in done for d in o.duplicates}
+    return choice, set(severities) - set(choice.covered), blocked
 
 
 def _greedy(options: Sequence[Option], severities: Mapping[str, int], budget: int,
             done: Sequence[Option]) -> Choice:
-    choice = _start(done)
-    open_gaps = set(severities) - set(choice.covered)
-    blocked = {o.resource_id for o in done} | {d for o in done for d in o.duplicates}
+    choice, open_gaps, blocked = _start(done, severities)
     left = budget
     while open_gaps:
         best, best_key = None, None
@@ -99,17 +101,15 @@ def _greedy(options: Sequence[Option], severities: Mapping[str, int], budget: in
 
 def _best_single(options: Sequence[Option], severities: Mapping[str, int], budget: int,
                  done: Sequence[Option]) -> Choice | None:
-    start = _start(done)
-    open_gaps = set(severities) - set(start.covered)
-    blocked = {o.resource_id for o in done} | {d for o in done for d in o.duplicates}
+    choice, open_gaps, blocked = _start(done, severities)
     fitting = [o for o in options if o.minutes <= budget and o.resource_id not in blocked
                and gain(o, severities, open_gaps) > 0]
     if not fitting:
         return None
     best = max(fitting, key=lambda o: (gain(o, severities, open_gaps), -o.minutes,
                                        -o.resource_id))
-    _take(start, best, severities, open_gaps)
-    return start
+    _take(choice, best, severities, open_gaps)
+    return choice
 
 
 def _take(choice: Choice, option: Option, severities: Mapping[str, int],
