@@ -3,8 +3,6 @@ as an iCalendar feed or xAPI statements (docs/plans.md)."""
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from flask import Blueprint, Response, jsonify, request, url_for
 
 from recommender.content.framework import cached_statements
@@ -12,7 +10,7 @@ from recommender.contract.openapi.operations import Reply, operation
 from recommender.contract.plan_bodies import PlanRequest, parse_plan
 from recommender.contract.validation import json_body
 from recommender.plans import exports
-from recommender.plans.make import gaps_of, make
+from recommender.plans.make import for_assessment, make
 from recommender.plans.view import today, view
 from recommender.problems import Problem, invalid
 from recommender.storage import db
@@ -78,14 +76,12 @@ def xapi(plan_id: str):
 
 
 def from_assessment(req: PlanRequest) -> PlanRequest:
-    """The request with a stored assessment's gaps, its learner, and its first archetype
-    unless one was given."""
+    """The request for the stored assessment it names (422 when there is none)."""
     session = db.session()
     assessment = session.get(Assessment, req.assessment_id)
     if assessment is None:
         raise invalid([{"pointer": "/assessment_id", "detail": "no such assessment"}])
-    return replace(req, archetype=req.archetype or assessment.archetypes[0],
-                   learner_id=assessment.learner_id, gaps=gaps_of(session, assessment))
+    return for_assessment(session, req, assessment)
 
 
 def _get(plan_id: str) -> Plan:

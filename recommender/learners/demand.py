@@ -19,7 +19,7 @@ from collections.abc import Iterable, Mapping
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from recommender.content.framework import current_version, statements
+from recommender.content.framework import cached_statements, current_version
 from recommender.learners.rules import StatementInfo, compute_gaps, preferred_level
 from recommender.storage import counters
 from recommender.storage.models import Assessment, AssessmentAnswer, DemandCell, Learner
@@ -55,7 +55,7 @@ def contribution(known: Mapping[str, StatementInfo], archetypes: Iterable[str],
     return dict(cells)
 
 
-def _assessment_contribution(session: Session, assessment: Assessment,
+def _assessment_contribution(assessment: Assessment,
                              known: Mapping[str, StatementInfo]) -> dict[Key, list[int]]:
     answers = {a.capability_code: a.rating for a in assessment.answers}
     return contribution(known, assessment.archetypes, answers)
@@ -69,14 +69,11 @@ def _apply(session: Session, version: str, cells: Mapping[Key, list[int]], sign:
         for (g, u, a, lvl), (total, n) in sorted(cells.items())])
 
 
-def latest(session: Session, learner_id: str, *, before: Assessment | None = None
-           ) -> Assessment | None:
-    """The learner's latest assessment (or the latest before ``before``)."""
-    query = select(Assessment).where(Assessment.learner_id == learner_id)
-    if before is not None:
-        query = query.where(Assessment.id != before.id)
-    return session.scalars(query.order_by(Assessment.created_at.desc(),
-                                          Assessment.id.desc()).limit(1)).first()
+def latest(session: Session, learner_id: str, count: int = 1) -> list[Assessment]:
+    """The learner's ``count`` latest assessments, newest first."""
+    return list(session.scalars(select(Assessment).where(Assessment.learner_id == learner_id)
+                                .order_by(Assessment.created_at.desc(), Assessment.id.desc())
+                                .limit(count)))
 
 
 def counted(session: Session, version: str) -> bool:
@@ -92,15 +89,14 @@ def record_assessment(session: Session, assessment: Assessment) -> None:
     if version is None or not counted(session, version):
         return  # nothing counted yet: the first read counts every assessment, this one too
     session.get(Learner, assessment.learner_id, with_for_update=True)
-    known = statements(session, version)
+    known = cached_statements(version)
     session.flush()
-    previous = latest(session, assessment.learner_id, before=assessment)
-    newest = latest(session, assessment.learner_id)
-    if newest is not None and newest.id != assessment.id:
+    newest, *previous = latest(session, assessment.learner_id, 2)
+    if newest.id != assessment.id:
         return  # an older assessment stored late (a clock behind): the latest still counts
-    if previous is not None:
-        _apply(session, version, _assessment_contribution(session, previous, known), -1)
-    _apply(session, version, _assessment_contribution(session, assessment, known), 1)
+    if previous:
+        _apply(session, version, _assessment_contribution(previous[0], known), -1)
+    _apply(session, version, _assessment_contribution(assessment, known), 1)
 
 
 def forget_learner(session: Session, learner: Learner) -> None:
@@ -108,10 +104,9 @@ def forget_learner(session: Session, learner: Learner) -> None:
     version = current_version(session)
     if version is None or not counted(session, version):
         return
-    newest = latest(session, learner.id)
-    if newest is not None:
-        _apply(session, version,
-               _assessment_contribution(session, newest, statements(session, version)), -1)
+    for newest in latest(session, learner.id):
+        _apply(session, version, _assessment_contribution(newest, cached_statements(version)),
+               -1)
 
 
 def rebuild(session: Session, version: str | None = None) -> int:
@@ -122,7 +117,7 @@ def rebuild(session: Session, version: str | None = None) -> int:
     if version is None:
         session.commit()
         return 0
-    known = statements(session, version)
+    known = cached_statements(version)
     ranked = select(Assessment.id, Assessment.archetypes, func.row_number().over(
         partition_by=Assessment.learner_id,
         order_by=(Assessment.created_at.desc(), Assessment.id.desc())).label("n")).subquery()

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime
 import uuid
 from collections.abc import Mapping
+from dataclasses import replace
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
@@ -194,6 +195,14 @@ def gaps_of(session: Session, assessment: Assessment) -> tuple[Gap, ...]:
     """A stored assessment's gaps, mapped to the current framework, worst first."""
     return tuple(Gap(g["capability"], g["severity"])
                  for g in mapped(session, assessment, current_version(session))["gaps"])
+
+
+def for_assessment(session: Session, req: PlanRequest, assessment: Assessment) -> PlanRequest:
+    """``req`` for a stored assessment: its gaps, its learner, and its first archetype unless
+    the request names one (API and pages)."""
+    return replace(req, archetype=req.archetype or assessment.archetypes[0],
+                   gaps=gaps_of(session, assessment), assessment_id=assessment.id,
+                   learner_id=assessment.learner_id)
 
 
 def after_assessment(session: Session, assessment: Assessment,

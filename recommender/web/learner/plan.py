@@ -9,12 +9,13 @@ from sqlalchemy import select
 
 from recommender.contract.plan_bodies import PlanRequest
 from recommender.indexing.serving import statements
+from recommender.learners.demand import latest
 from recommender.learners.feedback import record
 from recommender.plans import exports
-from recommender.plans.make import gaps_of, make
+from recommender.plans.make import for_assessment, make
 from recommender.plans.view import today, view
 from recommender.storage import db
-from recommender.storage.models import Assessment, Plan, Resource
+from recommender.storage.models import Plan, Resource
 from recommender.web.learner.blueprint import bp
 from recommender.web.learner.results import learner
 
@@ -35,16 +36,14 @@ def create(learner_id: str):
     """Make a plan from the learner's latest assessment and the minutes they have a week."""
     learner(learner_id)
     session = db.session()
-    assessment = session.scalars(select(Assessment).where(Assessment.learner_id == learner_id)
-                                 .order_by(Assessment.created_at.desc()).limit(1)).first()
+    assessments = latest(session, learner_id)
     weekly = request.form.get("weekly_minutes", "")
-    if assessment is None:
+    if not assessments:
         abort(400, "Take a self-assessment first: a plan is made from its gaps.")
     if not weekly.isdigit() or int(weekly) not in WEEKLY_CHOICES:
         abort(400, "Choose how much time you have for learning each week.")
-    req = PlanRequest(archetype=assessment.archetypes[0], gaps=gaps_of(session, assessment),
-                      weekly_minutes=int(weekly), assessment_id=assessment.id,
-                      learner_id=learner_id)
+    req = for_assessment(session, PlanRequest(archetype=None, gaps=(),
+                                              weekly_minutes=int(weekly)), assessments[0])
     plan = make(session, req, statements(), today())
     return redirect(url_for("learner.plan", learner_id=learner_id, plan_id=plan.id), code=303)
 
