@@ -84,8 +84,8 @@ def model_name() -> str:
 def warm() -> None:
     """Load what requests need before the first one comes: the served index version, its
     catalogue snapshot, the framework's statements, and the embedding model, with one
-    encoding (``prime``). While it runs, the app reports itself warming, and /readyz answers
-    503."""
+    encoding (its first call sets up the runtime). While it runs, the app reports itself
+    warming, and /readyz answers 503."""
     current_app.extensions["warming"] = True
     began = time.perf_counter()
     try:
@@ -94,16 +94,9 @@ def warm() -> None:
         if index is not None:
             statements(index)
             snapshot(index)
-        model = prime()
+        model = encoder()
+        model.encode(["a learner's gap in their own words"])
     finally:
         current_app.extensions["warming"] = False
     log.info("warmed up in %.1f s: model %s, index version %s", time.perf_counter() - began,
              model.name, index.name if index is not None else "none yet")
-
-
-def prime() -> Encoder:
-    """One encoding in the calling thread: the model's first call in a thread sets up its
-    runtime there, so a server primes the thread that will serve requests."""
-    model = encoder()
-    model.encode(["a learner's gap in their own words"])
-    return model

@@ -72,13 +72,6 @@ def post_worker_init(worker) -> None:
     threading.Thread(target=load, name="warm-up", daemon=True).start()
     while not done.wait(1.0):
         worker.notify()
-    try:
-        with app.app_context():
-            from recommender.indexing.serving import prime  # local: as above
-
-            prime()  # in this thread, which serves the requests
-    except Exception:  # noqa: BLE001 - as above
-        worker.log.exception("could not prime the model; the first request will")
 
 
 def child_exit(_server, worker) -> None:
