@@ -26,6 +26,7 @@ import os
 import shutil
 import time
 import uuid
+from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -138,6 +139,9 @@ class IndexStore:
         self.mmap = mmap  # load resource vectors memory-mapped (shared between processes)
         self.versions = self.root / "versions"
         self.pointer = self.root / "current"
+        # called with the pointer's new content after each publish (a full version or a
+        # delta), e.g. to copy the new files to a store other hosts read
+        self.on_publish: list[Callable[[str], None]] = []
 
     @contextmanager
     def lock(self, timeout: float = 0):
@@ -264,7 +268,12 @@ class IndexStore:
             raise
         self.prune()
         log.info("published index version %s (%d resources)", name, full["count"])
+        self._announce(name)
         return name
+
+    def _announce(self, pointer: str) -> None:
+        for listener in self.on_publish:
+            listener(pointer)
 
     def prune(self) -> list[str]:
         """Delete all but the newest ``keep`` versions, never the current one."""
