@@ -151,6 +151,8 @@ class Bm25:
             order = np.argsort(terms_a, kind="stable")
             bounds = np.searchsorted(terms_a[order], np.arange(len(used_by) + 1))
             for i, columns in enumerate(used_by.values()):
+                if bounds[i] == bounds[i + 1]:  # no document has the term (most, for a few)
+                    continue
                 rows = order[bounds[i]:bounds[i + 1]]
                 for j in columns:  # a document occurs once per term: no repeated indices
                     out[docs_a[rows], j] += contribution[rows]

@@ -73,16 +73,3 @@ def nearest(ids: np.ndarray, scores: np.ndarray) -> tuple[np.ndarray, np.ndarray
         np.zeros(0, dtype=np.float32)
     order = np.argsort(ids, kind="stable")
     return ids[order], best[order]
-
-
-def merge_nearest(kept: tuple[np.ndarray, np.ndarray], ids: np.ndarray, scores: np.ndarray,
-                  drop: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """``kept`` with the resources in ``drop`` taken out and ``ids`` (their ``scores``)
-    put in."""
-    old_ids, old_best = kept
-    stay = ~np.isin(old_ids, np.concatenate([np.asarray(drop, dtype=np.int64),
-                                             np.asarray(ids, dtype=np.int64)]))
-    new_ids, new_best = nearest(ids, scores)
-    both = np.concatenate([old_ids[stay], new_ids])
-    order = np.argsort(both, kind="stable")
-    return both[order], np.concatenate([old_best[stay], new_best])[order]

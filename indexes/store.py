@@ -9,11 +9,16 @@ Layout under the index root::
                                          BM25; per resource its nearest statement's similarity
     versions/<name>/lexical.json         the BM25 statistics of the last full build
     versions/<name>/manifest.json        model, dimension, counts, checksums, created time
-    current                              the name of the version being served
+    versions/<name>/deltas/<seq>-<tag>.npz   an incremental change over the version
+    versions/<name>/deltas/<seq>-<tag>.json  its manifest: parent delta, checksum, counts
+    current                              what is served: ``<name>`` or ``<name>+<seq>-<tag>``
 
 A version is written to a temporary folder, fsynced, renamed into ``versions/`` and only then
 named in ``current`` (written to a temporary file and renamed over it), so readers see the old
-version or the new one, never a half-written one.
+version or the new one, never a half-written one. A delta (``indexes.deltas``) is written the
+same way: its files under temporary names, fsynced, renamed, and only then named in
+``current``. Files under ``versions/`` never change once they are there; a delta that was
+written but never named (its writer died) is never read.
 """
 
 from __future__ import annotations
@@ -28,15 +33,15 @@ import time
 import uuid
 from collections.abc import Callable
 from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
 
-from indexes.ids import locate
+from indexes.deltas import Delta
 from indexes.neighbours import NeighbourLists
 from indexes.vectors import VectorIndex
+from indexes.version import IndexVersion
 
 log = logging.getLogger(__name__)
 RESOURCES_FILE = "resources.faiss"
@@ -47,6 +52,7 @@ NEIGHBOURS_FILE = "neighbours.npz"
 LEXICAL_FILE = "lexical.json"
 DATA_FILES = (RESOURCES_FILE, CAPABILITIES_FILE, CAPABILITY_IDS_FILE, NEIGHBOURS_FILE,
               LEXICAL_FILE)
+DELTAS = "deltas"
 STALE_STAGING_SECONDS = 6 * 3600
 
 
@@ -56,78 +62,6 @@ class IndexBusyError(RuntimeError):
 
 class IndexLoadError(RuntimeError):
     """An index version is missing, partial or does not match its manifest."""
-
-
-@dataclass
-class IndexVersion:
-    """A loaded, verified index version: resource vectors plus capability vectors."""
-
-    name: str
-    manifest: dict
-    vectors: VectorIndex
-    capability_ids: list[str]
-    capability_vectors: np.ndarray
-    dense: NeighbourLists
-    lexical: NeighbourLists
-    lexical_stats: dict
-    # each resource's similarity to its nearest statement: (sorted ids, similarities), kept
-    # at build so a request does not multiply its candidates by every statement; None for a
-    # version written before it was kept (then computed from the vectors)
-    nearest: tuple[np.ndarray, np.ndarray] | None = None
-
-    def row(self, capability_id: str) -> int | None:
-        return self._rows().get(capability_id)
-
-    def vectors_of(self, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """(vectors, found): each id's vector, zeros where the version does not hold the id.
-
-        Read in place from the index's storage (memory-mapped when loaded by ``load``): the
-        only per-process arrays are the sorted ids and their rows (16 bytes a resource)."""
-        sorted_ids, rows = self._lookup()
-        ids = np.asarray(ids, dtype=np.int64)
-        if not len(sorted_ids):
-            return (np.zeros((len(ids), self.vectors.dimension), dtype=np.float32),
-                    np.zeros(len(ids), dtype=bool))
-        where, found = locate(sorted_ids, ids)
-        out = self.vectors.take(rows[where])
-        if not found.all():
-            out[~found] = 0
-        return out, found
-
-    def _lookup(self) -> tuple[np.ndarray, np.ndarray]:
-        """(sorted resource ids, each one's storage row), built once per version."""
-        cached = self.__dict__.get("_lookup_cache")
-        if cached is None:
-            ids = self.vectors.ids()
-            order = np.argsort(ids)
-            cached = (ids[order], order)
-            self.__dict__["_lookup_cache"] = cached
-        return cached
-
-    def nearest_similarity(self, ids: np.ndarray) -> np.ndarray:
-        """Each resource's similarity to its nearest statement (-inf for an id the version
-        does not hold)."""
-        ids = np.asarray(ids, dtype=np.int64)
-        if self.nearest is None:
-            vectors, found = self.vectors_of(ids)
-            best = (vectors @ self.capability_vectors.T).max(axis=1, initial=-np.inf)
-            return np.where(found, best, -np.inf)
-        kept, similarity = self.nearest
-        if not len(kept):
-            return np.full(len(ids), -np.inf)
-        where, found = locate(kept, ids)  # positions are clamped to the array
-        return np.where(found, similarity[where], -np.inf)
-
-    def capability_vector(self, capability_id: str) -> np.ndarray | None:
-        row = self._rows().get(capability_id)
-        return None if row is None else self.capability_vectors[row]
-
-    def _rows(self) -> dict[str, int]:
-        rows = self.__dict__.get("_row_cache")
-        if rows is None:
-            rows = {cid: i for i, cid in enumerate(self.capability_ids)}
-            self.__dict__["_row_cache"] = rows
-        return rows
 
 
 class IndexStore:
@@ -142,6 +76,7 @@ class IndexStore:
         # called with the pointer's new content after each publish (a full version or a
         # delta), e.g. to copy the new files to a store other hosts read
         self.on_publish: list[Callable[[str], None]] = []
+        self._last: IndexVersion | None = None  # the last version loaded and verified
 
     @contextmanager
     def lock(self, timeout: float = 0):
@@ -180,19 +115,47 @@ class IndexStore:
         return (st.st_ino, st.st_mtime_ns)
 
     def manifest(self, name: str | None = None) -> dict | None:
+        """The manifest of a version (default: current); with deltas, the full version's
+        with the fields the newest delta changed (catalogue checksum, count, created)."""
         name = name or self.current_name()
         if not name:
             return None
+        base, _, stem = name.partition("+")
         try:
-            return json.loads((self.versions / name / MANIFEST_FILE).read_text(encoding="utf-8"))
-        except (OSError, ValueError):
+            manifest = json.loads((self.versions / base / MANIFEST_FILE)
+                                  .read_text(encoding="utf-8"))
+            if stem:
+                manifest.update(self._delta_meta(base, stem)["manifest"])
+        except (OSError, ValueError, KeyError, TypeError):
             return None
+        return manifest
 
     def load(self, name: str | None = None) -> IndexVersion:
-        """Load a version (default: current) after checking every file against the manifest."""
+        """Load a version (default: current) after checking every file against its manifest
+        or its delta's. The last version loaded is kept: loading the same full version with
+        more deltas reads and checks only the new deltas. A loaded version is shared, not a
+        copy: change one only through ``with_delta``, which makes a new one."""
         name = name or self.current_name()
         if not name:
             raise IndexLoadError(f"no index has been published under {self.root}")
+        base, _, top = name.partition("+")
+        chain = self._chain(base, top) if top else []
+        last = self._last
+        if last is not None and last.name == name:
+            return last
+        start = None
+        if last is not None and last.base == base:
+            applied = list(last.chain)
+            stems = [stem for stem, _ in chain]
+            start = last if stems[:len(applied)] == applied else last.full or last
+        version = start if start is not None else self._load_full(base)
+        for stem, meta in chain[len(version.chain):]:
+            version = version.with_delta(self._read_delta(base, stem, meta), stem,
+                                         meta["manifest"])
+        self._last = version
+        return version
+
+    def _load_full(self, name: str) -> IndexVersion:
         folder = self.versions / name
         manifest = self.manifest(name)
         if manifest is None:
@@ -217,6 +180,85 @@ class IndexStore:
                             capability_ids=capability_ids, capability_vectors=capability_vectors,
                             dense=dense, lexical=lexical, lexical_stats=lexical_stats,
                             nearest=nearest)
+
+    def _delta_meta(self, base: str, stem: str) -> dict:
+        return json.loads((self.versions / base / DELTAS / f"{stem}.json")
+                          .read_text(encoding="utf-8"))
+
+    def _chain(self, base: str, top: str) -> list[tuple[str, dict]]:
+        """The deltas from the first over ``base`` to ``top``, oldest first, with their
+        manifests (each names its parent)."""
+        chain, stem = [], top
+        while stem:
+            try:
+                meta = self._delta_meta(base, stem)
+            except (OSError, ValueError) as exc:
+                raise IndexLoadError(f"index delta {base}+{stem} has no readable manifest") \
+                    from exc
+            chain.append((stem, meta))
+            stem = meta.get("parent")
+            if len(chain) > 100_000:
+                raise IndexLoadError(f"index delta {base}+{top}: its chain does not end")
+        return chain[::-1]
+
+    def _read_delta(self, base: str, stem: str, meta: dict) -> Delta:
+        path = self.versions / base / DELTAS / f"{stem}.npz"
+        if not path.exists() or _sha256(path) != meta["files"].get(path.name):
+            raise IndexLoadError(f"index delta {base}+{stem} is missing or does not match its "
+                                 "checksum")
+        with np.load(path) as arrays:
+            return Delta.from_arrays(arrays)
+
+    def publish_delta(self, parent: IndexVersion, delta: Delta, manifest: dict) -> str:
+        """Write ``delta`` over version ``parent`` (the current one) and point ``current`` at
+        the result; return its name. ``manifest``: the fields it changes (catalogue
+        checksum...); its count and created time are added here."""
+        seq = len(parent.chain) + 1
+        created = datetime.now(UTC)
+        stem = f"{seq:06d}-{uuid.uuid4().hex[:6]}"
+        name = f"{parent.base}+{stem}"
+        folder = self.versions / parent.base / DELTAS
+        made_folder = not folder.exists()
+        folder.mkdir(exist_ok=True)
+        if made_folder:
+            _fsync(folder.parent)
+        final = [folder / f"{stem}.npz", folder / f"{stem}.json"]
+        temporary = [folder / f".tmp-{stem}.npz", folder / f".tmp-{stem}.json"]
+        tmp_pointer = self.root / f".current-{parent.base}-{stem}"
+        _, held = parent.vectors_of(np.concatenate([delta.removed, delta.upserted]))
+        count = parent.vectors.count - int(held[:len(delta.removed)].sum()) \
+            + int((~held[len(delta.removed):]).sum())
+        changes = dict(manifest, version=name, created=created.isoformat(), count=count)
+        published = False
+        try:
+            with temporary[0].open("wb") as fh:
+                np.savez(fh, **delta.arrays())
+            meta = {"base": parent.base, "delta": stem, "seq": seq,
+                    "parent": parent.chain[-1] if parent.chain else None,
+                    "changed": len(delta.upserted), "removed": len(delta.removed),
+                    "files": {final[0].name: _sha256(temporary[0])}, "manifest": changes}
+            temporary[1].write_text(json.dumps(meta, indent=2, sort_keys=True),
+                                    encoding="utf-8")
+            for path in temporary:
+                _fsync(path)
+            for tmp, path in zip(temporary, final, strict=True):
+                os.rename(tmp, path)
+            _fsync(folder)
+            tmp_pointer.write_text(name, encoding="utf-8")
+            _fsync(tmp_pointer)
+            os.replace(tmp_pointer, self.pointer)
+            published = True
+            _fsync(self.root)
+        except BaseException:
+            if not published:  # leave only what was there before
+                for path in (*temporary, *final, tmp_pointer):
+                    path.unlink(missing_ok=True)
+            raise
+        self._last = parent.with_delta(delta, stem, changes)
+        log.info("published index delta %s (%d changed, %d removed)", name,
+                 len(delta.upserted), len(delta.removed))
+        self._announce(name)
+        return name
 
     def publish(self, vectors: VectorIndex, capability_ids: list[str],
                 capability_vectors: np.ndarray, manifest: dict, *, dense: NeighbourLists,
@@ -277,7 +319,7 @@ class IndexStore:
 
     def prune(self) -> list[str]:
         """Delete all but the newest ``keep`` versions, never the current one."""
-        current = self.current_name()
+        current = (self.current_name() or "").partition("+")[0]
         names = sorted(p.name for p in self.versions.iterdir() if p.is_dir()) \
             if self.versions.exists() else []
         doomed = [n for n in names[:-self.keep] if n != current]
@@ -285,9 +327,11 @@ class IndexStore:
             shutil.rmtree(self.versions / name, ignore_errors=True)
         # a staging folder this old belongs to a build that died; a live build finishes sooner
         cutoff = time.time() - STALE_STAGING_SECONDS
-        for stale in self.root.glob(".staging-*"):
+        for stale in [*self.root.glob(".staging-*"),
+                      *self.versions.glob(f"*/{DELTAS}/.tmp-*")]:
             if stale.stat().st_mtime < cutoff:
-                shutil.rmtree(stale, ignore_errors=True)
+                shutil.rmtree(stale, ignore_errors=True) if stale.is_dir() else \
+                    stale.unlink(missing_ok=True)
         return doomed
 
 

@@ -7,6 +7,8 @@ from pathlib import Path
 import numpy as np
 from threadpoolctl import threadpool_limits
 
+from indexes.ids import locate
+
 try:
     import faiss
 except ImportError:  # pragma: no cover - faiss-cpu is a hard dependency
@@ -86,14 +88,48 @@ class VectorIndex:
         self._index.add_with_ids(vectors[mask], keep_ids[mask])
         return int((~mask).sum())
 
-    def search(self, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-        """Return (scores, ids) arrays of shape (len(queries), k); missing hits have id -1."""
+    def search(self, queries: np.ndarray, k: int, selector: Selector | None = None
+               ) -> tuple[np.ndarray, np.ndarray]:
+        """Return (scores, ids) arrays of shape (len(queries), k); missing hits have id -1.
+        ``selector`` leaves some ids out of the search."""
         queries = np.ascontiguousarray(np.atleast_2d(queries), dtype=np.float32)
         k = max(1, min(k, self.count)) if self.count else 1
         if not self.count:
             n = len(queries)
             return np.zeros((n, k), dtype=np.float32), np.full((n, k), -1, dtype=np.int64)
-        return self._index.search(queries, k)
+        if selector is None:
+            return self._index.search(queries, k)
+        return self._index.search(queries, k, params=selector.params)
+
+    def vectors_of(self, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(vectors, found): each id's vector, zeros where the index does not hold the id.
+
+        Read in place from the index's storage (memory-mapped when loaded so): the only
+        per-process arrays are the sorted ids and their rows (16 bytes a resource)."""
+        ids = np.asarray(ids, dtype=np.int64)
+        sorted_ids, rows = self._lookup()
+        if not len(sorted_ids):
+            return (np.zeros((len(ids), self.dimension), dtype=np.float32),
+                    np.zeros(len(ids), dtype=bool))
+        where, found = locate(sorted_ids, ids)
+        out = self.take(rows[where])
+        if not found.all():
+            out[~found] = 0
+        return out, found
+
+    def sorted_ids(self) -> np.ndarray:
+        """Every resource id in the index, sorted (kept until the index changes)."""
+        return self._lookup()[0]
+
+    def _lookup(self) -> tuple[np.ndarray, np.ndarray]:
+        """(sorted resource ids, each one's storage row), kept until the index changes."""
+        cached = self.__dict__.get("_lookup_cache")
+        if cached is None or cached[0] is not self._index or cached[1] != self.count:
+            ids = self.ids()
+            order = np.argsort(ids)
+            cached = self.__dict__["_lookup_cache"] = (self._index, self.count, ids[order],
+                                                       order)
+        return cached[2], cached[3]
 
     def reconstruct(self, resource_id: int) -> np.ndarray:
         return self._index.reconstruct(int(resource_id))
@@ -156,6 +192,18 @@ class VectorIndex:
             self._index = lib.deserialize_index(lib.serialize_index(self._index))
             _kind(lib, self._index)
             self.mapped = False
+
+
+class Selector:
+    """A FAISS search parameter that leaves the given ids out (the id batch is kept alive
+    with it: FAISS holds only a pointer)."""
+
+    def __init__(self, excluded: np.ndarray):
+        lib = _require_faiss()
+        self.excluded = np.ascontiguousarray(excluded, dtype=np.int64)
+        self._batch = lib.IDSelectorBatch(self.excluded)
+        self._not = lib.IDSelectorNot(self._batch)
+        self.params = lib.SearchParameters(sel=self._not)
 
 
 def _kind(lib, index) -> str:

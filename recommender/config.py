@@ -22,6 +22,10 @@ ENVIRONMENT = {
     "VAR_DIR": "Folder for the embedded database, broker and indexes; default ./var",
     "INDEX_KEEP": "How many index versions to keep on disk; default 3",
     "INDEX_TYPE": "flat (exact, default) or hnsw (approximate, for very large catalogues)",
+    "INDEX_COMPACT_DELTAS": "Incremental deltas over an index version after which a task "
+                            "folds them into a new full version; default 64",
+    "INDEX_COMPACT_SHARE": "Share of an index version's resources changed by its deltas after "
+                           "which they are folded in; default 0.02",
     "RECOMMENDATION_MAX_LIMIT": "Largest 'limit' a recommendation request may ask for; default 50",
     "INDEX_CHECK_SECONDS": "How often Celery beat checks that the index holds exactly the "
                            "database's resources; default 900",
@@ -86,6 +90,8 @@ def from_environment(env: os._Environ | dict | None = None) -> dict:
         "INDEX_DIR": str(Path(env.get("INDEX_DIR") or var_dir / "indexes").resolve()),
         "INDEX_KEEP": int(env.get("INDEX_KEEP") or 3),
         "INDEX_TYPE": _choice(env, "INDEX_TYPE", INDEX_KINDS),
+        "INDEX_COMPACT_DELTAS": _positive(env, "INDEX_COMPACT_DELTAS", 64),
+        "INDEX_COMPACT_SHARE": float(env.get("INDEX_COMPACT_SHARE") or 0.02),
         "INDEX_CHECK_SECONDS": float(env.get("INDEX_CHECK_SECONDS") or 900),
         "EMBEDDING_MODEL": env.get("EMBEDDING_MODEL") or DEFAULT_MODEL,
         "EMBEDDING_BACKEND": _choice(env, "EMBEDDING_BACKEND", BACKENDS),

@@ -29,7 +29,7 @@ def test_snapshot_holds_each_resources_ranking_columns(make_app, tmp_path, frame
 
         rows = session.scalars(select(Resource).order_by(Resource.id)).all()
         assert snapshot.ids.tolist() == [r.id for r in rows]
-        assert snapshot.slugs == [r.slug for r in rows]
+        assert snapshot.slugs.tolist() == [r.slug for r in rows]
         assert snapshot.is_baseline.tolist() == [r.level == "baseline" for r in rows]
         assert snapshot.archetype_bits.tolist() == [
             sum(ARCHETYPE_BITS[a] for a in r.archetypes or []) for r in rows]

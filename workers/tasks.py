@@ -14,13 +14,16 @@ from celery import shared_task
 from flask import current_app
 from sqlalchemy.orm import Session
 
-from indexes.store import IndexBusyError
+from indexes.store import IndexBusyError, IndexLoadError
 from recommender.content.import_jobs import run_job
 from recommender.indexing.build import apply_changes, pending_changes, repair_drift
 from recommender.indexing.build import build_index as full_build
+from recommender.indexing.compaction import compact, due
 from recommender.indexing.serving import encoder, index_store
+from recommender.problems import BrokerUnavailable
 from recommender.storage import db
 from recommender.storage.models import IndexBuild, utcnow
+from recommender.storage.queue import enqueue_compaction
 
 log = logging.getLogger(__name__)
 
@@ -52,10 +55,12 @@ def update_index(self) -> dict:
     task_id = self.request.id or "inline"
     _start(session, task_id, "incremental")
     try:
-        return _run(session, task_id, lambda: apply_changes(session, index_store(), encoder(),
-                                                            index_type=_index_type()))
+        outcome = _run(session, task_id, lambda: apply_changes(
+            session, index_store(), encoder(), index_type=_index_type()))
     except IndexBusyError as exc:  # a full build is running; it or this retry will catch up
         raise self.retry(exc=exc, countdown=2) from exc
+    _compact_when_due()
+    return outcome
 
 
 @shared_task(bind=True, name="workers.tasks.flush_outbox", acks_late=True)
@@ -70,11 +75,42 @@ def flush_outbox(self) -> dict:
     task_id = self.request.id or "inline"
     _start(session, task_id, "incremental")
     try:
-        return _run(session, task_id, lambda: apply_changes(session, index_store(), encoder(),
-                                                            index_type=_index_type()))
+        outcome = _run(session, task_id, lambda: apply_changes(
+            session, index_store(), encoder(), index_type=_index_type()))
     except IndexBusyError:  # a build is running; it or the next tick applies them
         _finish(session, task_id, "skipped", detail="a build is running")
         return {"pending": waiting, "skipped": "a build is running"}
+    _compact_when_due()
+    return outcome
+
+
+@shared_task(bind=True, ignore_result=False, name="workers.tasks.compact_index",
+             acks_late=True, reject_on_worker_lost=True, max_retries=30)
+def compact_index(self) -> dict:
+    """Fold the deltas over the current index version into a new full version (nothing is
+    encoded again); queued by an update whose deltas have grown, and checked by beat."""
+    session = db.session()
+    task_id = self.request.id or "inline"
+    _start(session, task_id, "compaction")
+    try:
+        return _run(session, task_id, lambda: compact(index_store()))
+    except IndexBusyError as exc:  # a build is running: it or this retry will do it
+        raise self.retry(exc=exc, countdown=2) from exc
+
+
+def _compact_when_due() -> None:
+    """Queue a compaction when the deltas over the current version have grown; the beat's
+    index check queues it too, should this send fail."""
+    config = current_app.config
+    try:
+        version = index_store().load()
+    except (IndexLoadError, OSError):
+        return
+    if due(version, config["INDEX_COMPACT_DELTAS"], config["INDEX_COMPACT_SHARE"]):
+        try:
+            enqueue_compaction()
+        except BrokerUnavailable as exc:
+            log.warning("index compaction not queued: %s", exc)
 
 
 @shared_task(bind=True, name="workers.tasks.import_catalogue", acks_late=True,
@@ -90,9 +126,11 @@ def import_catalogue(self, job_id: str) -> dict:
 def check_index() -> dict:
     """Scheduled (Celery beat): make the index hold exactly the database's resources."""
     try:
-        return repair_drift(db.session(), index_store(), encoder(), _index_type())
+        checked = repair_drift(db.session(), index_store(), encoder(), _index_type())
     except IndexBusyError:
         return {"skipped": "a build is running"}
+    _compact_when_due()
+    return checked
 
 
 def _index_type() -> str:

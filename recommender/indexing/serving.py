@@ -17,6 +17,7 @@ from recommender.content.framework import cached_statements
 from recommender.indexing.holder import IndexHolder
 from recommender.indexing.snapshot import Snapshot
 from recommender.indexing.snapshot import load as load_snapshot
+from recommender.indexing.snapshot import patch as patch_snapshot
 from recommender.storage import db
 
 _snapshot_lock = threading.Lock()
@@ -53,18 +54,29 @@ def statements(index: IndexVersion | None = None) -> dict[str, Statement]:
 
 def snapshot(index: IndexVersion) -> Snapshot:
     """The catalogue snapshot for an index version, loaded once per version. Two are kept:
-    the served version's and, while a background reload prepares it, the next one's."""
+    the served version's and, while a background reload prepares it, the next one's. A
+    version that is a kept one with more deltas gets the kept snapshot with the changed rows
+    read again (``snapshot.patch``), not a whole new read."""
     cache = current_app.extensions["snapshots"]
     found = cache.get(index.name)
     if found is None:
         with _snapshot_lock:
             found = cache.get(index.name)
             if found is None:
-                found = load_snapshot(db.session(), index)
+                found = _patched(cache, index) or load_snapshot(db.session(), index)
                 while len(cache) > 1:
                     cache.pop(next(iter(cache)))
                 cache[index.name] = found
     return found
+
+
+def _patched(cache: dict[str, Snapshot], index: IndexVersion) -> Snapshot | None:
+    """A kept snapshot brought up to ``index`` when ``index`` is its version plus deltas."""
+    for kept in reversed(list(cache.values())):
+        touched = index.touched_since(kept.version)
+        if touched is not None:
+            return patch_snapshot(db.session(), kept, index, touched)
+    return None
 
 
 def encoder() -> Encoder:

@@ -19,6 +19,7 @@ from recommender.storage.models import IndexBuild
 
 BUILD_INDEX = "workers.tasks.build_index"
 UPDATE_INDEX = "workers.tasks.update_index"
+COMPACT_INDEX = "workers.tasks.compact_index"
 log = logging.getLogger(__name__)
 
 
@@ -54,6 +55,11 @@ def enqueue_update(*, wait_for_result: bool = True):
     when Redis is down (progress stays visible in ``index_builds`` either way)."""
     return _send(UPDATE_INDEX, "incremental",
                  **({} if wait_for_result else {"ignore_result": True}))
+
+
+def enqueue_compaction():
+    """Queue the folding of the index's deltas into a new full version."""
+    return _send(COMPACT_INDEX, "compaction", ignore_result=True)
 
 
 def _send(name: str, kind: str, **options):

@@ -55,7 +55,7 @@ def summary(build: IndexBuild | None) -> str:
     """A build's state in words."""
     if build is None:
         return "No index update was needed."
-    kind = "Full build" if build.kind == "full" else "Update"
+    kind = {"full": "Full build", "compaction": "Compaction"}.get(build.kind, "Update")
     if build.status in ("queued", "running"):
         done = f": {build.done} of {build.total} resources encoded" if build.total else ""
         return f"{kind} {build.status}{done}."
