@@ -8,6 +8,7 @@ import numpy as np
 
 DEPTH = 200  # resources kept per statement
 COLUMNS_PER_BLOCK = 16  # statements' scores copied out together (bounded memory at 1M)
+FEW = 10_000  # merging at most this many resources sorts only the lists they change
 
 
 @dataclass
@@ -34,19 +35,22 @@ class NeighbourLists:
               floor: float = -np.inf) -> NeighbourLists:
         """Lists with ``ids`` (their ``scores``: resources x statements) merged in, and the
         resources in ``drop`` (and old entries of ``ids``) taken out. Scores at or below
-        ``floor`` are not kept."""
+        ``floor`` are not kept. Only the lists that change are sorted again: for a few
+        resources, those that lose an entry or that one of them enters."""
         remove = np.concatenate([np.asarray(ids, dtype=np.int64),
                                  np.asarray(drop if drop is not None else [], dtype=np.int64)])
         keep = ~np.isin(self.ids, remove) & (self.ids >= 0)
         depth = self.ids.shape[1]
-        new_ids = np.empty_like(self.ids)
-        new_scores = np.empty_like(self.scores)
         ids = np.asarray(ids)
-        block = np.zeros((0, 0), dtype=np.float32)
-        for j in range(self.ids.shape[0]):
-            if len(ids) and j % COLUMNS_PER_BLOCK == 0:  # a few columns at a time, contiguous
+        rows = self._changing(keep, scores, floor) if len(ids) <= FEW \
+            else range(self.ids.shape[0])
+        new_ids, new_scores = self.ids.copy(), self.scores.copy()
+        block, first = np.zeros((0, 0), dtype=np.float32), -COLUMNS_PER_BLOCK
+        for j in rows:
+            if len(ids) and not first <= j < first + COLUMNS_PER_BLOCK:
+                first = j  # a few columns at a time, contiguous
                 block = np.ascontiguousarray(scores[:, j:j + COLUMNS_PER_BLOCK].T)
-            column = block[j % COLUMNS_PER_BLOCK] if len(ids) else np.zeros(0, np.float32)
+            column = block[j - first] if len(ids) else np.zeros(0, np.float32)
             fresh = column > floor
             all_ids = np.concatenate([self.ids[j][keep[j]], ids[fresh]])
             all_scores = np.concatenate([self.scores[j][keep[j]], column[fresh]])
@@ -59,6 +63,15 @@ class NeighbourLists:
             new_ids[j, :n], new_scores[j, :n] = all_ids[order], all_scores[order]
             new_ids[j, n:], new_scores[j, n:] = -1, -np.inf
         return NeighbourLists(new_ids, new_scores)
+
+    def _changing(self, keep: np.ndarray, scores: np.ndarray, floor: float) -> np.ndarray:
+        """The lists a merge changes: those that lose an entry, and those that a new score
+        enters (above the floor and not below the list's last; -inf when it is not full)."""
+        lost = (~keep & (self.ids >= 0)).any(axis=1)
+        if not len(scores):
+            return np.flatnonzero(lost)
+        enters = ((scores > floor) & (scores >= self.scores[:, -1])).any(axis=0)
+        return np.flatnonzero(lost | enters)
 
     def ranks(self, row: int) -> dict[int, int]:
         """resource id -> rank (0 = best) in one statement's list."""

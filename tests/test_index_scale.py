@@ -134,3 +134,29 @@ def test_neighbour_lists_keep_the_best_with_ties_broken_by_id(floor):
     expected = plain_lists(ids, scores, 25, floor)
     for j in range(40):
         assert [i for i in lists.ids[j].tolist() if i >= 0] == expected[j]
+
+
+@pytest.mark.parametrize("floor", [-np.inf, 0.5])
+def test_merging_a_few_resources_gives_the_lists_a_full_recomputation_gives(floor):
+    """An incremental merge sorts only the lists it changes; every list must still be what
+    sorting all the resources gives (the lists are not full, so nothing they dropped is
+    lost: 300 resources, 400 deep), ties included."""
+    rng = np.random.default_rng(8)
+    ids = rng.permutation(np.arange(1, 301))
+    scores = np.round(rng.random((300, 40)), 2).astype(np.float32)
+    lists = NeighbourLists.from_scores(ids, scores, depth=400, floor=floor)
+    changed = np.array([7, 500, 501])  # one changed, two new
+    changed_scores = np.round(rng.random((3, 40)), 2).astype(np.float32)
+    changed_scores[1] = 0.0  # a new one that enters no list above the floor of 0.5
+    dropped = np.array([11, 12])
+    merged = lists.merge(changed, changed_scores, drop=dropped, floor=floor)
+    stay = ~np.isin(ids, np.concatenate([changed, dropped]))
+    all_ids = np.concatenate([ids[stay], changed])
+    all_scores = np.concatenate([scores[stay], changed_scores])
+    expected = plain_lists(all_ids, all_scores, 400, floor)
+    for j in range(40):
+        assert [i for i in merged.ids[j].tolist() if i >= 0] == expected[j]
+    # a full list that a new resource does not enter is left as it was
+    top = NeighbourLists.from_scores(ids, scores, depth=5, floor=floor)
+    low = np.full((1, 40), -1.0, dtype=np.float32)
+    np.testing.assert_array_equal(top.merge(np.array([900]), low, floor=floor).ids, top.ids)
