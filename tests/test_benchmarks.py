@@ -68,11 +68,15 @@ def test_direct_vectors_sit_near_their_statements(synthetic):
 
 
 def test_index_build_benchmark_prints_throughput_memory_and_adds():
-    figures = run("index_build.py", "--sizes", "40", "--adds", "1,3")
+    figures = run("index_build.py", "--sizes", "40", "--adds", "1,3", "--delta-sizes", "300",
+                  "--delta-rounds", "2")
     for name in ("n40_bare_encode_texts_per_s", "n40_index_build_texts_per_s",
                  "n40_peak_rss_mb_build", "n40_add_1_seconds", "n40_add_3_seconds",
-                 "loadavg_1m"):
+                 "loadavg_1m", "d300_publish_ms", "d300_serve_ms",
+                 "d300_full_version_visible_ms", "d300_delta_ratio"):
         assert figures[name] > 0, name
+    assert figures["d300_deltas"] == 2
+    assert figures["d300_visible_after_encoding_ms"] >= figures["d300_publish_ms"]
     assert figures["n40_peak_rss_mb_build"] >= figures["n40_peak_rss_mb_model_loaded"]
     assert figures["ratio"] == figures["n40_ratio"] > 0
 
@@ -90,17 +94,21 @@ def test_in_process_benchmark_measures_a_prepared_catalogue_and_can_reuse_it():
     assert again["ratio"] == again["n300_ratio"] > 0
 
 
-def test_http_benchmark_serves_ours_and_the_bare_endpoint():
+def test_http_benchmark_serves_ours_the_bare_endpoint_and_the_constant_json_floor():
     figures = run("http_recommend.py", "--sizes", "300", "--gaps", "1,10", "--requests", "20",
                   "--seconds", "30", "--clients", "2")
     for gaps in (1, 10):
-        for who in ("ours", "bare"):
+        for who in ("ours", "bare", "floor"):
             prefix = f"n300_gaps{gaps}_{who}_"
             assert figures[prefix + "requests"] == 20, prefix  # every request answered 200
             assert figures[prefix + "p99_ms"] >= figures[prefix + "p50_ms"] > 0
             assert figures[prefix + "rps"] > 0
+            assert figures[prefix + "worker_cpu_ms"] >= 0
             assert prefix + "errors" not in figures
+        # the floor answers one of our own answers at this gap count
+        assert figures[f"n300_gaps{gaps}_floor_body_bytes"] > 1000
     assert figures["ratio"] == figures["n300_gaps10_ratio"] > 0
+    assert figures["floor_ratio"] == figures["n300_gaps10_floor_ratio"] > 0
 
 
 def test_memory_benchmark_compares_mapped_and_naive_workers():
