@@ -24,7 +24,6 @@ written but never named (its writer died) is never read.
 from __future__ import annotations
 
 import fcntl
-import hashlib
 import json
 import logging
 import os
@@ -38,7 +37,9 @@ from pathlib import Path
 
 import numpy as np
 
+from indexes import delta_files
 from indexes.deltas import Delta
+from indexes.files import IndexLoadError, fsync, sha256
 from indexes.neighbours import NeighbourLists
 from indexes.vectors import VectorIndex
 from indexes.version import IndexVersion
@@ -58,10 +59,6 @@ STALE_STAGING_SECONDS = 6 * 3600
 
 class IndexBusyError(RuntimeError):
     """Another process holds the build lock."""
-
-
-class IndexLoadError(RuntimeError):
-    """An index version is missing, partial or does not match its manifest."""
 
 
 class IndexStore:
@@ -125,7 +122,8 @@ class IndexStore:
             manifest = json.loads((self.versions / base / MANIFEST_FILE)
                                   .read_text(encoding="utf-8"))
             if stem:
-                manifest.update(self._delta_meta(base, stem)["manifest"])
+                manifest.update(delta_files.meta(self.versions / base / DELTAS, stem)
+                                ["manifest"])
         except (OSError, ValueError, KeyError, TypeError):
             return None
         return manifest
@@ -139,7 +137,8 @@ class IndexStore:
         if not name:
             raise IndexLoadError(f"no index has been published under {self.root}")
         base, _, top = name.partition("+")
-        chain = self._chain(base, top) if top else []
+        folder = self.versions / base / DELTAS
+        chain = delta_files.chain(folder, base, top) if top else []
         last = self._last
         if last is not None and last.name == name:
             return last
@@ -150,7 +149,7 @@ class IndexStore:
             start = last if stems[:len(applied)] == applied else last.full or last
         version = start if start is not None else self._load_full(base)
         for stem, meta in chain[len(version.chain):]:
-            version = version.with_delta(self._read_delta(base, stem, meta), stem,
+            version = version.with_delta(delta_files.read(folder, base, stem, meta), stem,
                                          meta["manifest"])
         self._last = version
         return version
@@ -162,7 +161,7 @@ class IndexStore:
             raise IndexLoadError(f"index version {name} has no readable manifest")
         for file_name, expected in manifest.get("files", {}).items():
             path = folder / file_name
-            if not path.exists() or _sha256(path) != expected:
+            if not path.exists() or sha256(path) != expected:
                 raise IndexLoadError(f"index version {name}: {file_name} is missing or does not "
                                      "match its checksum")
         vectors = VectorIndex.load(folder / RESOURCES_FILE, mmap=self.mmap)
@@ -181,34 +180,6 @@ class IndexStore:
                             dense=dense, lexical=lexical, lexical_stats=lexical_stats,
                             nearest=nearest)
 
-    def _delta_meta(self, base: str, stem: str) -> dict:
-        return json.loads((self.versions / base / DELTAS / f"{stem}.json")
-                          .read_text(encoding="utf-8"))
-
-    def _chain(self, base: str, top: str) -> list[tuple[str, dict]]:
-        """The deltas from the first over ``base`` to ``top``, oldest first, with their
-        manifests (each names its parent)."""
-        chain, stem = [], top
-        while stem:
-            try:
-                meta = self._delta_meta(base, stem)
-            except (OSError, ValueError) as exc:
-                raise IndexLoadError(f"index delta {base}+{stem} has no readable manifest") \
-                    from exc
-            chain.append((stem, meta))
-            stem = meta.get("parent")
-            if len(chain) > 100_000:
-                raise IndexLoadError(f"index delta {base}+{top}: its chain does not end")
-        return chain[::-1]
-
-    def _read_delta(self, base: str, stem: str, meta: dict) -> Delta:
-        path = self.versions / base / DELTAS / f"{stem}.npz"
-        if not path.exists() or _sha256(path) != meta["files"].get(path.name):
-            raise IndexLoadError(f"index delta {base}+{stem} is missing or does not match its "
-                                 "checksum")
-        with np.load(path) as arrays:
-            return Delta.from_arrays(arrays)
-
     def publish_delta(self, parent: IndexVersion, delta: Delta, manifest: dict) -> str:
         """Write ``delta`` over version ``parent`` (the current one) and point ``current`` at
         the result; return its name. ``manifest``: the fields it changes (catalogue
@@ -221,37 +192,28 @@ class IndexStore:
         made_folder = not folder.exists()
         folder.mkdir(exist_ok=True)
         if made_folder:
-            _fsync(folder.parent)
-        final = [folder / f"{stem}.npz", folder / f"{stem}.json"]
-        temporary = [folder / f".tmp-{stem}.npz", folder / f".tmp-{stem}.json"]
+            fsync(folder.parent)
         tmp_pointer = self.root / f".current-{parent.base}-{stem}"
         _, held = parent.vectors_of(np.concatenate([delta.removed, delta.upserted]))
         count = parent.vectors.count - int(held[:len(delta.removed)].sum()) \
             + int((~held[len(delta.removed):]).sum())
         changes = dict(manifest, version=name, created=created.isoformat(), count=count)
+        meta = {"base": parent.base, "delta": stem, "seq": seq,
+                "parent": parent.chain[-1] if parent.chain else None,
+                "changed": len(delta.upserted), "removed": len(delta.removed),
+                "manifest": changes}
+        written: list[Path] = []
         published = False
         try:
-            with temporary[0].open("wb") as fh:
-                np.savez(fh, **delta.arrays())
-            meta = {"base": parent.base, "delta": stem, "seq": seq,
-                    "parent": parent.chain[-1] if parent.chain else None,
-                    "changed": len(delta.upserted), "removed": len(delta.removed),
-                    "files": {final[0].name: _sha256(temporary[0])}, "manifest": changes}
-            temporary[1].write_text(json.dumps(meta, indent=2, sort_keys=True),
-                                    encoding="utf-8")
-            for path in temporary:
-                _fsync(path)
-            for tmp, path in zip(temporary, final, strict=True):
-                os.rename(tmp, path)
-            _fsync(folder)
+            delta_files.write(folder, stem, delta, meta, written)
             tmp_pointer.write_text(name, encoding="utf-8")
-            _fsync(tmp_pointer)
+            fsync(tmp_pointer)
             os.replace(tmp_pointer, self.pointer)
             published = True
-            _fsync(self.root)
+            fsync(self.root)
         except BaseException:
             if not published:  # leave only what was there before
-                for path in (*temporary, *final, tmp_pointer):
+                for path in (*written, tmp_pointer):
                     path.unlink(missing_ok=True)
             raise
         self._last = parent.with_delta(delta, stem, changes)
@@ -288,19 +250,19 @@ class IndexStore:
             full = dict(manifest, version=name, created=created.isoformat(),
                         dimension=vectors.dimension, count=vectors.count,
                         capabilities=len(capability_ids),
-                        files={f: _sha256(staging / f) for f in DATA_FILES})
+                        files={f: sha256(staging / f) for f in DATA_FILES})
             (staging / MANIFEST_FILE).write_text(json.dumps(full, indent=2, sort_keys=True),
                                                  encoding="utf-8")
             for path in staging.iterdir():
-                _fsync(path)
-            _fsync(staging)
+                fsync(path)
+            fsync(staging)
             os.rename(staging, self.versions / name)
-            _fsync(self.versions)
+            fsync(self.versions)
             tmp_pointer.write_text(name, encoding="utf-8")
-            _fsync(tmp_pointer)
+            fsync(tmp_pointer)
             os.replace(tmp_pointer, self.pointer)
             published = True
-            _fsync(self.root)
+            fsync(self.root)
         except BaseException:
             # a full disk or a kill can strike at any step: leave only what was there before
             if not published:
@@ -333,19 +295,3 @@ class IndexStore:
                 shutil.rmtree(stale, ignore_errors=True) if stale.is_dir() else \
                     stale.unlink(missing_ok=True)
         return doomed
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
-def _fsync(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)

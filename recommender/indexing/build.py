@@ -18,7 +18,6 @@ from sqlalchemy.orm import Session
 
 from catalogue.framework import Capability
 from catalogue.text import resource_text
-from indexes.deltas import Delta, changed_rows
 from indexes.embedding import Encoder
 from indexes.lexical import Bm25
 from indexes.lexical import tokens as lexical_tokens
@@ -29,6 +28,7 @@ from recommender.content.curation import curated_mappings, rejected_suggestions
 from recommender.content.framework import current_version
 from recommender.content.framework import statements as framework_statements
 from recommender.content.store import catalogue_checksum, replace_suggestions
+from recommender.indexing.changes import delta_of
 from recommender.indexing.duplicates import flag_near_duplicates
 from recommender.indexing.inferred import infer_labels, lazy_inferrer, store_labels
 from recommender.indexing.labels import LabelInferrer
@@ -187,7 +187,8 @@ def apply_changes(session: Session, store: IndexStore, encoder: Encoder, *,
         encoded_at = time.perf_counter()
         store_labels(session, changed.labels)
         replace_suggestions(session, changed.suggestions)
-        delta = _delta(loaded, changed, np.array(touched, dtype=np.int64), statements)
+        delta = delta_of(loaded, changed.ids, changed.texts, changed.vectors,
+                         np.array(touched, dtype=np.int64), statements)
         flag_near_duplicates(session, loaded.with_delta(delta).vectors, changed.ids.tolist())
         # committed before the delta is published: a web process that takes the delta reads
         # the changed rows again (their inferred labels, flags) and must find them written
@@ -201,31 +202,6 @@ def apply_changes(session: Session, store: IndexStore, encoder: Encoder, *,
     return BuildOutcome("updated", name, served.vectors.count, changed=len(touched),
                         encoded_at=encoded_at, overlay=served.overlay.size,
                         deltas=len(served.chain))
-
-
-def _delta(loaded: IndexVersion, changed: Encoded, touched: np.ndarray,
-           statements: list[Capability]) -> Delta:
-    """What the changed resources change in ``loaded``: their vectors, each one's nearest
-    statement, and the neighbour-list rows that differ once they are merged in (lexical
-    scores use the statistics of the last full build)."""
-    bm25 = Bm25.from_json([lexical_tokens(s.embedding_text()) for s in statements],
-                          loaded.lexical_stats)
-    words = [lexical_tokens(t) for t in changed.texts]
-    lexical_scores = bm25.score([bm25.counts(w) for w in words],
-                                np.array([len(w) for w in words], dtype=np.float32))
-    similarity = changed.vectors @ loaded.capability_vectors.T
-    dense_rows, dense = changed_rows(loaded.dense,
-                                     loaded.dense.merge(changed.ids, similarity, drop=touched))
-    lexical_rows, lexical = changed_rows(
-        loaded.lexical, loaded.lexical.merge(changed.ids, lexical_scores, drop=touched,
-                                             floor=0.0))
-    best = similarity.max(axis=1, initial=-np.inf).astype(np.float32) if len(changed.ids) \
-        else np.zeros(0, dtype=np.float32)
-    order = np.argsort(changed.ids, kind="stable")
-    return Delta(upserted=changed.ids[order], vectors=changed.vectors[order],
-                 nearest=best[order], removed=np.setdiff1d(touched, changed.ids),
-                 dense_rows=dense_rows, dense=dense, lexical_rows=lexical_rows,
-                 lexical=lexical)
 
 
 def pending_changes(session: Session) -> int:
