@@ -22,6 +22,12 @@ ENVIRONMENT = {
     "VAR_DIR": "Folder for the embedded database, broker and indexes; default ./var",
     "INDEX_KEEP": "How many index versions to keep on disk; default 3",
     "INDEX_TYPE": "flat (exact, default) or hnsw (approximate, for very large catalogues)",
+    "INDEX_STORE": "Where hosts get index versions: files (default: INDEX_DIR alone, shared "
+                   "by every process of the deployment) or database (also copied into the "
+                   "database after each build, and pulled from there into each web host's "
+                   "own INDEX_DIR; docs/architecture.md, 'Deploying across hosts')",
+    "INDEX_POLL_SECONDS": "With INDEX_STORE=database: how often each web process looks for a "
+                          "new version in the database; default 2",
     "INDEX_COMPACT_DELTAS": "Incremental deltas over an index version after which a task "
                             "folds them into a new full version; default 64",
     "INDEX_COMPACT_SHARE": "Share of an index version's resources changed by its deltas after "
@@ -64,6 +70,7 @@ ENVIRONMENT = {
     "CORS_ORIGINS": "Comma-separated browser origins allowed to call the API (* for any); "
                     "default none: no CORS headers",
 }
+INDEX_STORES = ("files", "database")  # the first is the default
 OPEN_READ_SCOPES = ("recommend", "catalogue:read", "coverage:read", "framework")
 DEFAULT_OPEN_READ = "recommend,catalogue:read,framework"
 
@@ -90,8 +97,10 @@ def from_environment(env: os._Environ | dict | None = None) -> dict:
         "INDEX_DIR": str(Path(env.get("INDEX_DIR") or var_dir / "indexes").resolve()),
         "INDEX_KEEP": int(env.get("INDEX_KEEP") or 3),
         "INDEX_TYPE": _choice(env, "INDEX_TYPE", INDEX_KINDS),
+        "INDEX_STORE": _index_store(env),
+        "INDEX_POLL_SECONDS": _seconds(env, "INDEX_POLL_SECONDS", 2.0),
         "INDEX_COMPACT_DELTAS": _positive(env, "INDEX_COMPACT_DELTAS", 64),
-        "INDEX_COMPACT_SHARE": float(env.get("INDEX_COMPACT_SHARE") or 0.02),
+        "INDEX_COMPACT_SHARE": _share(env, "INDEX_COMPACT_SHARE", 0.02),
         "INDEX_CHECK_SECONDS": float(env.get("INDEX_CHECK_SECONDS") or 900),
         "EMBEDDING_MODEL": env.get("EMBEDDING_MODEL") or DEFAULT_MODEL,
         "EMBEDDING_BACKEND": _choice(env, "EMBEDDING_BACKEND", BACKENDS),
@@ -177,6 +186,36 @@ def _choice(env, name: str, allowed: tuple[str, ...]) -> str:
     value = (env.get(name) or allowed[0]).strip().lower()
     if value not in allowed:
         raise ValueError(f"{name} must be one of {', '.join(allowed)}, not {value!r}")
+    return value
+
+
+def _index_store(env) -> str:
+    if (env.get("INDEX_STORE") or "").strip().lower() == "s3":
+        raise ValueError("INDEX_STORE=s3 is not offered: no S3-compatible server could be run "
+                         "and tested here, so it is designed on paper only (docs/architecture.md, "
+                         "'Deploying across hosts'); use database")
+    return _choice(env, "INDEX_STORE", INDEX_STORES)
+
+
+def _seconds(env, name: str, default: float) -> float:
+    raw = (env.get(name) or str(default)).strip()
+    try:
+        value = float(raw)
+    except ValueError:
+        value = 0.0
+    if not value > 0 or value == float("inf"):
+        raise ValueError(f"{name} must be a number of seconds above 0, not {raw!r}")
+    return value
+
+
+def _share(env, name: str, default: float) -> float:
+    raw = (env.get(name) or str(default)).strip()
+    try:
+        value = float(raw)
+    except ValueError:
+        value = -1.0
+    if not 0 < value <= 1:
+        raise ValueError(f"{name} must be a share above 0 and at most 1, not {raw!r}")
     return value
 
 

@@ -19,6 +19,7 @@ from indexes.deltas import Delta, changed_rows
 from indexes.neighbours import NeighbourLists, nearest
 from indexes.store import IndexLoadError, IndexStore
 from indexes.vectors import VectorIndex
+from recommender.config import from_environment
 from recommender.content.store import delete_resource, upsert_resources
 from recommender.indexing.build import apply_changes, build_index
 from recommender.indexing.compaction import compact, due
@@ -299,3 +300,15 @@ def test_compaction_folds_the_deltas_into_a_full_version_that_ranks_the_same(
         for part in ("baseline", "specialist"):
             assert [i["id"] for i in after[part]] == [i["id"] for i in before[part]]
         assert compact(index_store()).status == "unchanged"
+
+
+@pytest.mark.parametrize(("name", "value", "message"), [
+    ("INDEX_COMPACT_DELTAS", "0", "INDEX_COMPACT_DELTAS must be a whole number of at least 1"),
+    ("INDEX_COMPACT_SHARE", "0", "INDEX_COMPACT_SHARE must be a share above 0 and at most 1"),
+    ("INDEX_COMPACT_SHARE", "lots", "INDEX_COMPACT_SHARE must be a share above 0"),
+])
+def test_compaction_settings_are_checked(tmp_path, name, value, message):
+    with pytest.raises(ValueError, match=message):
+        from_environment({"VAR_DIR": str(tmp_path), name: value})
+    config = from_environment({"VAR_DIR": str(tmp_path)})
+    assert (config["INDEX_COMPACT_DELTAS"], config["INDEX_COMPACT_SHARE"]) == (64, 0.02)

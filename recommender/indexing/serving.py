@@ -14,6 +14,7 @@ from catalogue.framework import Capability as Statement
 from indexes.embedding import Encoder, encoder_name, get_encoder
 from indexes.store import IndexStore, IndexVersion
 from recommender.content.framework import cached_statements
+from recommender.indexing import replication
 from recommender.indexing.holder import IndexHolder
 from recommender.indexing.snapshot import Snapshot
 from recommender.indexing.snapshot import load as load_snapshot
@@ -28,6 +29,8 @@ def init_app(app: Flask) -> None:
     store = IndexStore(app.config["INDEX_DIR"], keep=app.config["INDEX_KEEP"])
     app.extensions["index"] = IndexHolder(store, prepare=partial(_prepare, app))
     app.extensions["snapshots"] = {}
+    if app.config["INDEX_STORE"] == "database":  # hosts that share no file system
+        replication.init_app(app, store)
 
 
 def _prepare(app: Flask, index: IndexVersion) -> None:
@@ -101,6 +104,7 @@ def warm() -> None:
     current_app.extensions["warming"] = True
     began = time.perf_counter()
     try:
+        replication.first_pull(current_app)  # INDEX_STORE=database: a fresh host's version
         index = index_holder().get()
         statements()  # the current framework's, which assessments are mapped to
         if index is not None:

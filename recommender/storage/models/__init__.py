@@ -23,8 +23,10 @@ from recommender.storage.models.learners import (
     Learner,
 )
 from recommender.storage.models.plans import Plan
+from recommender.storage.models.replicas import IndexFile, IndexFileChunk, IndexPointer
 
 __all__ = ["ApiKey", "Assessment", "AssessmentAnswer", "Base", "Capability", "DemandCell",
            "Feedback", "FeedbackMarks", "FrameworkVersion", "HeldRecord", "ImportJob", "IndexBuild",
-           "IndexOutbox", "Learner", "NearDuplicate", "Plan", "Resource", "ResourceCapability",
-           "SuggestionDecision", "utcnow"]
+           "IndexFile", "IndexFileChunk", "IndexOutbox", "IndexPointer", "Learner",
+           "NearDuplicate", "Plan", "Resource", "ResourceCapability", "SuggestionDecision",
+           "utcnow"]
