@@ -23,7 +23,6 @@ written but never named (its writer died) is never read.
 
 from __future__ import annotations
 
-import fcntl
 import json
 import logging
 import os
@@ -31,7 +30,6 @@ import shutil
 import time
 import uuid
 from collections.abc import Callable
-from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -39,7 +37,7 @@ import numpy as np
 
 from indexes import delta_files
 from indexes.deltas import Delta
-from indexes.files import IndexLoadError, fsync, sha256
+from indexes.files import IndexLoadError, fsync, locked, replace_text, sha256
 from indexes.neighbours import NeighbourLists
 from indexes.vectors import VectorIndex
 from indexes.version import IndexVersion
@@ -75,26 +73,10 @@ class IndexStore:
         self.on_publish: list[Callable[[str], None]] = []
         self._last: IndexVersion | None = None  # the last version loaded and verified
 
-    @contextmanager
     def lock(self, timeout: float = 0):
         """Hold the build lock (one writer at a time across processes); waits up to
         ``timeout`` seconds, then raises IndexBusyError."""
-        self.root.mkdir(parents=True, exist_ok=True)
-        deadline = time.monotonic() + timeout
-        with (self.root / ".build.lock").open("a") as fh:
-            while True:
-                try:
-                    fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                    break
-                except BlockingIOError:
-                    if time.monotonic() >= deadline:
-                        raise IndexBusyError(f"another build holds {self.root}/.build.lock") \
-                            from None
-                    time.sleep(0.1)
-            try:
-                yield
-            finally:
-                fcntl.flock(fh, fcntl.LOCK_UN)
+        return locked(self.root / ".build.lock", timeout, IndexBusyError)
 
     def current_name(self) -> str | None:
         try:
@@ -193,7 +175,6 @@ class IndexStore:
         folder.mkdir(exist_ok=True)
         if made_folder:
             fsync(folder.parent)
-        tmp_pointer = self.root / f".current-{parent.base}-{stem}"
         _, held = parent.vectors_of(np.concatenate([delta.removed, delta.upserted]))
         count = parent.vectors.count - int(held[:len(delta.removed)].sum()) \
             + int((~held[len(delta.removed):]).sum())
@@ -206,14 +187,12 @@ class IndexStore:
         published = False
         try:
             delta_files.write(folder, stem, delta, meta, written)
-            tmp_pointer.write_text(name, encoding="utf-8")
-            fsync(tmp_pointer)
-            os.replace(tmp_pointer, self.pointer)
+            replace_text(self.pointer, name)
             published = True
             fsync(self.root)
         except BaseException:
             if not published:  # leave only what was there before
-                for path in (*written, tmp_pointer):
+                for path in written:
                     path.unlink(missing_ok=True)
             raise
         self._last = parent.with_delta(delta, stem, changes)
@@ -233,7 +212,6 @@ class IndexStore:
         created = datetime.now(UTC)
         name = created.strftime("%Y%m%dT%H%M%S%fZ") + "-" + uuid.uuid4().hex[:6]
         staging = self.root / f".staging-{name}"
-        tmp_pointer = self.root / f".current-{name}"
         staging.mkdir(parents=True)
         published = False
         try:
@@ -258,9 +236,7 @@ class IndexStore:
             fsync(staging)
             os.rename(staging, self.versions / name)
             fsync(self.versions)
-            tmp_pointer.write_text(name, encoding="utf-8")
-            fsync(tmp_pointer)
-            os.replace(tmp_pointer, self.pointer)
+            replace_text(self.pointer, name)
             published = True
             fsync(self.root)
         except BaseException:
@@ -268,7 +244,6 @@ class IndexStore:
             if not published:
                 shutil.rmtree(staging, ignore_errors=True)
                 shutil.rmtree(self.versions / name, ignore_errors=True)
-                tmp_pointer.unlink(missing_ok=True)
             raise
         self.prune()
         log.info("published index version %s (%d resources)", name, full["count"])

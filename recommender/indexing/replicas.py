@@ -18,18 +18,16 @@ never replaced by the older one the database still names.
 
 from __future__ import annotations
 
-import fcntl
 import hashlib
 import logging
 import os
 import shutil
 import time
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from indexes.files import fsync, locked, replace_text
 from indexes.store import IndexBusyError, IndexStore
 from recommender.indexing.mirror import Mirror, MirrorError, StoredFile, version_folder
 
@@ -180,11 +178,11 @@ class Replica:
                 self._download(stored, staging / Path(stored.path).relative_to(
                     f"versions/{folder}"))
             for path in sorted(staging.rglob("*"), reverse=True):
-                _fsync(path)
-            _fsync(staging)
+                fsync(path)
+            fsync(staging)
             self.store.versions.mkdir(parents=True, exist_ok=True)
             os.rename(staging, target)
-            _fsync(self.store.versions)
+            fsync(self.store.versions)
         finally:
             shutil.rmtree(staging, ignore_errors=True)
 
@@ -229,40 +227,10 @@ class Replica:
             for part in self.store.versions.rglob(".pull-*.part"):
                 part.unlink(missing_ok=True)
 
-    @contextmanager
-    def _pull_lock(self, wait: float) -> Iterator[None]:
-        self.store.root.mkdir(parents=True, exist_ok=True)
-        deadline = time.monotonic() + wait
-        with (self.store.root / ".pull.lock").open("a") as fh:
-            while True:
-                try:
-                    fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                    break
-                except BlockingIOError:
-                    if time.monotonic() >= deadline:
-                        raise MirrorError(f"another process holds {self.store.root}/.pull.lock"
-                                          ) from None
-                    time.sleep(0.1)
-            try:
-                yield
-            finally:
-                fcntl.flock(fh, fcntl.LOCK_UN)
+    def _pull_lock(self, wait: float):
+        return locked(self.store.root / ".pull.lock", wait, MirrorError)
 
 
 def _replace_text(path: Path, text: str) -> None:
-    tmp = path.parent / f".{path.name}-{uuid.uuid4().hex[:6]}"
-    try:
-        tmp.write_text(text, encoding="utf-8")
-        _fsync(tmp)
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
-    _fsync(path.parent)
-
-
-def _fsync(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+    replace_text(path, text)
+    fsync(path.parent)
