@@ -18,8 +18,11 @@ FRAMEWORK_FILE = DATA_DIR / "framework.yaml"
 # Archetype id -> badge letter used by the published framework.
 ARCHETYPE_BADGES = {"shaper": "S", "driver": "D", "creator": "C", "embedder": "E", "user": "U"}
 BADGE_ARCHETYPES = {badge: name for name, badge in ARCHETYPE_BADGES.items()}
-PROVENANCES = ("paraphrased", "authored")
+# published: the framework's own words; paraphrased: its meaning in our words; authored: ours
+PROVENANCES = ("published", "paraphrased", "authored")
 LEVELS = (1, 2, 3, 4)
+# stated: the level is the source's; inferred: a level the source does not give, assigned by us
+LEVEL_SOURCES = ("stated", "inferred")
 _ID = re.compile(r"^\d+(\.\d+)*$")
 
 
@@ -44,6 +47,7 @@ class Capability:
     domain_name: str
     group_id: str
     group_name: str
+    level_source: str = "stated"
 
     def embedding_text(self) -> str:
         """Text embedded for this statement: where it sits, then what it says."""
@@ -57,6 +61,7 @@ class Framework:
     source_url: str
     archetypes: tuple[Archetype, ...]
     capabilities: tuple[Capability, ...]
+    id: str = ""  # e.g. "dart-ed"; optional, reported, not part of the checksum
 
     def capability(self, capability_id: str) -> Capability | None:
         return self._by_id().get(capability_id)
@@ -72,12 +77,19 @@ class Framework:
         return cache
 
     def checksum(self) -> str:
-        """Digest of every statement's id, level, badges and text."""
+        """Digest of every statement's id, level (with "/inferred" when it is), badges and
+        text; a framework whose levels are all stated digests as it did before levels had a
+        source."""
         digest = hashlib.sha256(self.version.encode())
         for cap in self.capabilities:
-            digest.update(f"\x1f{cap.id}\x1e{cap.level}\x1e{','.join(cap.archetypes)}\x1e{cap.text}"
+            level = f"{cap.level}/inferred" if cap.level_source == "inferred" else cap.level
+            digest.update(f"\x1f{cap.id}\x1e{level}\x1e{','.join(cap.archetypes)}\x1e{cap.text}"
                           .encode())
         return digest.hexdigest()
+
+    def groups(self) -> dict[str, str]:
+        """Group id -> its domain id, in the order the statements come."""
+        return {c.group_id: c.domain_id for c in self.capabilities}
 
 
 def load_framework(path: Path | str = FRAMEWORK_FILE) -> Framework:
@@ -108,7 +120,53 @@ def load_framework(path: Path | str = FRAMEWORK_FILE) -> Framework:
         raise DataError("framework has no statements", source=str(path))
     return Framework(version=str(raw["version"]), title=str(raw.get("title", "")),
                      source_url=str(raw.get("source_url", "")), archetypes=archetypes,
-                     capabilities=tuple(caps))
+                     capabilities=tuple(caps), id=str(raw.get("id") or ""))
+
+
+def shipped_archetypes() -> tuple[Archetype, ...]:
+    """The five archetypes as the shipped framework file describes them (a spreadsheet gives
+    only their badges)."""
+    try:
+        raw = yaml.safe_load(FRAMEWORK_FILE.read_text(encoding="utf-8"))
+        return tuple(_archetype(a, FRAMEWORK_FILE) for a in raw["archetypes"])
+    except (OSError, yaml.YAMLError, KeyError, TypeError) as exc:
+        raise DataError(f"cannot read the archetypes: {exc}", source=str(FRAMEWORK_FILE)) from exc
+
+
+def parse_archetypes(text: str) -> tuple[tuple[str, ...], list[str]]:
+    """Archetype ids from a cell such as ``S, D, U`` or ``shapers; users`` (badges or names,
+    any case, separated by commas or semicolons), each once in the order given, and the items
+    that are neither."""
+    found: list[str] = []
+    unknown: list[str] = []
+    for item in (i.strip() for i in re.split(r"[,;]", text)):
+        folded = item.casefold()
+        name = BADGE_ARCHETYPES.get(item.upper()) or next(
+            (a for a in ARCHETYPE_BADGES if folded in (a, a + "s")), None)
+        if name is None and item:
+            unknown.append(item)
+        elif name is not None and name not in found:
+            found.append(name)
+    return tuple(found), unknown
+
+
+def is_domain_level(domain_id: str, group_id: str) -> bool:
+    """A group that holds a domain's own statements: its id is the domain's, or ``<d>.0``."""
+    return group_id in (domain_id, f"{domain_id}.0")
+
+
+def id_problem(domain_id: str, group_id: str, statement_id: str) -> tuple[str, str] | None:
+    """(the id at fault: "group" or "statement", what is wrong) when the ids do not nest: a
+    group id is its domain's id or starts with it and a dot; a statement id is its group's id,
+    a dot and a number (docs/frameworks.md, "How ids nest")."""
+    if not _ID.match(group_id) or not (group_id == domain_id
+                                       or group_id.startswith(domain_id + ".")):
+        return "group", f"group id must be '{domain_id}' or start with '{domain_id}.', " \
+                        f"not {group_id!r}"
+    head = statement_id.rpartition(".")[0]
+    if not _ID.match(statement_id) or head != group_id:
+        return "statement", f"id must be '{group_id}.<n>', not {statement_id!r}"
+    return None
 
 
 def _archetype(raw: dict, path: Path) -> Archetype:
@@ -125,6 +183,9 @@ def _capability(st: dict, domain: dict, group: dict, path: Path) -> Capability:
     if not _ID.match(sid) or not sid.startswith(group_id + "."):
         raise DataError(f"id must be '{group_id}.<n>'", field="id", record=sid or "?",
                         source=str(path))
+    if st.get("level_source", "stated") not in LEVEL_SOURCES:
+        raise DataError("level_source must be stated or inferred", field="level_source",
+                        record=sid, source=str(path))
     if st.get("level") not in LEVELS:
         raise DataError("level must be 1-4", field="level", record=sid, source=str(path))
     badges = st.get("archetypes") or []
@@ -132,8 +193,8 @@ def _capability(st: dict, domain: dict, group: dict, path: Path) -> Capability:
         raise DataError("archetypes must be badges from S, D, C, E, U", field="archetypes",
                         record=sid, source=str(path))
     if st.get("provenance") not in PROVENANCES:
-        raise DataError("provenance must be paraphrased or authored", field="provenance",
-                        record=sid, source=str(path))
+        raise DataError("provenance must be published, paraphrased or authored",
+                        field="provenance", record=sid, source=str(path))
     text = str(st.get("text", "")).strip()
     if not text:
         raise DataError("is required", field="text", record=sid, source=str(path))
@@ -142,4 +203,5 @@ def _capability(st: dict, domain: dict, group: dict, path: Path) -> Capability:
         archetypes=tuple(BADGE_ARCHETYPES[b] for b in badges),
         provenance=st["provenance"], domain_id=str(domain["id"]), domain_name=str(domain["name"]),
         group_id=group_id, group_name=str(group.get("name", "")),
+        level_source=st.get("level_source", "stated"),
     )

@@ -6,7 +6,8 @@ from __future__ import annotations
 import click
 
 from catalogue.errors import DataError
-from catalogue.framework import FRAMEWORK_FILE, load_framework
+from catalogue.framework import FRAMEWORK_FILE, Framework, is_domain_level
+from catalogue.framework_sheet import SheetProblems, read_framework
 from recommender.cli.context import make_app
 from recommender.content.framework import load_framework as store_framework
 from recommender.learners import demand
@@ -32,10 +33,18 @@ def db_upgrade(revision: str) -> None:
 
 @click.command("load-framework")
 @click.argument("path", required=False, type=click.Path(exists=True, dir_okay=False))
-def load_framework_cmd(path: str | None) -> None:
-    """Load the capability framework (default: the shipped one) and make it current."""
+@click.option("--profile", type=click.Path(exists=True, dir_okay=False),
+              help="For a CSV or XLSX file whose headers are not ours: a profile file naming "
+                   "them, with defaults (docs/frameworks.md).")
+def load_framework_cmd(path: str | None, profile: str | None) -> None:
+    """Load a capability framework (YAML, CSV or XLSX; default: the shipped one) as a version
+    and make it current."""
     try:
-        framework = load_framework(path or FRAMEWORK_FILE)
+        framework = read_framework(path or FRAMEWORK_FILE, profile)
+    except SheetProblems as exc:
+        for problem in exc.problems:  # one a line, on stderr; nothing was loaded
+            click.echo(problem, err=True)
+        raise click.ClickException(str(exc)) from exc
     except DataError as exc:
         raise click.ClickException(str(exc)) from exc
     with make_app().app_context():
@@ -47,7 +56,17 @@ def load_framework_cmd(path: str | None) -> None:
         # than on the first coverage read)
         counted = "" if demand.counted(db.session(), framework.version) else \
             f"; demand counted for {demand.rebuild(db.session(), framework.version)} learners"
-    click.echo(f"framework {framework.version}: {len(framework.capabilities)} statements, "
-               f"{outcome}{counted}")
+    click.echo(f"framework {framework.id + ' ' if framework.id else ''}{framework.version}: "
+               f"{len(framework.capabilities)} statements, {outcome}{counted}")
+    click.echo(f"  {_shape(framework)}")
 
 
+def _shape(framework: Framework) -> str:
+    """Domains, sub-domains and levels inferred, in words."""
+    groups = framework.groups()
+    domains = len(set(groups.values()))
+    levels = sum(c.level_source == "inferred" for c in framework.capabilities)
+    at_domain = sum(is_domain_level(d, g) for g, d in groups.items())
+    return (f"{domains} domain{'s' * (domains != 1)}, {len(groups) - at_domain} sub-domains "
+            f"and {at_domain} domain-level group{'s' * (at_domain != 1)}; "
+            f"{levels} level{'s' * (levels != 1)} inferred")

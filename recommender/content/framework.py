@@ -35,7 +35,7 @@ def load_framework(session: Session, framework: Framework) -> str:
             Capability(framework_version=framework.version, code=c.id, text=c.text,
                        level=c.level, archetypes=list(c.archetypes), provenance=c.provenance,
                        domain_id=c.domain_id, domain_name=c.domain_name, group_id=c.group_id,
-                       group_name=c.group_name)
+                       group_name=c.group_name, level_source=c.level_source)
             for c in framework.capabilities)
         outcome = "loaded"
     session.execute(update(FrameworkVersion).values(
@@ -53,7 +53,8 @@ def statements(session: Session, version: str | None = None) -> dict[str, Statem
     return {c.code: Statement(id=c.code, text=c.text, level=c.level,
                               archetypes=tuple(c.archetypes), provenance=c.provenance,
                               domain_id=c.domain_id, domain_name=c.domain_name,
-                              group_id=c.group_id, group_name=c.group_name)
+                              group_id=c.group_id, group_name=c.group_name,
+                              level_source=c.level_source)
             for c in capabilities(session, version)}
 
 

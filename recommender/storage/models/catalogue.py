@@ -48,6 +48,9 @@ class Capability(Base):
     level: Mapped[int] = mapped_column(Integer)
     archetypes: Mapped[list] = mapped_column(JSON)
     provenance: Mapped[str] = mapped_column(String(20))
+    # stated: the framework's own level; inferred: assigned where the source gives none
+    level_source: Mapped[str] = mapped_column(String(10), default="stated",
+                                              server_default="stated")
     domain_id: Mapped[str] = mapped_column(String(10))
     domain_name: Mapped[str] = mapped_column(String(200))
     group_id: Mapped[str] = mapped_column(String(20))
