@@ -4,7 +4,7 @@ serves (``INDEX_DIR``), and answers the ids found. No validation, ranking, datab
 explanations: the least a recommendation endpoint over FAISS could do per request.
 
     gunicorn -w 2 --config python:recommender.ops.gunicorn_conf bare_search_app:app
-    POST /search {"gaps": ["6.1.1", ...]}  ->  {"ids": [[...50 ids...], ...]}
+    POST /search {"gaps": ["6.0.1", ...]}  ->  {"ids": [[...50 ids...], ...]}
 """
 
 from __future__ import annotations

@@ -105,7 +105,7 @@ def measure(count: int, requests: int) -> float:
         answer = client.post("/api/v1/assessments", json={
             "learner_id": f"synthetic-{rng.randrange(count):07d}", "archetypes": ["user"],
             "answers": [{"capability": "6.3.2", "rating": rng.randint(0, 4)},
-                        {"capability": "2.2.1", "rating": rng.randint(0, 4)}]})
+                        {"capability": "2.0.4", "rating": rng.randint(0, 4)}]})
         assert answer.status_code == 201, answer.get_json()
 
     stored = timed(store, requests)

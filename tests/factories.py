@@ -12,7 +12,7 @@ GOOD = {
     "licence": "CC BY 4.0", "access": "open",
     "description": "A short course written for this test, long enough to pass validation.",
     "format": "course", "duration_minutes": 90, "level": "baseline",
-    "archetypes": ["user"], "capabilities": ["6.1.1"], "topics": ["ai"],
+    "archetypes": ["user"], "capabilities": ["6.0.1"], "topics": ["ai"],
 }
 
 

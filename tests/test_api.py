@@ -41,7 +41,7 @@ def test_ai_evaluation_gap_puts_evaluation_resources_first(client, served_app):
 
 def test_user_is_not_handed_a_model_building_course_first(client, served_app):
     data = recommend(client, archetype="user", limit=10,
-                     gaps=[{"capability": "6.1.1", "severity": 2},
+                     gaps=[{"capability": "6.0.1", "severity": 2},
                            {"capability": "6.1.4", "severity": 2}])
     first = data["baseline"][0]
     assert first["level"] == "baseline"
@@ -53,7 +53,7 @@ def test_user_is_not_handed_a_model_building_course_first(client, served_app):
 
 def test_items_carry_fields_score_and_reasons(client):
     data = recommend(client, archetype="driver", limit=3,
-                     gaps=[{"capability": "2.2.1", "severity": 1}])
+                     gaps=[{"capability": "2.0.4", "severity": 1}])
     assert set(data) >= {"recommendation_id", "baseline", "specialist", "index_version",
                          "framework_version"}
     item = (data["baseline"] + data["specialist"])[0]
@@ -61,7 +61,7 @@ def test_items_carry_fields_score_and_reasons(client):
                   "duration_minutes", "level", "archetypes", "score", "because"):
         assert field in item
     because = item["because"][0]
-    assert because["capability"] == "2.2.1"
+    assert because["capability"] == "2.0.4"
     assert because["statement"].startswith("I ")
     assert set(because["signals"]) == {"similarity", "lexical_rank", "curated",
                                        "archetype_fit", "level_fit", "goal_similarity"}
@@ -71,7 +71,7 @@ def test_items_carry_fields_score_and_reasons(client):
 
 
 def test_free_text_goal_changes_the_ranking(client):
-    gaps = [{"capability": "6.2.1", "severity": 2}]
+    gaps = [{"capability": "6.0.2", "severity": 2}]
     plain = recommend(client, archetype="user", limit=10, gaps=gaps)
     goal = recommend(client, archetype="user", limit=10, gaps=gaps,
                      free_text="robotic surgery and robots in the operating theatre")
@@ -88,30 +88,30 @@ def test_limit_applies_to_each_list(client):
 
 
 BAD_BODIES = [
-    ({"archetype": "nurse", "gaps": [{"capability": "6.1.1"}]}, "/archetype"),
+    ({"archetype": "nurse", "gaps": [{"capability": "6.0.1"}]}, "/archetype"),
     ({"archetype": "user", "gaps": [{"capability": "9.9.9"}]}, "/gaps/0/capability"),
     ({"archetype": "user", "gaps": []}, "/gaps"),
-    ({"archetype": "user", "gaps": [{"capability": "6.1.1"}], "filters": {"formats": ["x"]}},
+    ({"archetype": "user", "gaps": [{"capability": "6.0.1"}], "filters": {"formats": ["x"]}},
      "/filters/formats/0"),
-    ({"archetype": "user", "gaps": [{"capability": "6.1.1"}], "filters": {"colour": 1}},
+    ({"archetype": "user", "gaps": [{"capability": "6.0.1"}], "filters": {"colour": 1}},
      "/filters/colour"),
-    ({"archetype": "user", "gaps": [{"capability": "6.1.1"}],
+    ({"archetype": "user", "gaps": [{"capability": "6.0.1"}],
       "preferences": {"level": "expert"}}, "/preferences/level"),
-    ({"archetype": "user", "gaps": [{"capability": "6.1.1"}], "page": 0}, "/page"),
-    ({"archetype": "user", "gaps": [{"capability": "6.1.1"}], "learner_id": "a b"},
+    ({"archetype": "user", "gaps": [{"capability": "6.0.1"}], "page": 0}, "/page"),
+    ({"archetype": "user", "gaps": [{"capability": "6.0.1"}], "learner_id": "a b"},
      "/learner_id"),
-    ({"archetype": "user", "gaps": "6.1.1"}, "/gaps"),
-    ({"archetype": "user", "gaps": [{"capability": "6.1.1", "severity": "high"}]},
+    ({"archetype": "user", "gaps": "6.0.1"}, "/gaps"),
+    ({"archetype": "user", "gaps": [{"capability": "6.0.1", "severity": "high"}]},
      "/gaps/0/severity"),
-    ({"archetype": "user", "gaps": [{"capability": "6.1.1", "severity": 7}]},
+    ({"archetype": "user", "gaps": [{"capability": "6.0.1", "severity": 7}]},
      "/gaps/0/severity"),
     ({"archetype": "user", "gaps": [{"capability": 611}]}, "/gaps/0/capability"),
-    ({"archetype": "user", "gaps": ["6.1.1"]}, "/gaps/0"),
-    ({"archetype": "user", "gaps": [{"capability": "6.1.1"}], "limit": 10_000}, "/limit"),
-    ({"archetype": "user", "gaps": [{"capability": "6.1.1"}], "limit": True}, "/limit"),
-    ({"archetype": "user", "gaps": [{"capability": "6.1.1"}], "free_text": 5}, "/free_text"),
-    ({"archetype": "user", "gaps": [{"capability": "6.1.1"}], "colour": "red"}, "/colour"),
-    ({"archetype": "user", "gaps": [{"capability": "6.1.1"}, {"capability": "6.1.1"}]},
+    ({"archetype": "user", "gaps": ["6.0.1"]}, "/gaps/0"),
+    ({"archetype": "user", "gaps": [{"capability": "6.0.1"}], "limit": 10_000}, "/limit"),
+    ({"archetype": "user", "gaps": [{"capability": "6.0.1"}], "limit": True}, "/limit"),
+    ({"archetype": "user", "gaps": [{"capability": "6.0.1"}], "free_text": 5}, "/free_text"),
+    ({"archetype": "user", "gaps": [{"capability": "6.0.1"}], "colour": "red"}, "/colour"),
+    ({"archetype": "user", "gaps": [{"capability": "6.0.1"}, {"capability": "6.0.1"}]},
      "/gaps/1/capability"),
     ([1, 2, 3], ""),
 ]
@@ -157,7 +157,7 @@ def test_unknown_route_and_method_are_problems(client):
 
 def test_without_an_index_the_service_says_not_ready(empty_app):
     response = empty_app.test_client().post(
-        "/api/v1/recommendations", json={"archetype": "user", "gaps": [{"capability": "6.1.1"}]})
+        "/api/v1/recommendations", json={"archetype": "user", "gaps": [{"capability": "6.0.1"}]})
     assert response.status_code == 503
     assert response.mimetype == "application/problem+json"
     assert response.headers["Retry-After"]
@@ -173,13 +173,13 @@ def test_recommendations_from_a_stored_assessment(client):
     assessment = client.post("/api/v1/assessments", json={
         "archetypes": ["embedder"],
         "answers": [{"capability": "6.3.7", "rating": 0}, {"capability": "6.3.8", "rating": 1},
-                    {"capability": "6.1.1", "rating": 4}]}).get_json()
+                    {"capability": "6.0.1", "rating": 4}]}).get_json()
     data = recommend(client, assessment_id=assessment["id"], limit=5)
     assert data["assessment_id"] == assessment["id"] and data["archetype"] == "embedder"
     served = {b["capability"] for item in data["specialist"] for b in item["because"]}
     assert served <= {"6.3.7", "6.3.8"} and served
     both = client.post("/api/v1/recommendations", json={
-        "assessment_id": assessment["id"], "gaps": [{"capability": "6.1.1"}]})
+        "assessment_id": assessment["id"], "gaps": [{"capability": "6.0.1"}]})
     assert both.status_code == 422 and both.get_json()["errors"][0]["pointer"] == "/gaps"
     unknown = client.post("/api/v1/recommendations", json={"assessment_id": "nope"})
     assert unknown.status_code == 422
@@ -195,7 +195,7 @@ def test_archetype_only_request_gets_a_starter_path(client):
 
 
 def test_filters_are_hard_constraints(client):
-    gaps = [{"capability": "6.1.1", "severity": 2}, {"capability": "5.1.4.1", "severity": 2}]
+    gaps = [{"capability": "6.0.1", "severity": 2}, {"capability": "5.1.4.1", "severity": 2}]
     data = recommend(client, archetype="creator", limit=20, gaps=gaps,
                      filters={"formats": ["course"], "max_duration_minutes": 600,
                               "languages": ["en"]})
@@ -210,8 +210,8 @@ def test_filters_are_hard_constraints(client):
 
 
 def test_pages_are_stable_and_do_not_overlap(client):
-    body = dict(archetype="user", limit=4, gaps=[{"capability": "2.2.1"},
-                                                 {"capability": "6.2.1"}])
+    body = dict(archetype="user", limit=4, gaps=[{"capability": "2.0.4"},
+                                                 {"capability": "6.0.2"}])
     first = recommend(client, **body)
     again = recommend(client, **body)
     second = recommend(client, page=2, **body)
@@ -254,13 +254,13 @@ def own_client(tmp_path, framework, shipped_resources, encoder, make_app):
 
 def test_feedback_completed_drops_out_and_not_useful_sinks(own_client):
     client = own_client
-    gaps = [{"capability": "6.1.1", "severity": 2}]
+    gaps = [{"capability": "6.0.1", "severity": 2}]
     learner = "learner-feedback-01"
     before = recommend(client, archetype="user", limit=10, gaps=gaps, learner_id=learner)
     first, second = before["baseline"][0]["id"], before["baseline"][1]["id"]
     done = client.post("/api/v1/feedback", json={
         "learner_id": learner, "resource": first, "verdict": "completed",
-        "capability": "6.1.1", "recommendation_id": before["recommendation_id"]})
+        "capability": "6.0.1", "recommendation_id": before["recommendation_id"]})
     assert done.status_code == 201
     after = recommend(client, archetype="user", limit=10, gaps=gaps, learner_id=learner)
     assert first not in [i["id"] for i in after["baseline"]]
@@ -269,7 +269,7 @@ def test_feedback_completed_drops_out_and_not_useful_sinks(own_client):
     for n in range(3):
         client.post("/api/v1/feedback", json={"learner_id": f"learner-other-{n:02d}",
                                               "resource": second, "verdict": "not_useful",
-                                              "capability": "6.1.1"})
+                                              "capability": "6.0.1"})
     sunk = recommend(client, archetype="user", limit=10, gaps=gaps)
     ranks = [i["id"] for i in sunk["baseline"]]
     assert second not in ranks[:2]
@@ -300,7 +300,7 @@ def test_empty_catalogue_gives_empty_lists_with_a_note(empty_app, encoder):
     with empty_app.app_context():
         build_index(db.session(), index_store(), encoder)
     response = empty_app.test_client().post("/api/v1/recommendations", json={
-        "archetype": "user", "gaps": [{"capability": "6.1.1"}]})
+        "archetype": "user", "gaps": [{"capability": "6.0.1"}]})
     assert response.status_code == 200
     body = response.get_json()
     assert body["baseline"] == body["specialist"] == [] and "empty" in body["note"]

@@ -107,38 +107,38 @@ def test_assess_then_reassess_shows_progress(client):
 
 
 def test_ratings_from_another_platform_as_csv(client):
-    csv_text = "capability,rating\n6.1.1,0\n6.3.2,4\n2.1.1,1\n"
+    csv_text = "capability,rating\n6.0.1,0\n6.3.2,4\n2.0.1,1\n"
     response = client.post("/api/v1/assessments?archetype=user&learner_id=lms-learner-0042",
                            data=csv_text, content_type="text/csv")
     assert response.status_code == 201, response.get_json()
     body = response.get_json()
     assert body["learner_id"] == "lms-learner-0042"
-    assert {g["capability"] for g in body["gaps"]} == {"6.1.1", "2.1.1"}
-    bad = client.post("/api/v1/assessments?archetype=user", data="capability,rating\n6.1.1,9\n",
+    assert {g["capability"] for g in body["gaps"]} == {"6.0.1", "2.0.1"}
+    bad = client.post("/api/v1/assessments?archetype=user", data="capability,rating\n6.0.1,9\n",
                       content_type="text/csv")
     assert bad.status_code == 422 and bad.get_json()["errors"][0]["pointer"] == \
         "/answers/0/rating"
 
 
 BAD = [
-    ({"archetypes": ["nurse"], "answers": [{"capability": "6.1.1", "rating": 1}]},
+    ({"archetypes": ["nurse"], "answers": [{"capability": "6.0.1", "rating": 1}]},
      "/archetypes/0"),
     ({"archetypes": ["user"], "answers": [{"capability": "9.9", "rating": 1}]},
      "/answers/0/capability"),
-    ({"archetypes": ["user"], "answers": [{"capability": "6.1.1", "rating": 5}]},
+    ({"archetypes": ["user"], "answers": [{"capability": "6.0.1", "rating": 5}]},
      "/answers/0/rating"),
-    ({"archetypes": ["user"], "answers": [{"capability": "6.1.1", "rating": True}]},
+    ({"archetypes": ["user"], "answers": [{"capability": "6.0.1", "rating": True}]},
      "/answers/0/rating"),
-    ({"archetypes": ["user"], "answers": [{"capability": "6.1.1", "rating": 1},
-                                          {"capability": "6.1.1", "rating": 2}]},
+    ({"archetypes": ["user"], "answers": [{"capability": "6.0.1", "rating": 1},
+                                          {"capability": "6.0.1", "rating": 2}]},
      "/answers/1/capability"),
     ({"archetypes": ["user"], "answers": []}, "/answers"),
-    ({"archetypes": [], "answers": [{"capability": "6.1.1", "rating": 1}]}, "/archetypes"),
-    ({"archetypes": ["user"], "answers": [{"capability": "6.1.1", "rating": 1}],
+    ({"archetypes": [], "answers": [{"capability": "6.0.1", "rating": 1}]}, "/archetypes"),
+    ({"archetypes": ["user"], "answers": [{"capability": "6.0.1", "rating": 1}],
       "learner_id": "jane@example.org"}, "/learner_id"),
     ({"archetypes": ["user"], "skipped_domains": ["6"],
-      "answers": [{"capability": "6.1.1", "rating": 1}]}, "/answers/0/capability"),
-    ({"archetypes": ["user"], "answers": [{"capability": "6.1.1", "rating": 1}], "x": 1}, "/x"),
+      "answers": [{"capability": "6.0.1", "rating": 1}]}, "/answers/0/capability"),
+    ({"archetypes": ["user"], "answers": [{"capability": "6.0.1", "rating": 1}], "x": 1}, "/x"),
 ]
 
 
@@ -155,23 +155,23 @@ def test_bad_answers_are_named_and_nothing_is_stored(client, app, body, pointer)
 
 def test_old_assessments_map_to_a_new_framework_version(client, app, framework):
     created = client.post("/api/v1/assessments", json={
-        "archetypes": ["user"], "answers": [{"capability": "6.1.1", "rating": 0},
-                                            {"capability": "2.1.1", "rating": 0}]}).get_json()
-    dropped = [c for c in framework.capabilities if c.id != "2.1.1"]
+        "archetypes": ["user"], "answers": [{"capability": "6.0.1", "rating": 0},
+                                            {"capability": "2.0.1", "rating": 0}]}).get_json()
+    dropped = [c for c in framework.capabilities if c.id != "2.0.1"]
     newer = dataclasses.replace(framework, version="2026.01-test", capabilities=tuple(dropped))
     with app.app_context():
         load_framework(db.session(), newer)
     shown = client.get(f"/api/v1/assessments/{created['id']}").get_json()
     assert shown["framework_version"] == framework.version
-    assert {g["capability"] for g in shown["gaps"]} == {"6.1.1", "2.1.1"}
+    assert {g["capability"] for g in shown["gaps"]} == {"6.0.1", "2.0.1"}
     assert shown["current_version"]["framework_version"] == "2026.01-test"
-    assert shown["current_version"]["unmapped"] == ["2.1.1"]
-    assert [g["capability"] for g in shown["current_version"]["gaps"]] == ["6.1.1"]
+    assert shown["current_version"]["unmapped"] == ["2.0.1"]
+    assert [g["capability"] for g in shown["current_version"]["gaps"]] == ["6.0.1"]
 
 
 def test_learner_exports_and_deletes_everything(client, app):
     created = client.post("/api/v1/assessments", json={
-        "archetypes": ["user"], "answers": [{"capability": "6.1.1", "rating": 0}]}).get_json()
+        "archetypes": ["user"], "answers": [{"capability": "6.0.1", "rating": 0}]}).get_json()
     learner = created["learner_id"]
     exported = client.get(f"/api/v1/learners/{learner}")
     assert exported.status_code == 200

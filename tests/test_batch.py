@@ -1,7 +1,7 @@
 """POST /api/v1/recommendations:batch over the shipped catalogue: each item on its own."""
 
 BATCH = "/api/v1/recommendations:batch"
-GOOD = {"archetype": "user", "limit": 3, "gaps": [{"capability": "6.1.1", "severity": 2}]}
+GOOD = {"archetype": "user", "limit": 3, "gaps": [{"capability": "6.0.1", "severity": 2}]}
 STARTER = {"archetype": "embedder", "limit": 2}
 
 

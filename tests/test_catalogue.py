@@ -194,11 +194,11 @@ def test_csv_import_splits_lists_and_counts_lines(tmp_path, framework):
              "archetypes,capabilities,topics"
     row = ('example-open-course,An example open course,https://example.org/c,Example,'
            'CC-BY-4.0,open,"A short course written for this test, long enough to pass.",'
-           'course,60,baseline,user;embedder,6.1.1;6.1.2,ai')
+           'course,60,baseline,user;embedder,6.0.1;6.0.3,ai')
     path.write_text(f"{header}\n{row}\n{row.replace('example-open-course', 'x-2')}\n")
     batch = read_resources(path, framework)
     assert batch.resources[0].archetypes == ("embedder", "user")  # canonical S, D, C, E, U
-    assert batch.resources[0].capabilities == ("6.1.1", "6.1.2")
+    assert batch.resources[0].capabilities == ("6.0.1", "6.0.3")
     assert [(e.record, e.field) for e in batch.errors] == [(3, "url")]
 
 

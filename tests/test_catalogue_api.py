@@ -78,7 +78,7 @@ def test_create_read_replace_delete(api, app):
     assert count(app) == before + 1
     shown = api.get(f"/api/v1/resources/{GOOD['id']}").get_json()
     assert shown["version"] == 1 and shown["licence"] == "CC-BY-4.0"
-    assert shown["capabilities"] == [{"id": "6.1.1", "source": "curated", "confidence": 1.0}]
+    assert shown["capabilities"] == [{"id": "6.0.1", "source": "curated", "confidence": 1.0}]
 
     again = api.post("/api/v1/resources", json=GOOD)
     assert again.status_code == 200 and again.get_json()["unchanged"] == [GOOD["id"]]

@@ -52,15 +52,15 @@ def test_setup_import_and_recommend(cli, tmp_path, encoder):
 
     with app.app_context():
         build_index(db.session(), index_store(), encoder)
-    table = invoke("recommend", "--archetype", "user", "--gap", "6.1.1:3", "--limit", "3")
+    table = invoke("recommend", "--archetype", "user", "--gap", "6.0.1:3", "--limit", "3")
     assert table.exit_code == 0
     assert "BASELINE" in table.output and "SPECIALIST" in table.output
-    assert "6.1.1" in table.output
-    as_json = json.loads(invoke("recommend", "--archetype", "user", "--gap", "6.1.1",
+    assert "6.0.1" in table.output
+    as_json = json.loads(invoke("recommend", "--archetype", "user", "--gap", "6.0.1",
                                 "--json").output)
     assert as_json["baseline"][0]["because"][0]["severity"] == 2
 
-    bad = invoke("recommend", "--archetype", "nurse", "--gap", "6.1.1")
+    bad = invoke("recommend", "--archetype", "nurse", "--gap", "6.0.1")
     assert bad.exit_code != 0 and "/archetype" in bad.output
 
 

@@ -278,7 +278,7 @@ def test_the_stack_runs_natively_builds_its_index_through_the_worker_and_serves(
             time.sleep(0.3)
 
         status, body = http(stack.port, "/api/v1/recommendations",
-                            {"archetype": "user", "gaps": [{"capability": "6.1.1"}], "limit": 3})
+                            {"archetype": "user", "gaps": [{"capability": "6.0.1"}], "limit": 3})
         assert status == 200, body
         answer = json.loads(body)
         assert answer["baseline"] and answer["index_version"]

@@ -217,7 +217,7 @@ def test_gaps_without_an_index_name_no_neighbours(make_app, tmp_path, framework)
     body = app.test_client().get("/api/v1/coverage/gaps?limit=2&domain=6").get_json()
     assert body["index_version"] is None
     assert [g["brief"]["nearest"] for g in body["gaps"]] == [[], []]
-    assert body["gaps"][0]["statement"] == "6.1.1"  # five archetypes, level 1, no supply
+    assert body["gaps"][0]["statement"] == "6.0.1"  # five archetypes, level 1, no supply
 
 
 def test_drill_down_lists_each_resource_with_its_weight(example):

@@ -24,7 +24,7 @@ from recommender.storage.queue import BrokerUnavailable, enqueue_build
 from recommender.storage.worker_process import start_worker, stop
 from tests.fault_servers import PrivateRedis, wait_for
 
-ASK = {"archetype": "user", "gaps": [{"capability": "6.1.1", "severity": 3},
+ASK = {"archetype": "user", "gaps": [{"capability": "6.0.1", "severity": 3},
                                      {"capability": "6.3.2", "severity": 2}], "limit": 5}
 
 

@@ -20,7 +20,7 @@ from recommender.storage.models import IndexOutbox, Resource
 from tests.conftest import app_config
 from tests.fault_servers import PrivatePostgres, wait_for
 
-ASK = {"archetype": "user", "gaps": [{"capability": "6.1.1", "severity": 3}], "limit": 3}
+ASK = {"archetype": "user", "gaps": [{"capability": "6.0.1", "severity": 3}], "limit": 3}
 
 
 @pytest.fixture(scope="module")

@@ -20,7 +20,7 @@ from recommender.storage import db
 from recommender.storage.models import IndexBuild
 from workers.tasks import build_index as build_task
 
-ASK = {"archetype": "user", "gaps": [{"capability": "6.1.1", "severity": 3}], "limit": 3}
+ASK = {"archetype": "user", "gaps": [{"capability": "6.0.1", "severity": 3}], "limit": 3}
 
 
 def metric(client, name: str, **labels) -> float:

@@ -40,7 +40,7 @@ def test_jsonld_maps_every_field_of_a_good_record(framework):
     assert first.level == "baseline"  # DefinedTerm "Beginner"
     assert first.format == "course"  # DefinedTerm "Course"
     assert first.duration_minutes == 90  # PT1H30M
-    assert set(first.capabilities) == {"6.1.1", "6.1.2", "6.2.1"}  # teaches and alignment
+    assert set(first.capabilities) == {"6.0.1", "6.0.2", "6.0.3"}  # teaches and alignment
     assert first.mapping == "curated"
     assert first.archetypes == ("user",)  # educationalRole clinician, nurse
     assert first.language == "en"  # en-GB

@@ -64,7 +64,7 @@ def test_another_model_builds_a_fresh_version_and_free_text_is_refused(
         assert index_store().manifest()["dimension"] == 384
         build_index(session, index_store(), small_model)
 
-    ask = {"archetype": "user", "gaps": [{"capability": "6.1.1"}]}
+    ask = {"archetype": "user", "gaps": [{"capability": "6.0.1"}]}
     assert client.post("/api/v1/recommendations", json=ask).status_code == 200
     refused = client.post("/api/v1/recommendations", json={**ask, "free_text": "robots"})
     assert refused.status_code == 503

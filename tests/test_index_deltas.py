@@ -208,7 +208,7 @@ def test_a_full_disk_while_writing_a_delta_leaves_the_previous_version_serving(
         assert index_holder().get().vectors.count == 21
 
 
-ASK = {"archetype": "user", "gaps": [{"capability": "6.1.1", "severity": 3}], "limit": 50}
+ASK = {"archetype": "user", "gaps": [{"capability": "6.0.1", "severity": 3}], "limit": 50}
 
 
 def test_a_web_process_takes_a_delta_and_its_snapshot_reads_only_the_changed_rows(

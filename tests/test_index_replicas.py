@@ -104,7 +104,7 @@ def test_push_then_pull_gives_the_same_files_and_the_same_served_version(hosts, 
     ready = web.test_client().get("/readyz").get_json()
     assert ready["checks"]["index"]["version"] == name
     answer = web.test_client().post("/api/v1/recommendations", json={
-        "archetype": "user", "gaps": [{"capability": "6.1.1"}], "limit": 3}).get_json()
+        "archetype": "user", "gaps": [{"capability": "6.0.1"}], "limit": 3}).get_json()
     assert answer["index_version"] == name and answer["baseline"]
     assert leftovers(web) == []
 
@@ -347,7 +347,7 @@ def test_two_web_servers_with_their_own_folders_serve_what_a_third_host_builds(
         for _, port, folder in webs:
             request = urllib.request.Request(
                 f"http://127.0.0.1:{port}/api/v1/recommendations",
-                data=json.dumps({"archetype": "user", "gaps": [{"capability": "6.1.1"}],
+                data=json.dumps({"archetype": "user", "gaps": [{"capability": "6.0.1"}],
                                  "limit": 3}).encode(),
                 headers={"Content-Type": "application/json"})
             with urllib.request.urlopen(request, timeout=30) as response:

@@ -13,7 +13,7 @@ from recommender.storage.queue import enqueue_build
 
 TEST_REDIS = "redis://127.0.0.1:6379/10"  # a database number only this test uses
 RECOMMEND = "/api/v1/recommendations"
-ASK = {"archetype": "user", "gaps": [{"capability": "6.1.1", "severity": 3}], "limit": 3}
+ASK = {"archetype": "user", "gaps": [{"capability": "6.0.1", "severity": 3}], "limit": 3}
 
 
 def scrape(client) -> dict[tuple, float]:

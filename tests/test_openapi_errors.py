@@ -99,9 +99,9 @@ def test_query_parameters_are_checked_against_the_document(api):
 
 def test_csv_assessments_that_cannot_be_read_are_problems(api):
     client, _ = api
-    for text, where in (("capability,rating\n6.1.1,\0\n", "/answers/0/rating"),
-                        ("capability,rating\n6.1.1,²\n", "/answers/0/rating"),
-                        ("capability;rating\n6.1.1;2\n", "")):
+    for text, where in (("capability,rating\n6.0.1,\0\n", "/answers/0/rating"),
+                        ("capability,rating\n6.0.1,²\n", "/answers/0/rating"),
+                        ("capability;rating\n6.0.1;2\n", "")):
         response = client.post("/api/v1/assessments?archetype=user", data=text.encode(),
                                content_type="text/csv")
         assert where in pointers(response), text

@@ -200,20 +200,20 @@ def test_foundations_come_first(client, framework):
 
 
 @pytest.mark.parametrize(("body", "pointer"), [
-    ({"gaps": [{"capability": "2.2.1"}]}, "/archetype"),
+    ({"gaps": [{"capability": "2.0.4"}]}, "/archetype"),
     ({"archetype": "user"}, "/gaps"),
-    ({"assessment_id": "x", "gaps": [{"capability": "2.2.1"}]}, "/gaps"),
+    ({"assessment_id": "x", "gaps": [{"capability": "2.0.4"}]}, "/gaps"),
     ({"archetype": "user", "gaps": [{"capability": "9.9.9"}]}, "/gaps/0/capability"),
-    ({"archetype": "user", "gaps": [{"capability": "2.2.1"}, {"capability": "2.2.1"}]},
+    ({"archetype": "user", "gaps": [{"capability": "2.0.4"}, {"capability": "2.0.4"}]},
      "/gaps/1/capability"),
-    ({"archetype": "user", "gaps": [{"capability": "2.2.1"}], "weekly_minutes": 5},
+    ({"archetype": "user", "gaps": [{"capability": "2.0.4"}], "weekly_minutes": 5},
      "/weekly_minutes"),
-    ({"archetype": "user", "gaps": [{"capability": "2.2.1"}], "start": "2027-02-30"},
+    ({"archetype": "user", "gaps": [{"capability": "2.0.4"}], "start": "2027-02-30"},
      "/start"),
-    ({"archetype": "user", "gaps": [{"capability": "2.2.1"}], "start": "next monday"},
+    ({"archetype": "user", "gaps": [{"capability": "2.0.4"}], "start": "next monday"},
      "/start"),
-    ({"archetype": "user", "gaps": [{"capability": "2.2.1"}], "weeks": 0}, "/weeks"),
-    ({"archetype": "user", "gaps": [{"capability": "2.2.1"}], "colour": "red"}, "/colour"),
+    ({"archetype": "user", "gaps": [{"capability": "2.0.4"}], "weeks": 0}, "/weeks"),
+    ({"archetype": "user", "gaps": [{"capability": "2.0.4"}], "colour": "red"}, "/colour"),
     ({"assessment_id": "no-such-assessment"}, "/assessment_id"),
 ])
 def test_bad_plan_requests_are_problems_naming_the_field(client, body, pointer):

@@ -72,8 +72,8 @@ def test_first_run_sets_up_and_serves_second_run_reuses_the_index(tmp_path):
         text = "\n".join(lines)
         assert "loaded" in text and "new" in text
         assert "index built" in text
-        data = post(port, {"archetype": "user", "gaps": [{"capability": "6.1.1"}], "limit": 3})
-        assert data["baseline"] and data["baseline"][0]["because"][0]["capability"] == "6.1.1"
+        data = post(port, {"archetype": "user", "gaps": [{"capability": "6.0.1"}], "limit": 3})
+        assert data["baseline"] and data["baseline"][0]["because"][0]["capability"] == "6.0.1"
         version = data["index_version"]
     finally:
         stop(process)
@@ -85,7 +85,7 @@ def test_first_run_sets_up_and_serves_second_run_reuses_the_index(tmp_path):
         assert f"index up to date: version {version}" in text
         assert "building" not in text
         assert seconds < 30, f"second start took {seconds:.1f}s"
-        assert post(port, {"archetype": "user", "gaps": [{"capability": "6.1.1"}]})[
+        assert post(port, {"archetype": "user", "gaps": [{"capability": "6.0.1"}]})[
             "index_version"] == version
     finally:
         stop(process)

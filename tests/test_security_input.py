@@ -87,7 +87,7 @@ def post(port: int, body, headers: dict, chunked: bool = False):
 
 @pytest.mark.services
 def test_bodies_over_the_cap_get_413_with_or_without_a_length(gunicorn):
-    big = json.dumps({"archetype": "user", "gaps": [{"capability": "6.1.1"}],
+    big = json.dumps({"archetype": "user", "gaps": [{"capability": "6.0.1"}],
                       "free_text": "x" * 5000}).encode()
     status, kind, body = post(gunicorn, big, {})
     assert (status, kind) == (413, "application/problem+json"), body
@@ -97,7 +97,7 @@ def test_bodies_over_the_cap_get_413_with_or_without_a_length(gunicorn):
     status, kind, body = post(gunicorn, chunks, {"Transfer-Encoding": "chunked"}, chunked=True)
     assert (status, kind) == (413, "application/problem+json"), body
     # one byte over, either way
-    small = json.dumps({"archetype": "user", "gaps": [{"capability": "6.1.1"}]}).encode()
+    small = json.dumps({"archetype": "user", "gaps": [{"capability": "6.0.1"}]}).encode()
     exact = small[:-1] + b" " * (1000 - len(small)) + b"}"
     assert len(exact) == 1000
     assert post(gunicorn, exact + b" ", {})[0] == 413

@@ -85,7 +85,7 @@ def test_off_topic_records_get_no_mapping_and_are_never_recommended(
     assert len(mapped) <= 0.1 * len(records), mapped
     client = app.test_client()
     requests = [("creator", [{"capability": "6.1.7", "severity": 3}]),
-                ("user", [{"capability": "6.2.1", "severity": 2}]),
+                ("user", [{"capability": "6.0.2", "severity": 2}]),
                 ("creator", [{"text": "train a deep learning model to segment tumours on CT "
                                       "scans", "severity": 3}])]
     for archetype, gaps in requests:

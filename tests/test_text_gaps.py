@@ -83,12 +83,12 @@ def test_words_that_match_no_statement_are_ranked_by_the_words_alone(client):
 
 
 @pytest.mark.parametrize("gap, pointer", [
-    ({"capability": "6.1.1", "text": APPRAISE}, "/gaps/0"),
+    ({"capability": "6.0.1", "text": APPRAISE}, "/gaps/0"),
     ({"severity": 2}, "/gaps/0"),
     ({"text": "   "}, "/gaps/0/text"),
     ({"text": "x" * 501}, "/gaps/0/text"),
     ({"text": APPRAISE, "domain": "9"}, "/gaps/0/domain"),
-    ({"capability": "6.1.1", "domain": "6"}, "/gaps/0/domain"),
+    ({"capability": "6.0.1", "domain": "6"}, "/gaps/0/domain"),
     ({"text": 7}, "/gaps/0/text"),
 ])
 def test_bad_text_gaps_are_problems_naming_the_field(client, gap, pointer):

@@ -30,7 +30,7 @@ from recommender.storage.queue import notify_index_changes
 bp = Blueprint("resources", __name__, url_prefix="/api/v1/resources")
 UNCHANGED = Reply("Unchanged since the ETag sent in If-None-Match")
 SLUG = {"slug": "The resource's id"}
-FILTER_NOTES = {"domain": "Domain id, e.g. 6", "capability": "Statement id, e.g. 6.1.1",
+FILTER_NOTES = {"domain": "Domain id, e.g. 6", "capability": "Statement id, e.g. 6.0.1",
                 "licence": "SPDX-style id", "q": "Words in the title or description"}
 EXPORT = {"format": {"type": "string", "enum": ["csv", "jsonld"]}}
 

@@ -55,7 +55,7 @@ def _follow(result, timeout: float) -> dict:
 @click.command("recommend")
 @click.option("--archetype", required=True, help="shaper, driver, creator, embedder or user.")
 @click.option("--gap", "gaps", multiple=True,
-              help="A capability id, optionally with severity 1-3: 6.1.1 or 6.1.1:3.")
+              help="A capability id, optionally with severity 1-3: 6.0.1 or 6.0.1:3.")
 @click.option("--gap-text", "text_gaps", multiple=True,
               help="A gap in words, optionally with severity 1-3 after a final colon: "
                    "'Appraise supplier claims about AI performance:3'.")

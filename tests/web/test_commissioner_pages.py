@@ -47,9 +47,9 @@ def test_the_heatmap_shows_every_archetype_at_both_levels_and_drills_down(browse
     assert "/commissioning?group=statement&amp;domain=" in page  # a sub-domain drills down
 
     statements = browser.get("/commissioning?group=statement&domain=6").get_data(as_text=True)
-    assert "/commissioning/cells/6.1.1/user/baseline" in statements
-    cell = browser.get("/commissioning/cells/6.1.1/user/baseline").get_data(as_text=True)
-    assert "Resources that count" in cell and "Statement 6.1.1 for users, baseline" in cell
+    assert "/commissioning/cells/6.0.1/user/baseline" in statements
+    cell = browser.get("/commissioning/cells/6.0.1/user/baseline").get_data(as_text=True)
+    assert "Resources that count" in cell and "Statement 6.0.1 for users, baseline" in cell
     assert browser.get("/commissioning/cells/9.9/user/baseline").status_code == 404
 
 
@@ -82,8 +82,8 @@ def test_csv_downloads_are_the_apis_answers(browser, pages_app):
 
     gaps = browser.get("/commissioning/gaps.csv?format=csv")
     assert tuple(rows_of(gaps)[0]) == GAP_COLUMNS
-    cell = browser.get("/commissioning/cells/6.1.1/user/baseline.csv?format=csv")
-    assert cell.mimetype == "text/csv" and "6.1.1" in cell.get_data(as_text=True)
+    cell = browser.get("/commissioning/cells/6.0.1/user/baseline.csv?format=csv")
+    assert cell.mimetype == "text/csv" and "6.0.1" in cell.get_data(as_text=True)
 
 
 def test_ranked_gaps_come_with_briefs(browser, pages_app):

@@ -56,19 +56,19 @@ def test_the_catalogue_is_searched_with_filters_checked(browser, pages_app):
 def test_a_curated_mapping_reaches_the_recommendations_after_the_index_update(
         browser, pages_app, encoder):
     sign_in(browser, pages_app, "catalogue:write")
-    gap = {"capability": "6.1.1", "severity": 3}
+    gap = {"capability": "6.0.1", "severity": 3}
     with pages_app.app_context():
         before = recommend_body({"archetype": "user", "gaps": [gap], "limit": 30})
     outside = before["baseline"][10]["id"]  # just outside a list of ten
     page = f"/curator/resources/{outside}"
-    unknown = submit(browser, page, {"add": "6.1.1, 9.9.9"})
+    unknown = submit(browser, page, {"add": "6.0.1, 9.9.9"})
     assert unknown.status_code == 422
     assert "Unknown statement id: 9.9.9" in unknown.get_data(as_text=True)
-    saved = submit(browser, page, {"add": "6.1.1"})
+    saved = submit(browser, page, {"add": "6.0.1"})
     assert saved.status_code == 303
     shown = browser.get(page).get_data(as_text=True)
     assert "The mapping was saved" in shown
-    assert re.search(r'value="6\.1\.1" checked', shown)
+    assert re.search(r'value="6\.0\.1" checked', shown)
     with pages_app.app_context():
         apply_changes(db.session(), index_store(), encoder)  # what the worker does
         after = recommend_body({"archetype": "user", "gaps": [gap], "limit": 10})
@@ -84,23 +84,23 @@ def test_suggestions_are_accepted_or_rejected(browser, pages_app):
         session.query(ResourceCapability).filter_by(resource_id=resource.id).delete()
         session.add_all([ResourceCapability(resource_id=resource.id, capability_code=code,
                                             source="suggested", confidence=c)
-                         for code, c in (("6.1.1", 0.41), ("6.1.2", 0.39))])
+                         for code, c in (("6.0.1", 0.41), ("6.0.3", 0.39))])
         session.commit()
         slug = resource.slug
     listing = browser.get("/curator/suggestions").get_data(as_text=True)
     assert f'id="resource-{slug}"' in listing
     base = f"/curator/resources/{slug}/suggestions"
-    rejected = browser.post(f"{base}/6.1.2", data={"csrf_token": token(listing),
+    rejected = browser.post(f"{base}/6.0.3", data={"csrf_token": token(listing),
                                                    "decision": "reject", "back": "suggestions"})
     assert rejected.headers["Location"] == "/curator/suggestions"
-    accepted = browser.post(f"{base}/6.1.1", data={"csrf_token": token(listing),
+    accepted = browser.post(f"{base}/6.0.1", data={"csrf_token": token(listing),
                                                    "decision": "accept"})
     assert accepted.status_code == 303
     with pages_app.app_context():
         mapped = {(m.capability_code, m.source) for m in db.session().scalars(
             select(ResourceCapability).join(Resource).where(Resource.slug == slug))}
-    assert mapped == {("6.1.1", "curated")}
-    again = browser.post(f"{base}/6.1.2", data={"csrf_token": token(listing),
+    assert mapped == {("6.0.1", "curated")}
+    again = browser.post(f"{base}/6.0.3", data={"csrf_token": token(listing),
                                                 "decision": "accept"})
     assert again.status_code == 400  # no longer a suggestion
 

@@ -191,7 +191,7 @@ def test_without_an_index_the_recommendations_page_says_not_ready(empty_app):
     with empty_app.app_context():
         assessment = create_assessment(db.session(), learner_id="learner-no-index",
                                        framework_version=current_version(db.session()),
-                                       archetypes=["user"], answers={"6.1.1": 0},
+                                       archetypes=["user"], answers={"6.0.1": 0},
                                        skipped_domains=[])
     response = empty_app.test_client().get(
         f"/learners/learner-no-index/assessments/{assessment.id}/recommendations")

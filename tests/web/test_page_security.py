@@ -60,7 +60,7 @@ def test_a_script_in_a_title_is_shown_as_text(tmp_path, framework):
     try:
         sign_in(client, app, "admin")
         for path in ("/curator/resources", "/curator/resources/hostile",
-                     "/commissioning/cells/6.1.1/user/baseline"):
+                     "/commissioning/cells/6.0.1/user/baseline"):
             html = client.get(path).get_data(as_text=True)
             assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html, path
             assert SCRIPT not in html, path

@@ -64,7 +64,7 @@ PLAN_REQUEST = {
     },
     "examples": [{"archetype": "user", "weekly_minutes": 60, "weeks": 8,
                   "gaps": [{"capability": "1.1.1", "severity": 3},
-                           {"capability": "6.1.1", "severity": 2}]}],
+                           {"capability": "6.0.1", "severity": 2}]}],
 }
 
 REASON = obj({"capability": STRING, "statement": STRING, "source": {

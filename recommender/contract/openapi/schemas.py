@@ -28,8 +28,8 @@ MAX_RESOURCES = 500  # per POST /resources
 
 CAPABILITY_ID = {"type": "string", "pattern": r"^[0-9]+(\.[0-9]+)+$",
                  "description": "A capability statement id of the current framework version "
-                                "(see GET /api/v1/framework)", "examples": ["6.1.1"],
-                 "x-error": "must be a capability statement id such as '6.1.1'"}
+                                "(see GET /api/v1/framework)", "examples": ["6.0.1"],
+                 "x-error": "must be a capability statement id such as '6.0.1'"}
 LEARNER_ID = {"type": "string", "pattern": "^[A-Za-z0-9_-]{8,64}$",
               "description": "The learner's opaque id in the calling platform: 8-64 letters, "
                              "digits, hyphens or underscores, never a name or an email",
@@ -128,7 +128,7 @@ def recommendation_request(max_limit: int) -> dict:
             "preferences": nullable(PREFERENCES),
         },
         "examples": [{"archetype": "user", "limit": 3,
-                      "gaps": [{"capability": "6.1.1", "severity": 2},
+                      "gaps": [{"capability": "6.0.1", "severity": 2},
                                {"capability": "6.3.2", "severity": 3}],
                       "free_text": "how to tell whether an AI tool is safe to use on my ward"},
                      {"archetype": "driver", "limit": 3,
@@ -147,7 +147,7 @@ def batch_request(max_items: int, *, documented: bool = False) -> dict:
         "properties": {"requests": {"type": "array", "minItems": 1, "maxItems": max_items,
                                     "items": item}},
         "examples": [{"requests": [{"archetype": "user", "limit": 2,
-                                    "gaps": [{"capability": "6.1.1"}]},
+                                    "gaps": [{"capability": "6.0.1"}]},
                                    {"archetype": "driver", "limit": 2}]}],
     }
 
@@ -188,7 +188,7 @@ RESOURCE_EXAMPLE = {
     "licence": "CC-BY-4.0", "access": "open", "format": "course", "level": "baseline",
     "description": "A short open course on how machine learning models are trained and "
                    "tested, for clinicians new to AI.",
-    "archetypes": ["user"], "capabilities": ["6.1.1"], "duration_minutes": 60,
+    "archetypes": ["user"], "capabilities": ["6.0.1"], "duration_minutes": 60,
 }
 
 
@@ -215,7 +215,7 @@ FEEDBACK = {
                                                   "gave"}),
     },
     "examples": [{"learner_id": "learner-0001", "resource": "example-open-course",
-                  "verdict": "completed", "capability": "6.1.1"}],
+                  "verdict": "completed", "capability": "6.0.1"}],
 }
 FLAG_UPDATE = {
     "type": "object", "additionalProperties": False, "required": ["status"],
@@ -281,6 +281,6 @@ ASSESSMENT = {
                                                                 "enum": list(DOMAINS)}}),
     },
     "examples": [{"learner_id": "learner-0001", "archetypes": ["user"],
-                  "answers": [{"capability": "6.1.1", "rating": 1},
-                              {"capability": "6.1.2", "rating": 3}]}],
+                  "answers": [{"capability": "6.0.1", "rating": 1},
+                              {"capability": "6.0.3", "rating": 3}]}],
 }

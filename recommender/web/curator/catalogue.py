@@ -89,7 +89,7 @@ def resource(slug: str):
         unknown = [c for c in kept + added if c not in known]
         if unknown:
             errors.add("add", f"Unknown statement id{'s' * (len(unknown) > 1)}: "
-                       f"{', '.join(unknown)}. Use ids such as 6.1.2")
+                       f"{', '.join(unknown)}. Use ids such as 6.0.3")
         else:
             changed = curation.set_curated(session, row, kept + added)
             flash("The mapping was saved; the recommendations use it once the index has "

@@ -41,7 +41,7 @@ FORM = {
     "description": ("Description", "What it teaches, and whom it is for"),
     "duration_minutes": ("Time needed, in minutes", None),
     "capabilities": ("Statements it teaches", "Statement ids separated by commas or spaces, "
-                                              "for example 6.1.2, 6.2.1"),
+                                              "for example 6.0.3, 6.0.2"),
     "topics": ("Topics", "Separated by commas"),
     "language": ("Language", "A language tag such as en"),
 }
