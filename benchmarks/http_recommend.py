@@ -16,19 +16,26 @@ snapshot are loaded as the worker starts, before it takes requests.
 Profile of our workers under load (py-spy, 10 gaps at the largest size; summary printed):
     .venv/bin/python benchmarks/http_recommend.py --sizes 100000 --gaps 10 --profile
 
-For each size a catalogue and index version are prepared (benchmarks/serving.py), then two
-gunicorn servers with 2 workers each on 127.0.0.1: our app (recommender.wsgi:app, our
-gunicorn config, rate limits off) and benchmarks/bare_search_app.py. A Python load driver
-sends the same gap sets to both (``--clients`` threads, each over a keep-alive connection; a
-fixed number of requests and a time limit per case), alternating ours and bare in two rounds
-so that a change in the machine's load hits both. Warm-up requests go first and are not
-counted. Per size and gap count: p50, p99 and requests/s of each, and
-``_ratio`` = our p50 / bare p50 and ``_rps_ratio`` = our rps / bare rps. The headline
-``ratio`` is our p50 / bare p50 at 10 gaps (or the most gaps asked) at the largest size.
+For each size a catalogue and index version are prepared (benchmarks/serving.py), then three
+gunicorn servers with 2 workers each on 127.0.0.1, all with our gunicorn config: our app
+(recommender.wsgi:app, rate limits off), benchmarks/bare_search_app.py, and the floor,
+benchmarks/constant_json_app.py, which answers one of our own answers per gap count (captured
+from ours first) as constant bytes. A Python load driver sends the same gap sets to all three
+(``--clients`` threads, each over a keep-alive connection; a fixed number of requests and a
+time limit per case), alternating ours, bare and floor in two rounds so that a change in the
+machine's load hits each. Warm-up requests go first and are not counted. Per size and gap
+count: p50, p99 and requests/s of each, the CPU time its workers spent per request
+(``_worker_cpu_ms``, from /proc: what a request costs the server, whatever else the machine
+runs), ``_ratio`` = our p50 / bare p50, ``_rps_ratio`` = our rps / bare rps and
+``_floor_ratio`` = our rps / floor rps (how close we are to what Flask and gunicorn cost for
+an answer that size). The headlines are at 10 gaps (or the most gaps asked) at the largest
+size: ``floor_ratio`` (our rps / floor rps) and, last, ``ratio`` (our p50 / bare p50).
 """
 
 from __future__ import annotations
 
+import http.client
+import json
 import os
 import subprocess
 import sys
@@ -82,6 +89,20 @@ def profile(server: Gunicorn, bodies: list[bytes], clients: int, seconds: float)
             print(f"profile_{name}: {100 * count / max(total, 1):5.1f}% {frame}")
 
 
+def answer(port: int, body: bytes) -> str:
+    """Our answer to one request body, as sent."""
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    try:
+        connection.request("POST", "/api/v1/recommendations", body,
+                           {"Content-Type": "application/json"})
+        response = connection.getresponse()
+        if response.status != 200:
+            raise RuntimeError(f"our app answered {response.status}")
+        return response.read().decode()
+    finally:
+        connection.close()
+
+
 def cold_start(env: dict[str, str], bodies: list[bytes], p: str) -> None:
     """The first request with a gap in words that a just-started worker serves, against the
     same worker's later ones (one worker, so the first request is its first)."""
@@ -96,7 +117,7 @@ def cold_start(env: dict[str, str], bodies: list[bytes], p: str) -> None:
     print(f"{p}first_words_request_extra_ms: {(first.latencies[0] - warm) * 1000:.1f}")
 
 
-def run_size(n: int, args, gap_counts: list[int]) -> float:
+def run_size(n: int, args, gap_counts: list[int]) -> tuple[float, float]:
     served = prepare(n, args.index_type, keep_vectors=args.index_type == "hnsw",
                      reuse=args.reuse)
     p = f"n{served.size}_"
@@ -107,43 +128,58 @@ def run_size(n: int, args, gap_counts: list[int]) -> float:
     codes = served.statements.codes
     texts = dict(zip(codes, served.statements.texts, strict=True))
     body = lambda g: our_body(g, args.words, texts)  # noqa: E731
-    headline = 0.0
+    headline = floor_ratio = 0.0
     cold_start(env, [our_body(g, 1, texts) for g in gap_sets(codes, 10, 21, seed=2)], p)
+    cases = {gaps: gap_sets(codes, gaps, args.requests) for gaps in gap_counts}
     with Gunicorn("recommender.wsgi:app", env) as ours, \
             Gunicorn("bare_search_app:app", env) as bare:
         warm = gap_sets(codes, 10, 40, seed=1)
         drive(ours.port, "/api/v1/recommendations", [body(g) for g in warm], args.clients)
         drive(bare.port, "/search", [bare_body(g) for g in warm], args.clients)
-        for gaps in gap_counts:
-            sets = gap_sets(codes, gaps, args.requests)
-            half = len(sets) // 2
-            results: dict[str, list[Load]] = {"ours": [], "bare": []}
-            for part in (sets[:half], sets[half:]):
-                results["ours"].append(drive(ours.port, "/api/v1/recommendations",
-                                             [body(g) for g in part], args.clients,
-                                             args.seconds / 2))
-                results["bare"].append(drive(bare.port, "/search", [bare_body(g) for g in part],
-                                             args.clients, args.seconds / 2))
-            figures = {}
-            for who, loads in results.items():
-                latencies = [x for load in loads for x in load.latencies]
-                errors = sum(load.errors for load in loads)
-                figures[who] = (percentile(latencies, 50), percentile(latencies, 99),
-                                len(latencies) / sum(load.seconds for load in loads))
-                q = f"{p}gaps{gaps}_{who}_"
-                print(f"{q}p50_ms: {figures[who][0] * 1000:.2f}")
-                print(f"{q}p99_ms: {figures[who][1] * 1000:.2f}")
-                print(f"{q}rps: {figures[who][2]:.1f}")
-                print(f"{q}requests: {len(latencies)}")
-                if errors:
-                    print(f"{q}errors: {errors}")
-            headline = figures["ours"][0] / figures["bare"][0]
-            print(f"{p}gaps{gaps}_ratio: {headline:.3f}")
-            print(f"{p}gaps{gaps}_rps_ratio: {figures['ours'][2] / figures['bare'][2]:.3f}")
+        # the floor answers, per gap count, one of our own answers at that gap count, as sent
+        stored = {gaps: answer(ours.port, body(sets[0])) for gaps, sets in cases.items()}
+        answers = served.folder / "floor_bodies.json"
+        answers.write_text(json.dumps(stored))
+        with Gunicorn("constant_json_app:app", {**env, "FLOOR_BODIES": str(answers)}) as floor:
+            for gaps in gap_counts:
+                drive(floor.port, f"/constant/{gaps}", [b"{}"] * 40, args.clients)
+            for gaps, sets in cases.items():
+                print(f"{p}gaps{gaps}_floor_body_bytes: {len(stored[gaps].encode())}")
+                half = len(sets) // 2
+                results: dict[str, list[Load]] = {"ours": [], "bare": [], "floor": []}
+                cpu = dict.fromkeys(results, 0.0)
+                for part in (sets[:half], sets[half:]):
+                    for who, server, path, encode in (
+                            ("ours", ours, "/api/v1/recommendations", body),
+                            ("bare", bare, "/search", bare_body),
+                            ("floor", floor, f"/constant/{gaps}", body)):
+                        began = server.cpu_seconds()
+                        results[who].append(drive(server.port, path, [encode(g) for g in part],
+                                                  args.clients, args.seconds / 2))
+                        cpu[who] += server.cpu_seconds() - began
+                figures = {}
+                for who, loads in results.items():
+                    latencies = [x for load in loads for x in load.latencies]
+                    errors = sum(load.errors for load in loads)
+                    figures[who] = (percentile(latencies, 50), percentile(latencies, 99),
+                                    len(latencies) / sum(load.seconds for load in loads))
+                    q = f"{p}gaps{gaps}_{who}_"
+                    print(f"{q}p50_ms: {figures[who][0] * 1000:.2f}")
+                    print(f"{q}p99_ms: {figures[who][1] * 1000:.2f}")
+                    print(f"{q}rps: {figures[who][2]:.1f}")
+                    print(f"{q}requests: {len(latencies)}")
+                    print(f"{q}worker_cpu_ms: {cpu[who] * 1000 / max(len(latencies), 1):.2f}")
+                    if errors:
+                        print(f"{q}errors: {errors}")
+                headline = figures["ours"][0] / figures["bare"][0]
+                floor_ratio = figures["ours"][2] / figures["floor"][2]
+                print(f"{p}gaps{gaps}_ratio: {headline:.3f}")
+                print(f"{p}gaps{gaps}_rps_ratio: {figures['ours'][2] / figures['bare'][2]:.3f}")
+                print(f"{p}gaps{gaps}_floor_ratio: {floor_ratio:.3f}")
         if args.profile:
             profile(ours, [body(g) for g in gap_sets(codes, gap_counts[-1], 5000)],
                     args.clients, 20)
-    return headline
+    return headline, floor_ratio
 
 
 def main() -> None:
@@ -163,11 +199,12 @@ def main() -> None:
         args.sizes, args.gaps, args.requests, args.seconds = "10000", "10", 400, 20
     gap_counts = [int(x) for x in args.gaps.split(",")]
     machine()
-    headline = 0.0
+    headline = floor = 0.0
     for n in [0] if args.reuse else [int(x) for x in args.sizes.split(",")]:
-        headline = run_size(n, args, gap_counts)
+        headline, floor = run_size(n, args, gap_counts)
         sys.stdout.flush()
     print(f"loadavg_1m_end: {os.getloadavg()[0]:.2f}")
+    print(f"floor_ratio: {floor:.3f}")
     print(f"ratio: {headline:.3f}")
 
 

@@ -22,7 +22,7 @@ def create_app(config: Mapping | None = None) -> Flask:
     from recommender import api, logs, problems, web
     from recommender.access import auth, cors, limits
     from recommender.config import from_environment
-    from recommender.contract import etags, validation
+    from recommender.contract import encoding, etags, validation
     from recommender.indexing import serving
     from recommender.ops import health, metrics
     from recommender.storage import db, queue
@@ -31,7 +31,7 @@ def create_app(config: Mapping | None = None) -> Flask:
     app.config.from_mapping(from_environment())
     if config:
         app.config.from_mapping(config)
-    app.json.sort_keys = False
+    encoding.init_app(app)  # JSON answers encoded by orjson, keys in the order built
     logs.init_app(app)
     metrics.init_app(app)
     db.init_app(app)
