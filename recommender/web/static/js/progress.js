@@ -3,7 +3,8 @@
 // data-progress-url (JSON from the curator pages: status, done, total, summary) and announces
 // changes politely (aria-live); with data-progress-reload the page is loaded again once the
 // work is finished, to show its outcome.
-const FINISHED = new Set(['built', 'updated', 'unchanged', 'failed', 'not-queued', 'done']);
+const FINISHED = new Set(['built', 'updated', 'compacted', 'unchanged', 'skipped', 'failed',
+  'not-queued', 'done']);
 
 export function watchProgress(root) {
   for (const element of root.querySelectorAll('[data-progress-url]')) {
