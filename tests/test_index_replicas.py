@@ -311,16 +311,12 @@ def wait_serving(webs, version: str, timeout: float = 240) -> None:
     """Until every server's last 8 answers (reaching both of its workers) name ``version``."""
     deadline = time.monotonic() + timeout
     for process, port, folder in webs:
-        streak = 0
-        while streak < 8:
+        def serves(process=process, port=port, folder=folder) -> bool:
             assert process.poll() is None, (folder / "web.log").read_text()[-3000:]
-            assert time.monotonic() < deadline, (readyz(port), (folder / "web.log")
-                                                 .read_text()[-3000:])
-            body = readyz(port) or {}
-            served = body.get("checks", {}).get("index", {}).get("version")
-            streak = streak + 1 if served == version else 0
-            if served != version:
-                time.sleep(0.2)  # poll interval
+            return all((readyz(port) or {}).get("checks", {}).get("index", {})
+                       .get("version") == version for _ in range(8))
+        wait_for(serves, max(deadline - time.monotonic(), 0.1), f"port {port} to serve "
+                 f"{version}", every=0.2)
 
 
 @pytest.mark.services
