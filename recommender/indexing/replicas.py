@@ -27,7 +27,7 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
-from indexes.files import fsync, locked, replace_text
+from indexes.files import fsync, locked, replace_text, sha256
 from indexes.store import IndexBusyError, IndexStore
 from recommender.indexing.mirror import Mirror, MirrorError, StoredFile, version_folder
 
@@ -112,11 +112,7 @@ class Replica:
         st = path.stat()
         key = (rel, st.st_ino, st.st_size, st.st_mtime_ns)
         if key not in self._hashes:
-            digest = hashlib.sha256()
-            with path.open("rb") as fh:
-                for block in iter(lambda: fh.read(1 << 20), b""):
-                    digest.update(block)
-            self._hashes[key] = digest.hexdigest()
+            self._hashes[key] = sha256(path)
         return self._hashes[key]
 
     # -- pull ------------------------------------------------------------------------------
