@@ -44,7 +44,7 @@ from indexes.embedding import DEFAULT_MODEL, Encoder, get_encoder
 from indexes.lexical import Bm25, tokens
 from indexes.neighbours import NeighbourLists, nearest
 from indexes.vectors import VectorIndex
-from recommender.indexing.build import _statements, wanted_manifest
+from recommender.indexing.basis import indexed_statements, wanted_manifest
 from recommender.indexing.serving import index_store
 from recommender.storage import db
 from recommender.storage.models import Resource, ResourceCapability
@@ -208,7 +208,7 @@ def embed_statements(app, encoder: Encoder | None = None) -> Statements:
     encoder = encoder or get_encoder(DEFAULT_MODEL)
     with app.app_context():
         session = db.session()
-        found = _statements(session, wanted_manifest(session, encoder.name)["framework_version"])
+        found = indexed_statements(session, wanted_manifest(session, encoder.name))
     texts = [s.embedding_text() for s in found]
     return Statements([s.id for s in found], texts, encoder.encode(texts), encoder.name)
 

@@ -15,7 +15,10 @@ from catalogue.text import capability_text
 DATA_DIR = Path(__file__).parent / "data"
 FRAMEWORK_FILE = DATA_DIR / "framework.yaml"
 
-# Archetype id -> badge letter used by the published framework.
+# The framework a request, a mapping or an assessment means when it names none.
+DEFAULT_FRAMEWORK = "dart-ed"
+# DART-Ed's archetype id -> badge letter used by the published framework. Resources' audience
+# labels are in these ids; another framework's roles are its own data (``Framework.archetypes``).
 ARCHETYPE_BADGES = {"shaper": "S", "driver": "D", "creator": "C", "embedder": "E", "user": "U"}
 BADGE_ARCHETYPES = {badge: name for name, badge in ARCHETYPE_BADGES.items()}
 # published: the framework's own words; paraphrased: its meaning in our words; authored: ours
@@ -24,6 +27,7 @@ LEVELS = (1, 2, 3, 4)
 # stated: the level is the source's; inferred: a level the source does not give, assigned by us
 LEVEL_SOURCES = ("stated", "inferred")
 _ID = re.compile(r"^\d+(\.\d+)*$")
+FRAMEWORK_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
 
 
 @dataclass(frozen=True)
@@ -61,7 +65,7 @@ class Framework:
     source_url: str
     archetypes: tuple[Archetype, ...]
     capabilities: tuple[Capability, ...]
-    id: str = ""  # e.g. "dart-ed"; optional, reported, not part of the checksum
+    id: str = DEFAULT_FRAMEWORK  # e.g. "dart-ed"; not part of the checksum
 
     def capability(self, capability_id: str) -> Capability | None:
         return self._by_id().get(capability_id)
@@ -105,12 +109,16 @@ def load_framework(path: Path | str = FRAMEWORK_FILE) -> Framework:
         if not raw.get(key):
             raise DataError("is required", field=key, source=str(path))
     archetypes = tuple(_archetype(a, path) for a in raw["archetypes"])
+    badges = {a.badge: a.id for a in archetypes}
+    if len(badges) != len(archetypes) or len({a.id for a in archetypes}) != len(archetypes):
+        raise DataError("archetype ids and badges must be unique", field="archetypes",
+                        source=str(path))
     caps: list[Capability] = []
     seen: set[str] = set()
     for domain in raw["domains"]:
         for group in domain.get("groups") or []:
             for st in group.get("statements") or []:
-                cap = _capability(st, domain, group, path)
+                cap = _capability(st, domain, group, path, badges)
                 if cap.id in seen:
                     raise DataError("duplicate statement id", field="id", record=cap.id,
                                     source=str(path))
@@ -118,9 +126,13 @@ def load_framework(path: Path | str = FRAMEWORK_FILE) -> Framework:
                 caps.append(cap)
     if not caps:
         raise DataError("framework has no statements", source=str(path))
+    framework_id = str(raw.get("id") or DEFAULT_FRAMEWORK)
+    if not FRAMEWORK_ID.match(framework_id):
+        raise DataError("must be lower-case letters, digits and hyphens (at most 40)",
+                        field="id", source=str(path))
     return Framework(version=str(raw["version"]), title=str(raw.get("title", "")),
                      source_url=str(raw.get("source_url", "")), archetypes=archetypes,
-                     capabilities=tuple(caps), id=str(raw.get("id") or ""))
+                     capabilities=tuple(caps), id=framework_id)
 
 
 def shipped_archetypes() -> tuple[Archetype, ...]:
@@ -170,14 +182,22 @@ def id_problem(domain_id: str, group_id: str, statement_id: str) -> tuple[str, s
 
 
 def _archetype(raw: dict, path: Path) -> Archetype:
-    if raw.get("id") not in ARCHETYPE_BADGES:
-        raise DataError(f"unknown archetype {raw.get('id')!r}", field="archetypes.id",
-                        source=str(path))
-    return Archetype(id=raw["id"], badge=ARCHETYPE_BADGES[raw["id"]], name=str(raw.get("name")),
+    """One role of the framework: DART-Ed's five by default, or the framework's own (an id,
+    a badge of one to three capitals, a name)."""
+    role = str(raw.get("id") or "") if isinstance(raw, dict) else ""
+    if not FRAMEWORK_ID.match(role):
+        raise DataError(f"archetype id must be lower-case letters, digits and hyphens, not "
+                        f"{role!r}", field="archetypes.id", source=str(path))
+    badge = str(raw.get("badge") or ARCHETYPE_BADGES.get(role, ""))
+    if not re.fullmatch(r"[A-Z]{1,3}", badge):
+        raise DataError(f"archetype {role!r} needs a badge of one to three capitals",
+                        field="archetypes.badge", source=str(path))
+    return Archetype(id=role, badge=badge, name=str(raw.get("name") or role),
                      description=str(raw.get("description", "")))
 
 
-def _capability(st: dict, domain: dict, group: dict, path: Path) -> Capability:
+def _capability(st: dict, domain: dict, group: dict, path: Path,
+                badge_roles: dict[str, str]) -> Capability:
     sid = str(st.get("id", ""))
     group_id = str(group.get("id", ""))
     if not _ID.match(sid) or not sid.startswith(group_id + "."):
@@ -189,9 +209,9 @@ def _capability(st: dict, domain: dict, group: dict, path: Path) -> Capability:
     if st.get("level") not in LEVELS:
         raise DataError("level must be 1-4", field="level", record=sid, source=str(path))
     badges = st.get("archetypes") or []
-    if not badges or any(b not in BADGE_ARCHETYPES for b in badges):
-        raise DataError("archetypes must be badges from S, D, C, E, U", field="archetypes",
-                        record=sid, source=str(path))
+    if not badges or any(b not in badge_roles for b in badges):
+        raise DataError(f"archetypes must be badges from {', '.join(badge_roles)}",
+                        field="archetypes", record=sid, source=str(path))
     if st.get("provenance") not in PROVENANCES:
         raise DataError("provenance must be published, paraphrased or authored",
                         field="provenance", record=sid, source=str(path))
@@ -200,8 +220,21 @@ def _capability(st: dict, domain: dict, group: dict, path: Path) -> Capability:
         raise DataError("is required", field="text", record=sid, source=str(path))
     return Capability(
         id=sid, text=text, level=int(st["level"]),
-        archetypes=tuple(BADGE_ARCHETYPES[b] for b in badges),
+        archetypes=tuple(badge_roles[b] for b in badges),
         provenance=st["provenance"], domain_id=str(domain["id"]), domain_name=str(domain["name"]),
         group_id=group_id, group_name=str(group.get("name", "")),
         level_source=st.get("level_source", "stated"),
     )
+
+
+def statement_key(framework: str, code: str) -> str:
+    """A statement's key in an index that holds several frameworks' statements: the default
+    framework's statements keep their ids (so an index built before frameworks were data still
+    serves), another's are ``<framework>/<id>``."""
+    return code if framework == DEFAULT_FRAMEWORK else f"{framework}/{code}"
+
+
+def key_parts(key: str) -> tuple[str, str]:
+    """(framework, statement id) of a key made by ``statement_key``."""
+    framework, _, code = key.rpartition("/")
+    return framework or DEFAULT_FRAMEWORK, code

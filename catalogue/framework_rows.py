@@ -10,6 +10,8 @@ from dataclasses import replace
 
 from catalogue.errors import DataError
 from catalogue.framework import (
+    DEFAULT_FRAMEWORK,
+    FRAMEWORK_ID,
     LEVEL_SOURCES,
     PROVENANCES,
     Capability,
@@ -84,7 +86,7 @@ class _Sheet:
                       for _, c in caps)
         return Framework(version=self.value_of("version"), title=self.value_of("title"),
                          source_url="", archetypes=shipped_archetypes(), capabilities=built,
-                         id=self.value_of("framework"))
+                         id=self.value_of("framework") or DEFAULT_FRAMEWORK)
 
     def problem(self, row: int, column: str | None, message: str) -> None:
         where = f"row {row}, column {self.named(column)}" if column else f"row {row}"
@@ -135,6 +137,9 @@ class _Sheet:
                 self.problem(row, column, f"longer than {limit} characters")
         for column in ("framework", "version", "title"):
             self._same(row, column, values[column])
+        if values["framework"] and not FRAMEWORK_ID.match(values["framework"]):
+            self.problem(row, "framework", "must be lower-case letters, digits and hyphens, "
+                                           f"not {values['framework']!r}")
         sid = values["statement"]
         if not sid:
             self.problem(row, "statement", "is required")

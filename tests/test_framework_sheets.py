@@ -48,11 +48,12 @@ def cli(tmp_path):
     app.extensions["db"].kw["bind"].dispose()
 
 
-def stored(app) -> tuple[str | None, int, int]:
-    """The current version, and how many versions and statements the database holds."""
+def stored(app, framework: str = "dart-ed") -> tuple[str | None, int, int]:
+    """A framework's current version, and how many versions and statements the database holds
+    in all."""
     with app.app_context():
         session = db.session()
-        return (current_version(session),
+        return (current_version(session, framework),
                 session.scalar(select(func.count()).select_from(FrameworkVersion)),
                 session.scalar(select(func.count()).select_from(Capability)))
 
@@ -77,7 +78,7 @@ def write_xlsx(path: Path, rows: list[list[str]], title: str = "Framework",
     return path
 
 
-def test_the_example_csv_loads_as_the_current_version(cli):
+def test_the_example_csv_loads_beside_the_shipped_framework(cli):
     invoke, app = cli
     assert invoke("load-framework").exit_code == 0  # the shipped one first
     loaded = invoke("load-framework", str(EXAMPLE))
@@ -86,9 +87,12 @@ def test_the_example_csv_loads_as_the_current_version(cli):
         "framework northfield-digital 2025.1: 9 statements, loaded; demand counted for 0 "
         "learners",
         "  2 domains, 3 sub-domains and 1 domain-level group; 2 levels inferred"]
-    assert stored(app) == ("2025.1", 2, len(load_framework().capabilities) + 9)
+    shipped = load_framework()
+    assert stored(app, "northfield-digital") == ("2025.1", 2, len(shipped.capabilities) + 9)
+    assert stored(app)[0] == shipped.version  # DART-Ed stays current beside it
     with app.app_context():
-        got = statements(db.session())
+        got = statements(db.session(), framework="northfield-digital")
+        assert len(statements(db.session())) == len(shipped.capabilities)
     assert list(got) == ["1.1.1", "1.1.2", "1.1.3", "1.2.1", "1.2.2", "2.0.1", "2.0.2",
                          "2.1.1", "2.1.2"]
     assert {s.id: s.level for s in got.values()} == {
@@ -115,7 +119,7 @@ def test_the_same_rows_as_xlsx_give_the_same_framework(cli, tmp_path):
     # the CSV is now the version already loaded, with the same statements
     assert "statements, unchanged" in invoke("load-framework", str(EXAMPLE)).output
     with app.app_context():
-        row = db.session().get(FrameworkVersion, "2025.1")
+        row = db.session().get(FrameworkVersion, ("northfield-digital", "2025.1"))
         assert row.checksum == from_csv.checksum()
 
 
@@ -237,7 +241,7 @@ def test_a_profile_maps_foreign_headers_and_gives_defaults(cli, tmp_path):
         "learners",
         "  2 domains, 0 sub-domains and 2 domain-level groups; 1 level inferred"]
     with app.app_context():
-        got = statements(db.session())
+        got = statements(db.session(), framework="regional-digital")
     assert {s.id: (s.level, s.level_source) for s in got.values()} == {
         "1.1": (1, "stated"), "1.2": (2, "inferred"), "2.1": (3, "stated"),
         "2.2": (3, "stated")}

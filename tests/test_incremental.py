@@ -8,7 +8,8 @@ from sqlalchemy import func, select
 
 from indexes.store import IndexBusyError
 from recommender.content.store import delete_resource, upsert_resources
-from recommender.indexing.build import apply_changes, build_index, is_up_to_date, wanted_manifest
+from recommender.indexing.basis import is_up_to_date, wanted_manifest
+from recommender.indexing.build import apply_changes, build_index
 from recommender.indexing.serving import index_store
 from recommender.indexing.suggestions import MIN_CONFIDENCE
 from recommender.storage import db

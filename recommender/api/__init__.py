@@ -13,6 +13,7 @@ from recommender.api import (
     coverage,
     curation,
     feedback,
+    frameworks,
     held,
     imports,
     plans,
@@ -24,7 +25,7 @@ from recommender.contract.openapi import docs_page
 
 def init_app(app: Flask) -> None:
     """Register every API blueprint, and the OpenAPI document and docs page."""
-    for module in (recommendations, batch, resources, curation, imports, held, assessments,
-                   feedback, plans, coverage):
+    for module in (frameworks, recommendations, batch, resources, curation, imports, held,
+                   assessments, feedback, plans, coverage):
         app.register_blueprint(module.bp)
     app.register_blueprint(docs_page.bp)

@@ -72,7 +72,7 @@ def xapi(plan_id: str):
     the resource as the object, and the framework statements it served as context."""
     plan = _get(plan_id)
     return jsonify(exports.xapi(_shown(plan), request.host_url,
-                                url_for("api.framework", _external=True)))
+                                url_for("frameworks.framework", _external=True)))
 
 
 def from_assessment(req: PlanRequest) -> PlanRequest:

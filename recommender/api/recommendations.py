@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, jsonify, request
+from flask import Blueprint, jsonify, request
 
-from recommender.content.framework import current_version
 from recommender.contract.openapi.operations import Reply, operation
 from recommender.contract.validation import json_body
-from recommender.indexing.serving import index_holder, statements
+from recommender.indexing.serving import index_holder
 from recommender.problems import Problem
 from recommender.ranking.answer import recommend_body
 from recommender.storage import db
-from recommender.storage.models import FrameworkVersion, IndexBuild
+from recommender.storage.models import IndexBuild
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -24,32 +23,6 @@ bp = Blueprint("api", __name__, url_prefix="/api/v1")
 def recommendations():
     """Rank baseline and specialist resources for a learner's gaps and archetype."""
     return jsonify(recommend_body(json_body(request)))
-
-
-@bp.get("/framework")
-@operation("The capability framework's statements",
-           {200: Reply("The current framework version and its statements", "Framework",
-                       headers=("ETag",)),
-            304: Reply("Unchanged since the ETag sent in If-None-Match")})
-def framework():
-    """The current framework's capability statements (conditional GET with an ETag)."""
-    known = statements()
-    session = db.session()
-    version = current_version(session)
-    checksum = session.get(FrameworkVersion, version).checksum if version else "none"
-    if request.if_none_match.contains(checksum):
-        return Response(status=304, headers={"ETag": f'"{checksum}"'})
-    response = jsonify({
-        "version": version,
-        "capabilities": [
-            {"id": c.id, "text": c.text, "level": c.level, "archetypes": c.archetypes,
-             "domain": c.domain_name, "group": c.group_name, "provenance": c.provenance}
-            for c in known.values()
-        ],
-    })
-    response.set_etag(checksum)
-    response.headers["Cache-Control"] = "public, max-age=300"
-    return response
 
 
 @bp.get("/index/builds/<build_id>")

@@ -10,7 +10,7 @@ from catalogue.framework import load_framework
 from catalogue.importers import read_resources, shipped_files
 from recommender.content.framework import load_framework as store_framework
 from recommender.content.store import upsert_resources
-from recommender.indexing.build import BASIS, is_up_to_date, wanted_manifest
+from recommender.indexing.basis import BASIS, is_up_to_date, wanted_manifest
 from recommender.indexing.serving import index_store, model_name
 from recommender.storage import db, migrate
 from recommender.storage.queue import enqueue_build, enqueue_update

@@ -38,7 +38,9 @@ def db_upgrade(revision: str) -> None:
                    "them, with defaults (docs/frameworks.md).")
 def load_framework_cmd(path: str | None, profile: str | None) -> None:
     """Load a capability framework (YAML, CSV or XLSX; default: the shipped one) as a version
-    and make it current."""
+    and make it that framework's current one. A framework with another id is loaded beside
+    the others (``GET /api/v1/frameworks``); the index takes its statements at the next
+    build."""
     try:
         framework = read_framework(path or FRAMEWORK_FILE, profile)
     except SheetProblems as exc:
@@ -54,9 +56,10 @@ def load_framework_cmd(path: str | None, profile: str | None) -> None:
             raise click.ClickException(str(exc)) from exc
         # the learners' demand, counted against the version now current (once, here, rather
         # than on the first coverage read)
-        counted = "" if demand.counted(db.session(), framework.version) else \
-            f"; demand counted for {demand.rebuild(db.session(), framework.version)} learners"
-    click.echo(f"framework {framework.id + ' ' if framework.id else ''}{framework.version}: "
+        counted = "" if demand.counted(db.session(), framework.version, framework.id) else \
+            f"; demand counted for " \
+            f"{demand.rebuild(db.session(), framework.version, framework.id)} learners"
+    click.echo(f"framework {framework.id} {framework.version}: "
                f"{len(framework.capabilities)} statements, {outcome}{counted}")
     click.echo(f"  {_shape(framework)}")
 

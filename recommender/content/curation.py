@@ -10,10 +10,12 @@ from dataclasses import replace
 from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased
 
+from catalogue.framework import DEFAULT_FRAMEWORK, statement_key
 from recommender.content.store import upsert_resources
 from recommender.content.views import to_record
 from recommender.problems import Problem
 from recommender.storage.models import (
+    IndexOutbox,
     NearDuplicate,
     Resource,
     ResourceCapability,
@@ -55,21 +57,27 @@ def set_labels(session: Session, row: Resource, values: dict) -> bool:
     return bool(result.changed)
 
 
-def decide_suggestion(session: Session, row: Resource, code: str, verdict: str) -> bool:
+def decide_suggestion(session: Session, row: Resource, code: str, verdict: str,
+                      framework: str = DEFAULT_FRAMEWORK) -> bool:
     """A curator's verdict on one suggested mapping, kept: an accepted one becomes curated; a
     rejected one is removed and never suggested for this resource again (the indexer reads the
     decisions). True when there was such a suggestion."""
-    suggestion = session.get(ResourceCapability, (row.id, code))
+    suggestion = session.get(ResourceCapability, (row.id, framework, code))
     if suggestion is None or suggestion.source != "suggested":
         return False
-    decision = session.get(SuggestionDecision, (row.id, code)) or SuggestionDecision(
-        resource_id=row.id, capability_code=code)
+    decision = session.get(SuggestionDecision, (row.id, framework, code)) or \
+        SuggestionDecision(resource_id=row.id, framework=framework, capability_code=code)
     decision.verdict, decision.confidence = verdict, suggestion.confidence
     decision.decided_at = utcnow()
     session.add(decision)
-    if verdict == "accepted":
+    if verdict == "accepted" and framework == DEFAULT_FRAMEWORK:
         session.flush()
         set_curated(session, row, curated_codes(row) + [code])
+    elif verdict == "accepted":  # another framework's mapping: not the catalogue record's
+        suggestion.source, suggestion.confidence = "curated", 1.0
+        session.add(IndexOutbox(resource_id=row.id, action="upsert"))
+        session.commit()
+        notify_index_changes()
     else:
         session.delete(suggestion)
     session.commit()
@@ -77,22 +85,25 @@ def decide_suggestion(session: Session, row: Resource, code: str, verdict: str) 
 
 
 def curated_mappings(session: Session) -> dict[int, tuple[str, ...]]:
-    """Resource id -> the statements curators mapped it to (the suggester's examples)."""
+    """Resource id -> the statements curators mapped it to, in any framework, as index keys
+    (``catalogue.framework.statement_key``): the suggester's examples."""
     found: dict[int, list[str]] = {}
-    for rid, code in session.execute(select(ResourceCapability.resource_id,
-                                            ResourceCapability.capability_code)
-                                     .where(ResourceCapability.source == "curated")):
-        found.setdefault(rid, []).append(code)
+    for rid, framework, code in session.execute(
+            select(ResourceCapability.resource_id, ResourceCapability.framework,
+                   ResourceCapability.capability_code)
+            .where(ResourceCapability.source == "curated")):
+        found.setdefault(rid, []).append(statement_key(framework, code))
     return {rid: tuple(codes) for rid, codes in found.items()}
 
 
 def rejected_suggestions(session: Session) -> dict[int, set[str]]:
-    """Resource id -> the statements curators rejected for it."""
+    """Resource id -> the statements curators rejected for it, as index keys."""
     found: dict[int, set[str]] = {}
-    for rid, code in session.execute(select(SuggestionDecision.resource_id,
-                                            SuggestionDecision.capability_code)
-                                     .where(SuggestionDecision.verdict == "rejected")):
-        found.setdefault(rid, set()).add(code)
+    for rid, framework, code in session.execute(
+            select(SuggestionDecision.resource_id, SuggestionDecision.framework,
+                   SuggestionDecision.capability_code)
+            .where(SuggestionDecision.verdict == "rejected")):
+        found.setdefault(rid, set()).add(statement_key(framework, code))
     return found
 
 

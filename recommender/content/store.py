@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import delete, or_, select
 from sqlalchemy.orm import Session, selectinload
 
+from catalogue.framework import DEFAULT_FRAMEWORK, key_parts
 from catalogue.resources import Resource as ResourceRecord
 from catalogue.urls import canonical_url
 from recommender.storage.models import IndexOutbox, Resource, ResourceCapability, utcnow
@@ -176,7 +177,8 @@ def _apply(row: Resource, record: ResourceRecord, digest: str, marked: frozenset
     if "capabilities" in locked:
         return
     if record.capabilities:
-        # a curated mapping always wins: it replaces every suggestion
+        # a curated mapping always wins: it replaces every suggestion (of the default
+        # framework, whose statements a record names: ``Resource.mappings``)
         wanted = {code: record.mapping for code in record.capabilities}
         row.mappings = [m for m in row.mappings if m.capability_code in wanted]
         kept = {m.capability_code for m in row.mappings}
@@ -198,25 +200,31 @@ def _uncurated(row: Resource, record: ResourceRecord, marked: frozenset[str]) ->
                for name in marked if name not in inferred)
 
 
-def replace_suggestions(session: Session, suggestions: dict[int, list[tuple[str, float]]]
-                        ) -> None:
-    """Store suggested mappings for resources that have no curated mapping."""
+def replace_suggestions(session: Session, suggestions: dict[int, list[tuple[str, float]]],
+                        frameworks: tuple[str, ...] = (DEFAULT_FRAMEWORK,)) -> None:
+    """Store suggested mappings (statements as index keys) for each of ``frameworks`` where a
+    resource has no curated mapping in that framework, replacing the earlier suggestions."""
     if not suggestions:
         return
     ids = sorted(suggestions)
-    curated: set[int] = set()
-    for chunk in chunks(ids):
-        curated.update(session.scalars(select(ResourceCapability.resource_id).where(
-            ResourceCapability.resource_id.in_(chunk),
-            ResourceCapability.source == "curated")))
-    targets = [rid for rid in suggestions if rid not in curated]
-    for chunk in chunks(targets):
-        session.execute(delete(ResourceCapability).where(
-            ResourceCapability.resource_id.in_(chunk),
-            ResourceCapability.source == "suggested"))
-    session.add_all(ResourceCapability(resource_id=rid, capability_code=code, source="suggested",
-                                       confidence=round(confidence, 4))
-                    for rid in targets for code, confidence in suggestions[rid])
+    for framework in frameworks:
+        curated: set[int] = set()
+        for chunk in chunks(ids):
+            curated.update(session.scalars(select(ResourceCapability.resource_id).where(
+                ResourceCapability.resource_id.in_(chunk),
+                ResourceCapability.framework == framework,
+                ResourceCapability.source == "curated")))
+        targets = [rid for rid in suggestions if rid not in curated]
+        for chunk in chunks(targets):
+            session.execute(delete(ResourceCapability).where(
+                ResourceCapability.resource_id.in_(chunk),
+                ResourceCapability.framework == framework,
+                ResourceCapability.source == "suggested"))
+        session.add_all(ResourceCapability(resource_id=rid, framework=framework,
+                                           capability_code=code, source="suggested",
+                                           confidence=round(confidence, 4))
+                        for rid in targets for key, confidence in suggestions[rid]
+                        for mine, code in [key_parts(key)] if mine == framework)
 
 
 def catalogue_checksum(session: Session) -> str:

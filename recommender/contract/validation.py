@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Container
+from collections.abc import Collection, Container
 from dataclasses import dataclass
 
 from flask import Flask, Request, current_app, request
 from jsonschema import Draft202012Validator, validators
 
+from catalogue.framework import ARCHETYPE_BADGES, DEFAULT_FRAMEWORK
 from recommender.contract.openapi import schemas
 from recommender.contract.openapi.operations import of
 from recommender.contract.openapi.schemas import recommendation_request
@@ -80,6 +81,7 @@ class RecommendationRequest:
     filters: Filters = Filters()
     preferences: Preferences = Preferences()
     text_gaps: tuple[TextGap, ...] = ()
+    framework: str = DEFAULT_FRAMEWORK
 
 
 def init_app(app: Flask) -> None:
@@ -143,9 +145,10 @@ def at_fault(errors: list[dict], pointer: str) -> bool:
                for e in errors)
 
 
-def parse_recommendation(body: dict, capabilities: set[str], max_limit: int
+def parse_recommendation(body: dict, capabilities: set[str], max_limit: int,
+                         roles: Collection[str] = tuple(ARCHETYPE_BADGES)
                          ) -> RecommendationRequest:
-    """Validate a recommendation request against the current framework's statement ids.
+    """Validate a recommendation request against its framework's statement ids and roles.
 
     With neither ``gaps`` nor ``assessment_id`` the request asks for a starter path for the
     archetype.
@@ -153,6 +156,9 @@ def parse_recommendation(body: dict, capabilities: set[str], max_limit: int
     errors = schema_errors(body, recommendation_request(max_limit))
     archetype, assessment_id = body.get("archetype"), body.get("assessment_id")
     raw_gaps = body.get("gaps")
+    if isinstance(archetype, str) and not at_fault(errors, "/archetype") and \
+            archetype not in roles:
+        errors.append(role_error("/archetype", archetype, roles))
     if archetype is None and assessment_id is None:
         errors.append({"pointer": "/archetype", "detail": "is required unless assessment_id "
                        "is given"})
@@ -185,6 +191,7 @@ def parse_recommendation(body: dict, capabilities: set[str], max_limit: int
         free_text=(body.get("free_text") or "").strip() or None,
         limit=body.get("limit", 10), assessment_id=assessment_id, page=body.get("page", 1),
         learner_id=body.get("learner_id"),
+        framework=body.get("framework") or DEFAULT_FRAMEWORK,
         filters=Filters(
             formats=_unique(filters.get("formats")),
             max_duration_minutes=filters.get("max_duration_minutes"),
@@ -195,6 +202,12 @@ def parse_recommendation(body: dict, capabilities: set[str], max_limit: int
         preferences=Preferences(formats=_unique(preferences.get("formats")),
                                 duration_minutes=preferences.get("duration_minutes"),
                                 level=preferences.get("level")))
+
+
+def role_error(pointer: str, role: str, roles: Collection[str]) -> dict:
+    """The error for an archetype the framework does not have."""
+    return {"pointer": pointer, "detail": f"unknown archetype {role!r}; this framework's "
+                                          f"are {', '.join(roles)}"}
 
 
 def statement_error(code: str, i: int, capabilities: Container[str],

@@ -16,7 +16,6 @@ import numpy as np
 from sqlalchemy import String, case, cast, delete, func, select
 from sqlalchemy.orm import Session
 
-from catalogue.framework import Capability
 from catalogue.text import resource_text
 from indexes.embedding import Encoder
 from indexes.lexical import Bm25
@@ -25,15 +24,20 @@ from indexes.neighbours import NeighbourLists, nearest
 from indexes.store import IndexStore, IndexVersion
 from indexes.vectors import VectorIndex
 from recommender.content.curation import curated_mappings, rejected_suggestions
-from recommender.content.framework import current_version
-from recommender.content.framework import statements as framework_statements
-from recommender.content.store import catalogue_checksum, replace_suggestions
+from recommender.content.store import replace_suggestions
+from recommender.indexing.basis import (
+    BASIS,
+    default_statements,
+    indexed_statements,
+    is_up_to_date,
+    wanted_manifest,
+)
 from recommender.indexing.changes import delta_of
 from recommender.indexing.duplicates import flag_near_duplicates
 from recommender.indexing.inferred import infer_labels, lazy_inferrer, store_labels
 from recommender.indexing.labels import LabelInferrer
-from recommender.indexing.suggestions import Candidate, Examples, Suggester
-from recommender.storage.models import FrameworkVersion, IndexOutbox, Resource, ResourceCapability
+from recommender.indexing.suggestions import Candidate, Examples, Suggesters
+from recommender.storage.models import IndexOutbox, Resource, ResourceCapability
 
 log = logging.getLogger(__name__)
 # resources read and encoded at a time. sentence-transformers sorts each call's texts by length
@@ -46,8 +50,6 @@ BATCH_SIZE = 1024
 _TEXT_LENGTH = (func.length(Resource.title) + func.length(Resource.description)
                 + func.length(cast(Resource.topics, String)))
 Progress = Callable[[int, int], None]
-# what an index version is built on: if any differs, changes cannot be applied incrementally
-BASIS = ("model", "index_type", "framework_version", "framework_checksum")
 
 
 @dataclass
@@ -59,26 +61,6 @@ class BuildOutcome:
     encoded_at: float | None = None  # perf_counter when an update's encoding ended
     overlay: int = 0  # resources the deltas over the full version change (0: none)
     deltas: int = 0   # deltas over the full version
-
-
-def wanted_manifest(session: Session, model_name: str, index_type: str = "flat") -> dict:
-    """What the current index must hold for this catalogue, framework, model and type."""
-    framework_version = current_version(session)
-    if framework_version is None:
-        raise RuntimeError("no framework loaded; run 'recommender load-framework' first")
-    return {
-        "model": model_name,
-        "index_type": index_type,
-        "catalogue_checksum": catalogue_checksum(session),
-        "framework_version": framework_version,
-        "framework_checksum": session.get(FrameworkVersion, framework_version).checksum,
-    }
-
-
-def is_up_to_date(store: IndexStore, wanted: dict) -> bool:
-    """True when the published version was built from exactly this catalogue and framework."""
-    current = store.manifest()
-    return bool(current) and all(current.get(k) == v for k, v in wanted.items())
 
 
 def build_index(session: Session, store: IndexStore, encoder: Encoder, *, force: bool = False,
@@ -97,7 +79,7 @@ def build_index(session: Session, store: IndexStore, encoder: Encoder, *, force:
             return BuildOutcome("unchanged", current["version"], current["count"])
         outbox_high = session.scalar(select(func.max(IndexOutbox.id))) or 0
         total = session.scalar(select(func.count()).select_from(Resource)) or 0
-        statements = _statements(session, wanted["framework_version"])
+        statements = indexed_statements(session, wanted)
         capability_ids = [s.id for s in statements]
         capability_vectors = _reuse_statement_vectors(store, wanted, capability_ids)
         if capability_vectors is None:
@@ -105,9 +87,9 @@ def build_index(session: Session, store: IndexStore, encoder: Encoder, *, force:
         # curated resources come first, so that they are the suggester's labelled examples
         # by the time the others are suggested for
         curated = curated_mappings(session)
-        suggester = Suggester(statements, capability_vectors,
-                              rejected=rejected_suggestions(session))
-        inferrer = lazy_inferrer(encoder, statements, capability_vectors)
+        suggester = Suggesters(statements, capability_vectors,
+                               rejected=rejected_suggestions(session))
+        inferrer = lazy_inferrer(encoder, *default_statements(statements, capability_vectors))
         bm25 = Bm25([lexical_tokens(s.embedding_text()) for s in statements])
         vectors = VectorIndex(encoder.dimension, kind=index_type)
         done = 0
@@ -130,7 +112,7 @@ def build_index(session: Session, store: IndexStore, encoder: Encoder, *, force:
             if progress:
                 progress(done, total)
         store_labels(session, labels)
-        replace_suggestions(session, suggestions)
+        replace_suggestions(session, suggestions, suggester.frameworks)
         flag_near_duplicates(session, vectors, list(suggestions))
         session.commit()  # before publishing: a web process reads them with the new version
         ids, matrix = vectors.matrix()
@@ -163,7 +145,7 @@ def apply_changes(session: Session, store: IndexStore, encoder: Encoder, *,
         pending = session.execute(select(IndexOutbox.id, IndexOutbox.resource_id)
                                   .order_by(IndexOutbox.id)).all()
         current = store.manifest()
-        usable = current and all(current.get(k) == wanted[k] for k in BASIS) and \
+        usable = current and all(current.get(k) == wanted.get(k) for k in BASIS) and \
             current.get("dimension") == encoder.dimension
         if not pending and usable:
             return BuildOutcome("unchanged", current["version"], current["count"])
@@ -173,20 +155,21 @@ def apply_changes(session: Session, store: IndexStore, encoder: Encoder, *,
         loaded: IndexVersion = store.load()
         touched = sorted({rid for _, rid in pending})
         rows = session.execute(_RESOURCE_FIELDS.where(Resource.id.in_(touched))).all()
-        statements = _statements(session, wanted["framework_version"])
+        statements = indexed_statements(session, wanted)
         if [s.id for s in statements] != loaded.capability_ids:
             raise RuntimeError("index statements differ from the database's; rebuild")
         curated = curated_mappings(session)
         taught = np.array(sorted(set(curated) - set(touched)), dtype=np.int64)
         known, found = loaded.vectors_of(taught)
-        suggester = Suggester(statements, loaded.capability_vectors,
-                              Examples(known[found], [curated[int(r)] for r in taught[found]]),
-                              rejected_suggestions(session))
-        inferrer = lazy_inferrer(encoder, statements, loaded.capability_vectors)
+        suggester = Suggesters(statements, loaded.capability_vectors,
+                               Examples(known[found], [curated[int(r)] for r in taught[found]]),
+                               rejected_suggestions(session))
+        inferrer = lazy_inferrer(encoder,
+                                 *default_statements(statements, loaded.capability_vectors))
         changed = _encode(rows, encoder, suggester, inferrer, curated)
         encoded_at = time.perf_counter()
         store_labels(session, changed.labels)
-        replace_suggestions(session, changed.suggestions)
+        replace_suggestions(session, changed.suggestions, suggester.frameworks)
         delta = delta_of(loaded, changed.ids, changed.texts, changed.vectors,
                          np.array(touched, dtype=np.int64), statements)
         flag_near_duplicates(session, loaded.with_delta(delta).vectors, changed.ids.tolist())
@@ -236,7 +219,7 @@ def _reuse_statement_vectors(store: IndexStore, wanted: dict, ids: list[str]
     """Statements are embedded once per framework version and model: a rebuild takes their
     vectors from the current version when both are unchanged."""
     current = store.manifest()
-    if not current or any(current.get(k) != wanted[k] for k in BASIS):
+    if not current or any(current.get(k) != wanted.get(k) for k in BASIS):
         return None
     try:
         loaded = store.load()
@@ -251,10 +234,6 @@ _RESOURCE_FIELDS = select(Resource.id, Resource.title, Resource.description, Res
                           Resource.level, Resource.archetypes, Resource.labels)
 
 
-def _statements(session: Session, framework_version: str) -> list[Capability]:
-    return list(framework_statements(session, framework_version).values())
-
-
 @dataclass
 class Encoded:
     ids: np.ndarray
@@ -264,7 +243,7 @@ class Encoded:
     labels: list[dict]  # inferred archetypes and levels to store: {id, archetypes, level, labels}
 
 
-def _encode(rows, encoder: Encoder, suggester: Suggester,
+def _encode(rows, encoder: Encoder, suggester: Suggesters,
             inferrer: Callable[[], LabelInferrer], curated: dict[int, tuple[str, ...]]
             ) -> Encoded:
     """Vectors for a batch of resource rows, the archetypes and level of those whose source

@@ -20,7 +20,8 @@ from indexes.neighbours import NeighbourLists, nearest
 from indexes.store import IndexStore
 from indexes.vectors import VectorIndex
 from indexes.version import IndexVersion
-from recommender.indexing.build import BASIS, BuildOutcome
+from recommender.indexing.basis import BASIS
+from recommender.indexing.build import BuildOutcome
 
 log = logging.getLogger(__name__)
 

@@ -10,11 +10,12 @@ from pathlib import Path
 
 from flask import Flask, current_app
 
+from catalogue.framework import DEFAULT_FRAMEWORK
 from catalogue.framework import Capability as Statement
 from indexes.embedding import Encoder, encoder_name, get_encoder
 from indexes.store import IndexStore, IndexVersion
 from recommender.content.framework import cached_statements
-from recommender.indexing import replication
+from recommender.indexing import replication, views
 from recommender.indexing.holder import IndexHolder
 from recommender.indexing.snapshot import Snapshot
 from recommender.indexing.snapshot import load as load_snapshot
@@ -47,12 +48,20 @@ def index_store() -> IndexStore:
     return index_holder().store
 
 
-def statements(index: IndexVersion | None = None) -> dict[str, Statement]:
-    """The framework's statements by id: the version ``index`` was built for when one is given
-    (no query: a recommendation ranks with that index's statement lists, and a new framework
-    version always builds a new index), else the current one."""
-    return cached_statements(index.manifest.get("framework_version") if index is not None
-                             else None)
+def statements(index: IndexVersion | None = None,
+               framework: str = DEFAULT_FRAMEWORK) -> dict[str, Statement]:
+    """A framework's statements by id: the version ``index`` was built for when one is given
+    and holds the framework (no query: a recommendation ranks with that index's statement
+    lists, and a new framework version always builds a new index), else the current one."""
+    version = views.version_of(index, framework) if index is not None else None
+    return cached_statements(version, framework)
+
+
+def framework_view(index: IndexVersion, framework: str) -> tuple[IndexVersion, Snapshot]:
+    """The index version and its catalogue snapshot as one framework sees them
+    (``recommender.indexing.views``)."""
+    cache = current_app.extensions.setdefault("framework_views", {})
+    return views.view(cache, index, snapshot(index), framework)
 
 
 def snapshot(index: IndexVersion) -> Snapshot:

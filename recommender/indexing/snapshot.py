@@ -17,7 +17,7 @@ import numpy as np
 from sqlalchemy import String, select, type_coerce
 from sqlalchemy.orm import Session
 
-from catalogue.framework import ARCHETYPE_BADGES
+from catalogue.framework import ARCHETYPE_BADGES, statement_key
 from indexes.ids import locate
 from indexes.store import IndexVersion
 from recommender.storage.models import NearDuplicate, Resource, ResourceCapability
@@ -49,7 +49,7 @@ class Snapshot:
     format: Codes
     licence: Codes
     language: Codes
-    curated: dict[str, np.ndarray]       # statement id -> resource ids a curator mapped
+    curated: dict[str, np.ndarray]       # statement key -> resource ids a curator mapped
     duplicates: dict[int, set[int]]      # resource id -> near-duplicates flagged for it
     curated_any: np.ndarray = None       # (rows,) bool: a curator mapped it to something
     level_inferred: np.ndarray = None    # (rows,) bool: the level was inferred from its text
@@ -124,7 +124,8 @@ def _read(session: Session, index: IndexVersion, only: np.ndarray | None = None)
                    Resource.licence, Resource.language,
                    Resource.labels[("level", "source")].as_string(),
                    Resource.labels[("archetypes", "source")].as_string())
-    mapped = select(ResourceCapability.resource_id, ResourceCapability.capability_code) \
+    mapped = select(ResourceCapability.resource_id, ResourceCapability.framework,
+                    ResourceCapability.capability_code) \
         .where(ResourceCapability.source == "curated")
     if only is not None:
         query = query.where(Resource.id.in_(only.tolist()))
@@ -133,8 +134,8 @@ def _read(session: Session, index: IndexVersion, only: np.ndarray | None = None)
     (ids, slugs, levels, archetypes, durations, providers, formats, licences,
      languages, level_sources, archetype_sources) = _columns(rows, 11)
     curated: dict[str, list[int]] = {}
-    for rid, code in session.execute(mapped):
-        curated.setdefault(code, []).append(rid)
+    for rid, framework, code in session.execute(mapped):  # by index key: one per framework
+        curated.setdefault(statement_key(framework, code), []).append(rid)
     duplicates: dict[int, set[int]] = {}
     for a, b in session.execute(select(NearDuplicate.resource_id, NearDuplicate.other_id)
                                 .where(NearDuplicate.status != "dismissed")):

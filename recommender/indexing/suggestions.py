@@ -30,7 +30,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from catalogue.framework import Capability
+from catalogue.framework import Capability, key_parts
 
 SUGGESTIONS_PER_RESOURCE = 3
 PROTOTYPE = 2.0
@@ -172,3 +172,34 @@ class Suggester:
         level = self._low_level[None, :] == np.array(
             [r.level == "baseline" for r in resources])[:, None]
         return LEXICAL * lexical + LEVEL * level + ARCHETYPE * (archetypes @ self._share_of)
+
+
+class Suggesters:
+    """One ``Suggester`` per framework over an index's statements (each under its index key,
+    ``catalogue.framework.statement_key``): every framework gets its own suggestions for a
+    resource, its own scope and its own labelled examples."""
+
+    def __init__(self, statements: list[Capability], vectors: np.ndarray,
+                 examples: Examples | None = None,
+                 rejected: dict[int, set[str]] | None = None):
+        rows: dict[str, list[int]] = {}
+        for i, s in enumerate(statements):
+            rows.setdefault(key_parts(s.id)[0], []).append(i)
+        self.frameworks = tuple(rows)
+        self._each = [Suggester([statements[i] for i in mine], vectors[mine], examples, rejected)
+                      for mine in rows.values()]
+
+    def learn(self, examples: Examples) -> None:
+        for suggester in self._each:
+            suggester.learn(examples)
+
+    def suggest(self, vectors: np.ndarray, resources: list[Candidate],
+                ids: list[int] | None = None, k: int = SUGGESTIONS_PER_RESOURCE
+                ) -> list[list[tuple[str, float]]]:
+        """For each resource, up to k statements of each framework (keys), with confidence."""
+        out: list[list[tuple[str, float]]] = [[] for _ in resources]
+        for suggester in self._each:
+            for mine, found in zip(out, suggester.suggest(vectors, resources, ids, k),
+                                   strict=True):
+                mine.extend(found)
+        return out

@@ -9,9 +9,11 @@ from dataclasses import replace
 from flask import current_app
 
 from recommender.content.framework import current_version
+from recommender.content.frameworks import cached_roles, framework_of
 from recommender.contract.openapi.schemas import MAX_GAPS
 from recommender.contract.validation import Gap, RecommendationRequest, parse_recommendation
-from recommender.indexing.serving import encoder, index_holder, snapshot, statements
+from recommender.indexing import views
+from recommender.indexing.serving import encoder, framework_view, index_holder, statements
 from recommender.learners.assessments import mapped
 from recommender.problems import Problem, invalid
 from recommender.ranking.recommend import recommend
@@ -24,11 +26,13 @@ def recommend_body(body: dict) -> dict:
     """The answer to one recommendation request body; raises a Problem when it cannot be
     answered."""
     index = index_holder().get()
-    known = statements(index)
-    req = parse_recommendation(body, set(known), current_app.config["RECOMMENDATION_MAX_LIMIT"])
+    framework = framework_of(body)
+    known = statements(index, framework)
+    req = parse_recommendation(body, set(known), current_app.config["RECOMMENDATION_MAX_LIMIT"],
+                               [r.id for r in cached_roles(framework)])
     if req.assessment_id is not None:
         req = _from_assessment(req)
-        known = statements()  # an assessment's gaps are mapped to the current framework
+        known = statements(framework=framework)  # assessments map to the current version
         if not req.gaps and not req.text_gaps:
             return {"assessment_id": req.assessment_id, "archetype": req.archetype,
                     "baseline": [], "specialist": [],
@@ -43,7 +47,12 @@ def recommend_body(body: dict) -> dict:
         raise Problem(503, "Index model mismatch", f"the index was built with "
                       f"{index.manifest.get('model')}, not {model.name}; rebuild the index",
                       kind="index-model-mismatch")
-    return recommend(req, index, snapshot(index), db.session(), known, weights, model)
+    if views.version_of(index, framework) is None:
+        raise Problem(503, "Index not ready", f"the index does not hold framework "
+                      f"{framework}'s statements yet; try again when the indexing worker has "
+                      "finished", kind="index-not-ready", headers={"Retry-After": "10"})
+    served, catalogue = framework_view(index, framework)
+    return recommend(req, served, catalogue, db.session(), known, weights, model)
 
 
 def _from_assessment(req: RecommendationRequest) -> RecommendationRequest:
@@ -53,6 +62,10 @@ def _from_assessment(req: RecommendationRequest) -> RecommendationRequest:
     assessment = session.get(Assessment, req.assessment_id)
     if assessment is None:
         raise invalid([{"pointer": "/assessment_id", "detail": "no such assessment"}])
-    gaps = mapped(session, assessment, current_version(session))["gaps"][:MAX_GAPS]
+    if assessment.framework != req.framework:
+        raise invalid([{"pointer": "/assessment_id", "detail": f"this assessment is against "
+                        f"framework {assessment.framework}, not {req.framework}"}])
+    gaps = mapped(session, assessment, current_version(session, req.framework))["gaps"][
+        :MAX_GAPS]
     return replace(req, archetype=req.archetype or assessment.archetypes[0],
                    gaps=tuple(Gap(g["capability"], g["severity"]) for g in gaps))

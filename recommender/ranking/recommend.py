@@ -41,7 +41,8 @@ GAP_PENALTY = 0.06       # ... and each item already shown for the same best gap
 # built once: compiled once by SQLAlchemy's cache, bound per request
 _NET_FEEDBACK = (
     select(Feedback.resource_id, Feedback.capability_code, Feedback.verdict, func.count())
-    .where(Feedback.capability_code.in_(bindparam("codes", expanding=True)),
+    .where(Feedback.framework == bindparam("framework"),
+           Feedback.capability_code.in_(bindparam("codes", expanding=True)),
            Feedback.verdict.in_(("useful", "not_useful")))
     .group_by(Feedback.resource_id, Feedback.capability_code, Feedback.verdict))
 _SHOWN = select(*PUBLIC_COLUMNS).where(Resource.id.in_(bindparam("ids", expanding=True)))
@@ -124,7 +125,7 @@ def recommend(req: RecommendationRequest, index: IndexVersion, snapshot: Snapsho
         format_preferred=snapshot.format.mask(list(req.preferences.formats))[rows]
         if req.preferences.formats else None,
         duration_fit=_duration_fit(snapshot.duration[rows], req.preferences.duration_minutes),
-        not_useful=_not_useful(session, candidates.ids, codes),
+        not_useful=_not_useful(session, candidates.ids, codes, req.framework),
         level_wanted=req.preferences.level,
         words_only=np.array([not c.matched for c in columns]),
         level_inferred=snapshot.level_inferred[rows],
@@ -187,9 +188,10 @@ def _duration_fit(duration: np.ndarray, wanted: int | None) -> np.ndarray | None
     return np.where(np.isfinite(ratio), np.clip(1 - ratio / np.log(8), 0, 1), 0.0)
 
 
-def _not_useful(session: Session, ids: np.ndarray, codes: list[str]) -> np.ndarray | None:
+def _not_useful(session: Session, ids: np.ndarray, codes: list[str], framework: str
+                ) -> np.ndarray | None:
     """Net "not useful" marks (not useful minus useful) per candidate and gap."""
-    rows = session.execute(_NET_FEEDBACK, {"codes": codes}).all()
+    rows = session.execute(_NET_FEEDBACK, {"codes": codes, "framework": framework}).all()
     if not rows:
         return None
     column = {code: j for j, code in enumerate(codes)}

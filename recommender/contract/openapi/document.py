@@ -139,6 +139,7 @@ def components(max_limit: int, batch_max: int) -> dict[str, dict]:
         "ImportResult": out.IMPORT_RESULT,
         "ImportJob": out.IMPORT_JOB,
         "Framework": out.FRAMEWORK,
+        "Frameworks": out.FRAMEWORKS,
         "Questionnaire": out.QUESTIONNAIRE,
         "AssessmentRequest": schemas.ASSESSMENT,
         "Assessment": out.ASSESSMENT,

@@ -140,9 +140,17 @@ BATCH_RESULTS = obj({"results": {"type": "array", "items": {"oneOf": [
     obj({"status": {"const": 200}, "body": ref("Recommendations")}),
     obj({"status": {**INTEGER, "minimum": 400, "maximum": 599},
          "problem": ref("Problem")})]}}})
-FRAMEWORK = obj({"version": maybe(STRING), "capabilities": {"type": "array", "items": obj({
-    "id": STRING, "text": STRING, "level": INTEGER, "archetypes": STRINGS, "domain": STRING,
-    "group": maybe(STRING), "provenance": STRING})}})
+ROLE = obj({"id": STRING, "badge": STRING, "name": STRING, "description": STRING})
+FRAMEWORK = obj({"framework": STRING, "version": maybe(STRING), "title": maybe(STRING),
+                 "archetypes": {"type": "array", "items": ROLE},
+                 "capabilities": {"type": "array", "items": obj({
+                     "id": STRING, "text": STRING, "level": INTEGER, "archetypes": STRINGS,
+                     "domain": STRING, "group": maybe(STRING), "provenance": STRING})}})
+FRAMEWORKS = obj({"default": STRING, "frameworks": {"type": "array", "items": obj({
+    "id": STRING, "default": BOOLEAN, "version": STRING, "title": STRING,
+    "source_url": STRING, "archetypes": {"type": "array", "items": ROLE},
+    "statements": INTEGER, "domains": INTEGER, "versions": STRINGS,
+    "indexed_version": maybe(STRING)})}})
 QUESTIONNAIRE = obj({
     "framework_version": maybe(STRING), "archetypes": STRINGS,
     "scale": {"type": "array", "items": obj({"rating": INTEGER, "label": STRING,

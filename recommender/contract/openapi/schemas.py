@@ -17,6 +17,15 @@ from catalogue.resources import FORMATS, LEVELS, MAPPING_SOURCES
 from recommender.learners.rules import RATINGS
 
 ARCHETYPES = list(ARCHETYPE_BADGES)  # shaper, driver, creator, embedder, user
+FRAMEWORK = {"type": "string", "pattern": "^[a-z0-9][a-z0-9-]{0,39}$", "default": "dart-ed",
+             "description": "A framework's id (GET /api/v1/frameworks); DART-Ed's when left out",
+             "x-error": "must be a framework id: lower-case letters, digits and hyphens"}
+# a role of the request's framework, checked against its data (DART-Ed's are ARCHETYPES)
+ROLE = {"type": "string", "pattern": "^[a-z0-9][a-z0-9-]{0,39}$",
+        "description": "One of the framework's roles (archetypes), as GET /api/v1/frameworks "
+                       "lists them; DART-Ed's are " + ", ".join(ARCHETYPES),
+        "examples": ARCHETYPES,
+        "x-error": "must be a role id: lower-case letters, digits and hyphens"}
 MAX_GAPS = 60
 MAX_FREE_TEXT = 1000
 MAX_PAGE = 100
@@ -111,9 +120,11 @@ def recommendation_request(max_limit: int) -> dict:
         "description": "A learner's archetype and gaps. Give `gaps`, or `assessment_id` to use "
                        "a stored self-assessment's gaps (then `archetype` may be left out), or "
                        "neither for a starter path for the archetype; not both. Capability ids "
-                       "must be in the current framework, each listed once.",
+                       "must be in the framework's current version (`framework`, DART-Ed by "
+                       "default), each listed once.",
         "properties": {
-            "archetype": nullable({"type": "string", "enum": ARCHETYPES}),
+            "framework": FRAMEWORK,
+            "archetype": nullable(ROLE),
             "gaps": nullable({"type": "array", "minItems": 1, "maxItems": MAX_GAPS,
                               "items": GAP}),
             "assessment_id": nullable({"type": "string", "minLength": 1, "maxLength": 64,

@@ -12,6 +12,8 @@ from sqlalchemy import (
     DateTime,
     Float,
     ForeignKey,
+    ForeignKeyConstraint,
+    Index,
     Integer,
     String,
     Text,
@@ -19,16 +21,22 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from catalogue.framework import DEFAULT_FRAMEWORK
 from recommender.storage.models.base import Base, utcnow
 
 
 class FrameworkVersion(Base):
-    """A loaded version of the capability framework; exactly one is current."""
+    """A loaded version of a capability framework; exactly one per framework is current. Its
+    roles (archetypes) are data: each ``{id, badge, name, description}``."""
 
     __tablename__ = "framework_versions"
 
+    framework: Mapped[str] = mapped_column(String(40), primary_key=True,
+                                           default=DEFAULT_FRAMEWORK)
     version: Mapped[str] = mapped_column(String(40), primary_key=True)
     title: Mapped[str] = mapped_column(String(300))
+    source_url: Mapped[str] = mapped_column(String(500), default="", server_default="")
+    archetypes: Mapped[list] = mapped_column(JSON, default=list)
     checksum: Mapped[str] = mapped_column(String(64))
     is_current: Mapped[bool] = mapped_column(Boolean, default=False)
     loaded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
@@ -38,11 +46,17 @@ class Capability(Base):
     """One capability statement of one framework version."""
 
     __tablename__ = "capabilities"
-    __table_args__ = (UniqueConstraint("framework_version", "code"),)
+    __table_args__ = (
+        UniqueConstraint("framework", "framework_version", "code"),
+        ForeignKeyConstraint(["framework", "framework_version"],
+                             ["framework_versions.framework", "framework_versions.version"],
+                             ondelete="CASCADE"),
+        Index("ix_capabilities_framework_version", "framework", "framework_version"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    framework_version: Mapped[str] = mapped_column(
-        ForeignKey("framework_versions.version", ondelete="CASCADE"), index=True)
+    framework: Mapped[str] = mapped_column(String(40), default=DEFAULT_FRAMEWORK)
+    framework_version: Mapped[str] = mapped_column(String(40))
     code: Mapped[str] = mapped_column(String(20))
     text: Mapped[str] = mapped_column(Text)
     level: Mapped[int] = mapped_column(Integer)
@@ -86,8 +100,12 @@ class Resource(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
+    # the default framework's mappings, which a catalogue record carries; another framework's
+    # are read by query (``framework`` column), and go with the resource by ON DELETE CASCADE
     mappings: Mapped[list[ResourceCapability]] = relationship(
-        back_populates="resource", cascade="all, delete-orphan")
+        back_populates="resource", cascade="all, delete-orphan", passive_deletes=True,
+        primaryjoin=f"and_(Resource.id == ResourceCapability.resource_id, "
+                    f"ResourceCapability.framework == '{DEFAULT_FRAMEWORK}')")
 
 
 class ResourceCapability(Base):
@@ -97,11 +115,15 @@ class ResourceCapability(Base):
 
     resource_id: Mapped[int] = mapped_column(ForeignKey("resources.id", ondelete="CASCADE"),
                                              primary_key=True)
+    framework: Mapped[str] = mapped_column(String(40), primary_key=True,
+                                           default=DEFAULT_FRAMEWORK)
     capability_code: Mapped[str] = mapped_column(String(20), primary_key=True, index=True)
     source: Mapped[str] = mapped_column(String(20), default="curated")
     confidence: Mapped[float] = mapped_column(Float, default=1.0)
 
-    resource: Mapped[Resource] = relationship(back_populates="mappings")
+    resource: Mapped[Resource] = relationship(back_populates="mappings",
+                                              primaryjoin="Resource.id == "
+                                                          "ResourceCapability.resource_id")
 
 
 class NearDuplicate(Base):
@@ -126,6 +148,8 @@ class SuggestionDecision(Base):
 
     resource_id: Mapped[int] = mapped_column(ForeignKey("resources.id", ondelete="CASCADE"),
                                              primary_key=True)
+    framework: Mapped[str] = mapped_column(String(40), primary_key=True,
+                                           default=DEFAULT_FRAMEWORK)
     capability_code: Mapped[str] = mapped_column(String(20), primary_key=True)
     verdict: Mapped[str] = mapped_column(String(20))  # accepted or rejected
     confidence: Mapped[float | None] = mapped_column(Float, nullable=True)  # as suggested

@@ -14,6 +14,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from catalogue.framework import DEFAULT_FRAMEWORK
 from recommender.storage.models.base import Base, utcnow
 
 
@@ -40,6 +41,8 @@ class Assessment(Base):
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     learner_id: Mapped[str] = mapped_column(ForeignKey("learners.id", ondelete="CASCADE"),
                                             index=True)
+    framework: Mapped[str] = mapped_column(String(40), default=DEFAULT_FRAMEWORK,
+                                           server_default=DEFAULT_FRAMEWORK)
     framework_version: Mapped[str] = mapped_column(String(40))
     archetypes: Mapped[list] = mapped_column(JSON)
     skipped_domains: Mapped[list] = mapped_column(JSON, default=list)
@@ -71,6 +74,8 @@ class Feedback(Base):
                                             index=True)
     resource_id: Mapped[int] = mapped_column(ForeignKey("resources.id", ondelete="CASCADE"),
                                              index=True)
+    framework: Mapped[str] = mapped_column(String(40), default=DEFAULT_FRAMEWORK,
+                                           server_default=DEFAULT_FRAMEWORK)
     capability_code: Mapped[str | None] = mapped_column(String(20), nullable=True, index=True)
     recommendation_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
     verdict: Mapped[str] = mapped_column(String(20))  # useful, not_useful, started, completed
@@ -87,6 +92,8 @@ class DemandCell(Base):
 
     __tablename__ = "demand_cells"
 
+    framework: Mapped[str] = mapped_column(String(40), primary_key=True,
+                                           default=DEFAULT_FRAMEWORK)
     framework_version: Mapped[str] = mapped_column(String(40), primary_key=True)
     grouping: Mapped[str] = mapped_column(String(10), primary_key=True)
     unit: Mapped[str] = mapped_column(String(20), primary_key=True)
@@ -106,6 +113,8 @@ class FeedbackMarks(Base):
 
     resource_id: Mapped[int] = mapped_column(ForeignKey("resources.id", ondelete="CASCADE"),
                                              primary_key=True)
+    framework: Mapped[str] = mapped_column(String(40), primary_key=True,
+                                           default=DEFAULT_FRAMEWORK)
     capability_code: Mapped[str] = mapped_column(String(20), primary_key=True)
     not_useful: Mapped[int] = mapped_column(Integer, default=0)
     useful: Mapped[int] = mapped_column(Integer, default=0)

@@ -10,6 +10,7 @@ from datetime import datetime
 from sqlalchemy import JSON, DateTime, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
+from catalogue.framework import DEFAULT_FRAMEWORK
 from recommender.storage.models.base import Base, utcnow
 
 
@@ -23,6 +24,8 @@ class Plan(Base):
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     learner_id: Mapped[str | None] = mapped_column(
         ForeignKey("learners.id", ondelete="CASCADE"), nullable=True, index=True)
+    framework: Mapped[str] = mapped_column(String(40), default=DEFAULT_FRAMEWORK,
+                                           server_default=DEFAULT_FRAMEWORK)
     assessment_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
     request: Mapped[dict] = mapped_column(JSON)
     chosen: Mapped[list] = mapped_column(JSON)
