@@ -7,11 +7,11 @@ import io
 
 from flask import Blueprint, Response, jsonify, request
 
-from catalogue.framework import ARCHETYPE_BADGES
 from recommender.content.framework import cached_statements, current_version
+from recommender.content.frameworks import cached_roles, framework_of
 from recommender.contract.learner_bodies import parse_assessment
 from recommender.contract.openapi.operations import Query, Reply, operation
-from recommender.contract.openapi.schemas import ARCHETYPES, DOMAINS, LEARNER_ID
+from recommender.contract.openapi.schemas import DOMAIN_ID, FRAMEWORK, LEARNER_ID, ROLE
 from recommender.contract.validation import json_body
 from recommender.learners.assessments import (
     create_assessment,
@@ -28,12 +28,12 @@ from recommender.storage import db
 from recommender.storage.models import Assessment, Learner
 
 bp = Blueprint("assessments", __name__, url_prefix="/api/v1")
-ARCHETYPE = {"type": "string", "enum": ARCHETYPES}
-DOMAIN = {"type": "string", "enum": list(DOMAINS)}
-CSV_QUERY = (Query("archetype", ARCHETYPE, "With a CSV body: the learner's archetypes",
+FRAMEWORK_QUERY = Query("framework", FRAMEWORK, "A framework id; DART-Ed's when left out")
+CSV_QUERY = (Query("archetype", ROLE, "With a CSV body: the learner's archetypes",
                    repeated=True),
-             Query("skip_domain", DOMAIN, "With a CSV body: domains left out", repeated=True),
-             Query("learner_id", LEARNER_ID, "With a CSV body: the learner's opaque id"))
+             Query("skip_domain", DOMAIN_ID, "With a CSV body: domains left out", repeated=True),
+             Query("learner_id", LEARNER_ID, "With a CSV body: the learner's opaque id"),
+             Query("framework", FRAMEWORK, "With a CSV body: the framework rated"))
 LEARNER = {"learner_id": "The learner's opaque id"}
 
 
@@ -41,19 +41,25 @@ LEARNER = {"learner_id": "The learner's opaque id"}
 @operation("The self-assessment for one or more archetypes",
            {200: Reply("The statements to rate, by domain and sub-domain, and the 0-4 scale",
                        "Questionnaire")},
-           query=(Query("archetype", ARCHETYPE, "At least one", repeated=True),
-                  Query("skip_domain", DOMAIN, "Domains to leave out", repeated=True)))
+           query=(Query("archetype", ROLE, "At least one", repeated=True),
+                  Query("skip_domain", DOMAIN_ID, "Domains to leave out", repeated=True),
+                  FRAMEWORK_QUERY))
 def questionnaire():
-    """The statements badged for the chosen archetype(s), by domain and sub-domain, by level."""
+    """The statements badged for the chosen archetype(s), by domain and sub-domain, by level,
+    in the framework asked for (DART-Ed by default)."""
+    framework = framework_of(request.args, "?framework")
     archetypes = request.args.getlist("archetype")
     skipped = request.args.getlist("skip_domain")
-    errors = _archetype_errors(archetypes, "?archetype") + _domain_errors(skipped, "?skip_domain")
+    session = db.session()
+    version = current_version(session, framework)
+    statements = statement_infos(session, version, framework)
+    errors = _archetype_errors(archetypes, "?archetype", framework) + \
+        _domain_errors(skipped, "?skip_domain", statements)
     if errors:
         raise invalid(errors)
-    session = db.session()
-    version = current_version(session)
-    domains = questionnaire_domains(statement_infos(session, version), archetypes, skipped)
-    return jsonify({"framework_version": version, "archetypes": archetypes,
+    domains = questionnaire_domains(statements, archetypes, skipped)
+    return jsonify({"framework": framework, "framework_version": version,
+                    "archetypes": archetypes,
                     "scale": [{"rating": v, "label": label, "meaning": meaning}
                               for v, label, meaning in SCALE],
                     "domains": domains})
@@ -67,14 +73,16 @@ def questionnaire():
 def create():
     """Store a learner's ratings (JSON, or CSV of capability,rating) and return the gaps."""
     session = db.session()
-    version = current_version(session)
-    statements = statement_infos(session, version)
     body = _csv_body() if request.mimetype == "text/csv" else json_body(request)
-    learner_id, archetypes, answers, skipped = parse_assessment(body, statements)
-    assessment = create_assessment(session, learner_id=learner_id, framework_version=version,
-                                   archetypes=archetypes, answers=answers,
-                                   skipped_domains=skipped)
-    after_assessment(session, assessment, cached_statements(), today())
+    framework = framework_of(body)
+    version = current_version(session, framework)
+    statements = statement_infos(session, version, framework)
+    learner_id, archetypes, answers, skipped = parse_assessment(
+        body, statements, [r.id for r in cached_roles(framework)])
+    assessment = create_assessment(session, learner_id=learner_id, framework=framework,
+                                   framework_version=version, archetypes=archetypes,
+                                   answers=answers, skipped_domains=skipped)
+    after_assessment(session, assessment, cached_statements(framework=framework), today())
     return jsonify(view(session, assessment, version)), 201
 
 
@@ -86,7 +94,7 @@ def show(assessment_id: str):
     """One assessment with its gaps, roll-ups and progress since the previous one."""
     session = db.session()
     assessment = _get(Assessment, assessment_id)
-    return jsonify(view(session, assessment, current_version(session)))
+    return jsonify(view(session, assessment, current_version(session, assessment.framework)))
 
 
 @bp.get("/learners/<learner_id>")
@@ -132,21 +140,24 @@ def _csv_body() -> dict:
                         else rating})
     body = {"archetypes": request.args.getlist("archetype"), "answers": answers,
             "skipped_domains": request.args.getlist("skip_domain")}
-    if request.args.get("learner_id"):
-        body["learner_id"] = request.args["learner_id"]
+    for name in ("learner_id", "framework"):
+        if request.args.get(name):
+            body[name] = request.args[name]
     return body
 
 
-def _archetype_errors(archetypes: list, pointer: str) -> list[dict]:
+def _archetype_errors(archetypes: list, pointer: str, framework: str) -> list[dict]:
     if not archetypes:
         return [{"pointer": pointer, "detail": "choose at least one archetype"}]
+    roles = [r.id for r in cached_roles(framework)]
     return [{"pointer": pointer, "detail": f"unknown archetype {a!r}; use one of "
-             f"{', '.join(ARCHETYPE_BADGES)}"} for a in archetypes if a not in ARCHETYPE_BADGES]
+             f"{', '.join(roles)}"} for a in archetypes if a not in roles]
 
 
-def _domain_errors(domains: list, pointer: str) -> list[dict]:
-    return [{"pointer": pointer, "detail": f"unknown domain {d!r}; use 1-6"}
-            for d in domains if d not in DOMAINS]
+def _domain_errors(domains: list, pointer: str, statements: dict) -> list[dict]:
+    known = sorted({s.domain_id for s in statements.values()}, key=int)
+    return [{"pointer": pointer, "detail": f"unknown domain {d!r}; use {', '.join(known)}"}
+            for d in domains if d not in known]
 
 
 def _get(model, ident: str):

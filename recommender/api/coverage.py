@@ -18,16 +18,19 @@ from recommender.coverage.reads import (
     load_coverage,
     matrix_csv,
 )
-from recommender.indexing.serving import index_holder
+from recommender.indexing import views
+from recommender.indexing.serving import framework_view, index_holder
 
 bp = Blueprint("coverage", __name__, url_prefix="/api/v1/coverage")
 CHOICE = {"format": Query("format", QUERY["format"], "Instead of the Accept header"),
           "provider": Query("provider", QUERY["provider"]),
           "licence": Query("licence", QUERY["licence"],
-                           "An SPDX-style licence id on the allow-list")}
-FILTER_QUERY = (Query("domain", QUERY["domain"], "Domain id, 1-6"),
+                           "An SPDX-style licence id on the allow-list"),
+          "framework": Query("framework", QUERY["framework"],
+                             "A framework id; DART-Ed's when left out")}
+FILTER_QUERY = (Query("domain", QUERY["domain"], "Domain id, 1-6 in DART-Ed"),
                 Query("archetype", QUERY["archetype"]), Query("level", QUERY["level"]),
-                CHOICE["provider"], CHOICE["licence"])
+                CHOICE["provider"], CHOICE["licence"], CHOICE["framework"])
 MEDIA = ("application/json", "text/csv")
 
 
@@ -46,7 +49,8 @@ def coverage_matrix():
         return matrix_csv(coverage, grouping)
     rows = matrix(coverage, grouping)
     enough = coverage.learners >= coverage.min_learners
-    return jsonify({"framework_version": coverage.version, "group": grouping,
+    return jsonify({"framework": coverage.framework, "framework_version": coverage.version,
+                    "group": grouping,
                     "filters": _shown(args), "min_learners": coverage.min_learners,
                     "learners_assessed": coverage.learners if enough else None,
                     "learners_suppressed": not enough, "cells": rows})
@@ -55,7 +59,8 @@ def coverage_matrix():
 @bp.get("/cells/<statement>/<archetype>/<level>")
 @operation("One coverage cell and the resources counted in it",
            {200: Reply("The cell, as JSON or CSV", "CoverageCell", MEDIA)},
-           query=(CHOICE["provider"], CHOICE["licence"], CHOICE["format"]),
+           query=(CHOICE["provider"], CHOICE["licence"], CHOICE["format"],
+                  CHOICE["framework"]),
            path={"statement": "A statement id", "archetype": "An archetype",
                  "level": "baseline or specialist"})
 def coverage_cell(statement: str, archetype: str, level: str):
@@ -65,7 +70,8 @@ def coverage_cell(statement: str, archetype: str, level: str):
     body = cell_of(coverage, statement, archetype, level)
     if args["format"] == "csv":
         return cell_csv(body)
-    return jsonify({"framework_version": coverage.version, "filters": _shown(args),
+    return jsonify({"framework": coverage.framework, "framework_version": coverage.version,
+                    "filters": _shown(args),
                     "min_learners": coverage.min_learners, **body})
 
 
@@ -78,13 +84,21 @@ def coverage_gaps():
     args = coverage_args(FILTERS + ("limit", "format"))
     coverage = load_coverage(args)
     index = index_holder().get()
-    found = gaps(coverage, index, args["limit"])
+    found = gaps(coverage, _view(index, coverage.framework), args["limit"])
     if args["format"] == "csv":
         return gaps_csv(found)
-    return jsonify({"framework_version": coverage.version, "filters": _shown(args),
+    return jsonify({"framework": coverage.framework, "framework_version": coverage.version,
+                    "filters": _shown(args),
                     "min_learners": coverage.min_learners,
                     "index_version": index.name if index is not None else None,
                     "gaps": found})
+
+
+def _view(index, framework: str):
+    """The served index as the coverage's framework sees it (None: it holds none of it)."""
+    if index is None or views.version_of(index, framework) is None:
+        return None
+    return framework_view(index, framework)[0]
 
 
 def _shown(args: dict) -> dict:

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, jsonify, request, url_for
 
+from catalogue.framework import DEFAULT_FRAMEWORK
 from recommender.content.framework import cached_statements
+from recommender.content.frameworks import cached_roles, framework_of
 from recommender.contract.openapi.operations import Reply, operation
 from recommender.contract.plan_bodies import PlanRequest, parse_plan
 from recommender.contract.validation import json_body
@@ -31,8 +33,10 @@ def create():
     budgeted, weighted set cover over curated and confidently suggested mappings), order
     them foundations first and lay them into weeks of the learner's time."""
     session = db.session()
-    statements = cached_statements()
-    req = parse_plan(json_body(request), statements)
+    body = json_body(request)
+    framework = framework_of(body)
+    statements = cached_statements(framework=framework)
+    req = parse_plan(body, statements, [r.id for r in cached_roles(framework)])
     if req.assessment_id is not None:
         req = from_assessment(req)
     plan = make(session, req, statements, today())
@@ -72,7 +76,9 @@ def xapi(plan_id: str):
     the resource as the object, and the framework statements it served as context."""
     plan = _get(plan_id)
     return jsonify(exports.xapi(_shown(plan), request.host_url,
-                                url_for("frameworks.framework", _external=True)))
+                                url_for("frameworks.framework", _external=True,
+                                        **({} if plan.framework == DEFAULT_FRAMEWORK
+                                           else {"framework": plan.framework}))))
 
 
 def from_assessment(req: PlanRequest) -> PlanRequest:
@@ -81,6 +87,9 @@ def from_assessment(req: PlanRequest) -> PlanRequest:
     assessment = session.get(Assessment, req.assessment_id)
     if assessment is None:
         raise invalid([{"pointer": "/assessment_id", "detail": "no such assessment"}])
+    if assessment.framework != req.framework:
+        raise invalid([{"pointer": "/assessment_id", "detail": f"this assessment is against "
+                        f"framework {assessment.framework}, not {req.framework}"}])
     return for_assessment(session, req, assessment)
 
 
@@ -96,7 +105,8 @@ def _page(plan: Plan) -> str:
 
 
 def _shown(plan: Plan) -> dict:
-    body = view(db.session(), plan, cached_statements(), today())
+    body = view(db.session(), plan, cached_statements(framework=plan.framework), today())
+    body["framework"] = plan.framework
     body["links"] = {"calendar": url_for("plans.calendar", plan_id=plan.id),
                      "xapi": url_for("plans.xapi", plan_id=plan.id)}
     return body

@@ -3,23 +3,32 @@ with a JSON pointer (API and pages)."""
 
 from __future__ import annotations
 
-from collections.abc import Container
+from collections.abc import Collection, Container
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from catalogue.framework import DEFAULT_FRAMEWORK
 from recommender.contract.openapi import schemas
-from recommender.contract.validation import at_fault, schema_errors
+from recommender.contract.validation import at_fault, role_error, schema_errors
 from recommender.problems import invalid
 from recommender.storage.models import Resource
 
 
-def parse_assessment(body: dict, statements: dict) -> tuple[str | None, list[str],
-                                                           dict[str, int], list[str]]:
+def parse_assessment(body: dict, statements: dict, roles: Collection[str]
+                     ) -> tuple[str | None, list[str], dict[str, int], list[str]]:
     """An assessment body's learner id, archetypes, answers and skipped domains checked against
-    the framework's ``statements``, or a 422 naming every field at fault (API and pages)."""
+    the framework's ``statements`` and ``roles``, or a 422 naming every field at fault (API
+    and pages)."""
     errors = schema_errors(body, schemas.ASSESSMENT)  # the OpenAPI document's AssessmentRequest
     skipped = [] if at_fault(errors, "/skipped_domains") else body.get("skipped_domains") or []
+    if not at_fault(errors, "/archetypes"):
+        errors += [role_error(f"/archetypes/{i}", a, roles)
+                   for i, a in enumerate(body["archetypes"]) if a not in roles]
+    domains = {s.domain_id for s in statements.values()}
+    errors += [{"pointer": f"/skipped_domains/{i}", "detail": f"unknown domain {d!r}; this "
+                f"framework's are {', '.join(sorted(domains, key=int))}"}
+               for i, d in enumerate(skipped) if d not in domains]
     answers: dict[str, int] = {}
     for i, item in enumerate(body.get("answers") if not at_fault(errors, "/answers") else ()):
         code, where = item["capability"], f"/answers/{i}/capability"
@@ -54,4 +63,5 @@ def parse_feedback(body: dict, capabilities: Container[str], session: Session) -
         raise invalid(errors)
     return {"learner_id": body["learner_id"], "resource_id": resource_id,
             "verdict": body["verdict"], "capability": capability,
-            "recommendation_id": body.get("recommendation_id")}
+            "recommendation_id": body.get("recommendation_id"),
+            "framework": body.get("framework") or DEFAULT_FRAMEWORK}

@@ -4,11 +4,18 @@ pages)."""
 from __future__ import annotations
 
 import datetime
-from collections.abc import Container
+from collections.abc import Collection, Container
 from dataclasses import dataclass
 
+from catalogue.framework import ARCHETYPE_BADGES, DEFAULT_FRAMEWORK
 from recommender.contract.openapi.plan_schemas import DEFAULT_WEEKLY_MINUTES, PLAN_REQUEST
-from recommender.contract.validation import Gap, at_fault, schema_errors, statement_error
+from recommender.contract.validation import (
+    Gap,
+    at_fault,
+    role_error,
+    schema_errors,
+    statement_error,
+)
 from recommender.problems import invalid
 
 
@@ -21,6 +28,7 @@ class PlanRequest:
     weeks: int | None = None
     assessment_id: str | None = None
     learner_id: str | None = None
+    framework: str = DEFAULT_FRAMEWORK
 
     def settings(self) -> dict:
         """What the plan keeps of its request (a later assessment re-makes it with these)."""
@@ -31,11 +39,15 @@ class PlanRequest:
                 "start": self.start.isoformat() if self.start else None, "weeks": self.weeks}
 
 
-def parse_plan(body: dict, capabilities: Container[str]) -> PlanRequest:
-    """A plan request checked against the current framework's statement ids, or a 422
+def parse_plan(body: dict, capabilities: Container[str],
+               roles: Collection[str] = tuple(ARCHETYPE_BADGES)) -> PlanRequest:
+    """A plan request checked against its framework's statement ids and roles, or a 422
     naming every field at fault."""
     errors = schema_errors(body, PLAN_REQUEST)
     archetype, assessment_id = body.get("archetype"), body.get("assessment_id")
+    if isinstance(archetype, str) and not at_fault(errors, "/archetype") and \
+            archetype not in roles:
+        errors.append(role_error("/archetype", archetype, roles))
     raw_gaps = body.get("gaps")
     if assessment_id is None and (archetype is None or raw_gaps is None):
         for name, value in (("archetype", archetype), ("gaps", raw_gaps)):
@@ -66,4 +78,5 @@ def parse_plan(body: dict, capabilities: Container[str]) -> PlanRequest:
     return PlanRequest(archetype=archetype, gaps=tuple(gaps.values()),
                        weekly_minutes=body.get("weekly_minutes", DEFAULT_WEEKLY_MINUTES),
                        start=start, weeks=body.get("weeks"), assessment_id=assessment_id,
-                       learner_id=body.get("learner_id"))
+                       learner_id=body.get("learner_id"),
+                       framework=body.get("framework") or DEFAULT_FRAMEWORK)

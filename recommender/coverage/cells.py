@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from catalogue.framework import ARCHETYPE_BADGES
+from catalogue.framework import ARCHETYPE_BADGES, DEFAULT_FRAMEWORK
 from catalogue.licences import LicenceError, check_admission
 from catalogue.resources import LEVELS
 from recommender.content.framework import current_version
@@ -16,7 +16,7 @@ from recommender.learners import demand, feedback
 from recommender.learners.assessments import statement_infos
 from recommender.learners.demand import unit_id
 from recommender.learners.rules import StatementInfo, preferred_level
-from recommender.storage.models import Resource
+from recommender.storage.models import Resource, ResourceCapability
 
 ARCHETYPES = tuple(ARCHETYPE_BADGES)  # shaper, driver, creator, embedder, user
 GROUPINGS = demand.GROUPINGS  # statement, group (sub-domain), domain
@@ -106,6 +106,16 @@ class Coverage:
     # learner's latest assessment, as counted when assessments are stored (learners.demand)
     demand: dict[tuple[str, str, str, str], tuple[int, int, int]] = field(default_factory=dict)
     learners: int = 0
+    framework: str = DEFAULT_FRAMEWORK
+    roles: tuple[str, ...] = ARCHETYPES  # the framework's roles, in its order
+    # another framework's mappings by resource id (the default's are ``Resource.mappings``)
+    other_mappings: dict[int, list[ResourceCapability]] = field(default_factory=dict)
+
+    def mappings_of(self, resource: Resource) -> list[ResourceCapability]:
+        """The resource's mappings to this coverage's framework."""
+        if self.framework == DEFAULT_FRAMEWORK:
+            return resource.mappings
+        return self.other_mappings.get(resource.id, [])
 
     def servings(self, code: str, archetype: str, level: str) -> list[Serving]:
         return self.supply.get((code, archetype, level), [])
@@ -116,7 +126,7 @@ class Coverage:
         return sorted(rows, key=lambda s: order(s.id))
 
     def archetypes(self) -> tuple[str, ...]:
-        return (self.filters.archetype,) if self.filters.archetype else ARCHETYPES
+        return (self.filters.archetype,) if self.filters.archetype else self.roles
 
     def levels(self) -> tuple[str, ...]:
         return (self.filters.level,) if self.filters.level else LEVELS
@@ -151,16 +161,22 @@ class Coverage:
 
 
 def load(session: Session, *, allowed: frozenset[str], min_learners: int,
-         filters: CoverageFilters | None = None) -> Coverage:
+         filters: CoverageFilters | None = None, framework: str = DEFAULT_FRAMEWORK,
+         roles: tuple[str, ...] = ARCHETYPES) -> Coverage:
     """Read the catalogue and the counted feedback marks and demand (recommender.learners:
-    their cost does not grow with the learners), and compute supply and demand."""
-    version = current_version(session)
-    statements = statement_infos(session, version) if version else {}
+    their cost does not grow with the learners), and compute supply and demand, for one
+    framework (its current version, its ``roles``)."""
+    version = current_version(session, framework)
+    statements = statement_infos(session, version, framework) if version else {}
     resources = {r.id: r for r in session.scalars(
         select(Resource).options(selectinload(Resource.mappings)))}
     coverage = Coverage(version, statements, resources, allowed, min_learners,
-                        filters or CoverageFilters())
-    _supply(coverage, feedback.marks(session))
+                        filters or CoverageFilters(), framework=framework, roles=roles)
+    if framework != DEFAULT_FRAMEWORK:
+        for mapping in session.scalars(select(ResourceCapability).where(
+                ResourceCapability.framework == framework)):
+            coverage.other_mappings.setdefault(mapping.resource_id, []).append(mapping)
+    _supply(coverage, feedback.marks(session, framework))
     if version:
         _demand(session, coverage)
     return coverage
@@ -173,7 +189,7 @@ def _supply(coverage: Coverage, marks: dict[tuple[int, str], tuple[int, int]]) -
             not filters.provider or resource.provider.casefold() == filters.provider.casefold()
         ) and (not filters.licence or resource.licence == filters.licence)
         target = coverage.supply if counted else coverage.excluded
-        for mapping in resource.mappings:
+        for mapping in coverage.mappings_of(resource):
             if mapping.capability_code not in coverage.statements:
                 continue  # a statement the current framework no longer has
             bad, good = marks.get((resource.id, mapping.capability_code), (0, 0))
@@ -193,7 +209,7 @@ def _supply(coverage: Coverage, marks: dict[tuple[int, str], tuple[int, int]]) -
 
 def _demand(session: Session, coverage: Coverage) -> None:
     """The counted demand of the current framework version (recommender.learners.demand)."""
-    coverage.demand = demand.cells(session, coverage.version)
+    coverage.demand = demand.cells(session, coverage.version, coverage.framework)
     coverage.learners = coverage.demand.pop(demand.ALL, (0, 0, 0))[0]
 
 

@@ -4,7 +4,7 @@ thin or absent, ranked, each with a commissioning brief. The rule is in docs/cov
 from __future__ import annotations
 
 from catalogue.licences import is_open
-from recommender.coverage.cells import ARCHETYPES, Coverage, order, passes_policy, serving_view
+from recommender.coverage.cells import Coverage, order, passes_policy, serving_view
 from recommender.learners.rules import StatementInfo, preferred_level
 
 THIN_SUPPLY = 1.0  # below this weighted supply a cell without demand data still counts as a gap
@@ -54,7 +54,7 @@ def ranked_cells(coverage: Coverage) -> list[dict]:
             cell["priority"] = round(priority(cell["demand_learners"], cell["mean_severity"],
                                               supply), 3)
             with_demand.append((cell, s))
-    arche = {a: i for i, a in enumerate(ARCHETYPES)}
+    arche = {a: i for i, a in enumerate(coverage.roles)}
     with_demand.sort(key=lambda cs: (-cs[0]["priority"], -cs[0]["demand_learners"],
                                      cs[0]["weighted_supply"], order(cs[1].id),
                                      arche[cs[0]["archetype"]]))
@@ -82,7 +82,7 @@ def brief(coverage: Coverage, cell: dict, index) -> dict:
     level = cell["level"]
     # one resource could serve every badged archetype whose cell at this level is also thin
     archetypes = [cell["archetype"]] + [
-        a for a in ARCHETYPES if a != cell["archetype"] and a in s.archetypes
+        a for a in coverage.roles if a != cell["archetype"] and a in s.archetypes
         and coverage.summary([s], a, level)["weighted_supply"] < THIN_SUPPLY]
     formats = suggested_formats(s.level, cell["archetype"])
     who = ", ".join(f"{a}s" for a in archetypes)
@@ -128,7 +128,8 @@ def shortfalls(coverage: Coverage, resource, s: StatementInfo, archetype: str, l
                ) -> list[dict]:
     """Why a resource does not already fill a cell."""
     out = []
-    mapping = next((m for m in resource.mappings if m.capability_code == s.id), None)
+    mapping = next((m for m in coverage.mappings_of(resource) if m.capability_code == s.id),
+                   None)
     if mapping is None:
         out.append(("not_mapped", f"only loosely related: not mapped to {s.id}"))
     elif mapping.source != "curated":

@@ -6,8 +6,11 @@ from __future__ import annotations
 
 from flask import Response, current_app, request
 
+from catalogue.framework import DEFAULT_FRAMEWORK
 from catalogue.licences import LicenceError, normalise_licence
 from catalogue.resources import LEVELS
+from recommender.content.frameworks import cached_roles, framework_of
+from recommender.contract.openapi.schemas import FRAMEWORK
 from recommender.contract.query import query_args
 from recommender.contract.spreadsheet import csv_response
 from recommender.coverage.cells import (
@@ -24,13 +27,16 @@ from recommender.problems import Problem
 from recommender.storage import db
 
 FILTERS = ("domain", "archetype", "level", "provider", "licence")
+CHOSEN = ("framework",)  # which framework, beside the filters: every coverage read takes it
 MAX_LIMIT = 500
 MAX_PROVIDER = 200
 # every coverage query parameter, declared for recommender.contract.query (and the OpenAPI
 # document); the domain must also be one of the current framework's (see coverage_args)
 QUERY = {
     "domain": {"type": "string"},
-    "archetype": {"type": "string", "enum": list(ARCHETYPES)},
+    "archetype": {"type": "string", "enum": list(ARCHETYPES),
+                  "description": "One of the framework's roles (DART-Ed's listed)"},
+    "framework": FRAMEWORK,
     "level": {"type": "string", "enum": list(LEVELS)},
     "provider": {"type": "string", "maxLength": MAX_PROVIDER},
     "licence": {"type": "string"},
@@ -53,11 +59,16 @@ CELL_COLUMNS = ("statement", "archetype", "level", "resource", "title", "provide
 def coverage_args(allowed: tuple[str, ...]) -> dict:
     """The query parameters named in ``allowed`` (of ``QUERY``), validated; every bad one is
     named in a 422. ``format``, when allowed and not given, follows the Accept header."""
-    declared = {name: QUERY[name] for name in allowed}
+    declared = {name: QUERY[name] for name in (*allowed, *CHOSEN)}
+    framework = framework_of(request.args, "?framework")
     if "domain" in declared:
-        domains = sorted({s.domain_id for s in statements().values()})
+        domains = sorted({s.domain_id for s in statements(framework=framework).values()})
         declared["domain"] = {**declared["domain"], "enum": domains}
+    if "archetype" in declared:
+        declared["archetype"] = {**declared["archetype"],
+                                 "enum": [r.id for r in cached_roles(framework)]}
     args = query_args(declared, parse={"licence": _licence})
+    args["framework"] = framework
     if "format" in allowed and not args["format"]:
         wanted = request.accept_mimetypes.best_match(["application/json", "text/csv"])
         args["format"] = "csv" if wanted == "text/csv" else "json"
@@ -67,9 +78,11 @@ def coverage_args(allowed: tuple[str, ...]) -> dict:
 def load_coverage(args: dict) -> Coverage:
     """The coverage for validated query arguments."""
     config = current_app.config
+    framework = args.get("framework") or DEFAULT_FRAMEWORK
     return load(db.session(), allowed=config["LICENCE_ALLOWLIST"],
                 min_learners=config.get("COVERAGE_MIN_LEARNERS", 5),
-                filters=CoverageFilters(**{name: args.get(name) for name in FILTERS}))
+                filters=CoverageFilters(**{name: args.get(name) for name in FILTERS}),
+                framework=framework, roles=tuple(r.id for r in cached_roles(framework)))
 
 
 def cell_of(coverage: Coverage, statement: str, archetype: str, level: str) -> dict:
@@ -77,7 +90,7 @@ def cell_of(coverage: Coverage, statement: str, archetype: str, level: str) -> d
     unknown."""
     s = coverage.statements.get(statement)
     missing = [what for what, ok in (("statement", s is not None),
-                                     ("archetype", archetype in ARCHETYPES),
+                                     ("archetype", archetype in coverage.roles),
                                      ("level", level in LEVELS)) if not ok]
     if missing:
         raise Problem(404, "Not Found", f"no coverage cell {statement}/{archetype}/{level}: "

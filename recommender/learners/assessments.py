@@ -7,26 +7,29 @@ import uuid
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from recommender.content.framework import statements
+from catalogue.framework import DEFAULT_FRAMEWORK
+from recommender.content.framework import current_versions, statements
 from recommender.learners import demand, feedback
 from recommender.learners.rules import StatementInfo, compute_gaps, progress, roll_up
 from recommender.storage.models import Assessment, AssessmentAnswer, Learner, Resource
 
 
-def statement_infos(session: Session, version: str) -> dict[str, StatementInfo]:
+def statement_infos(session: Session, version: str,
+                    framework: str = DEFAULT_FRAMEWORK) -> dict[str, StatementInfo]:
     """The statements of a framework version, as the assessment rule needs them."""
-    return statements(session, version)
+    return statements(session, version, framework)
 
 
 def create_assessment(session: Session, *, learner_id: str | None, framework_version: str,
                       archetypes: list[str], answers: dict[str, int],
-                      skipped_domains: list[str]) -> Assessment:
+                      skipped_domains: list[str],
+                      framework: str = DEFAULT_FRAMEWORK) -> Assessment:
     """Store an assessment (and its learner, if new) in one transaction, with the demand it
     counts for (in place of the learner's previous assessment)."""
     learner_id = learner_id or uuid.uuid4().hex
     if session.get(Learner, learner_id) is None:
         session.add(Learner(id=learner_id))
-    assessment = Assessment(id=str(uuid.uuid4()), learner_id=learner_id,
+    assessment = Assessment(id=str(uuid.uuid4()), learner_id=learner_id, framework=framework,
                             framework_version=framework_version, archetypes=archetypes,
                             skipped_domains=skipped_domains,
                             answers=[AssessmentAnswer(capability_code=code, rating=rating)
@@ -44,12 +47,13 @@ def answers_of(assessment: Assessment) -> dict[str, int]:
 def view(session: Session, assessment: Assessment, current_version: str | None) -> dict:
     """An assessment with its gaps and roll-ups, progress since the learner's previous one,
     and, when the framework has moved on, its answers mapped to the current version."""
-    statements = statement_infos(session, assessment.framework_version)
+    statements = statement_infos(session, assessment.framework_version, assessment.framework)
     answers = answers_of(assessment)
     domains = roll_up(statements, assessment.archetypes, answers, "domain")
     body = {
         "id": assessment.id,
         "learner_id": assessment.learner_id,
+        "framework": assessment.framework,
         "framework_version": assessment.framework_version,
         "archetypes": assessment.archetypes,
         "skipped_domains": assessment.skipped_domains,
@@ -61,10 +65,12 @@ def view(session: Session, assessment: Assessment, current_version: str | None) 
     }
     previous = session.scalars(
         select(Assessment).where(Assessment.learner_id == assessment.learner_id,
+                                 Assessment.framework == assessment.framework,
                                  Assessment.created_at < assessment.created_at)
         .order_by(Assessment.created_at.desc()).limit(1)).first()
     if previous is not None:
-        before = roll_up(statement_infos(session, previous.framework_version),
+        before = roll_up(statement_infos(session, previous.framework_version,
+                                         previous.framework),
                          previous.archetypes, answers_of(previous), "domain")
         body["progress"] = {"since": previous.id, "domains": progress(before, domains)}
     if current_version and current_version != assessment.framework_version:
@@ -76,7 +82,8 @@ def mapped(session: Session, assessment: Assessment, version: str,
            statements: dict[str, StatementInfo] | None = None) -> dict:
     """The assessment's answers carried to another framework version where ids persist
     (``statements``: that version's, when the caller already holds them)."""
-    statements = statements if statements is not None else statement_infos(session, version)
+    statements = statements if statements is not None else \
+        statement_infos(session, version, assessment.framework)
     answers = answers_of(assessment)
     kept = {code: rating for code, rating in answers.items() if code in statements}
     return {
@@ -88,11 +95,14 @@ def mapped(session: Session, assessment: Assessment, version: str,
 
 
 def export_learner(session: Session, learner: Learner, current_version: str | None) -> dict:
-    """Everything held about a learner, as JSON."""
+    """Everything held about a learner, as JSON (each assessment mapped to its own
+    framework's current version; ``current_version``: the default framework's)."""
+    versions = {**current_versions(session), DEFAULT_FRAMEWORK: current_version}
     slugs = dict(session.execute(select(Resource.id, Resource.slug).where(
         Resource.id.in_([f.resource_id for f in learner.feedback]))).all())
     return {"learner_id": learner.id, "created_at": learner.created_at.isoformat(),
-            "assessments": [view(session, a, current_version) for a in learner.assessments],
+            "assessments": [view(session, a, versions.get(a.framework))
+                            for a in learner.assessments],
             "feedback": [{"resource": slugs.get(f.resource_id), "verdict": f.verdict,
                           "capability": f.capability_code,
                           "recommendation_id": f.recommendation_id,

@@ -17,7 +17,7 @@ from dataclasses import replace
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from catalogue.framework import Capability
+from catalogue.framework import DEFAULT_FRAMEWORK, Capability
 from catalogue.resources import TYPICAL_MINUTES
 from recommender.content.framework import current_version
 from recommender.content.store import chunks
@@ -69,7 +69,8 @@ def learner_verdicts(session: Session, learner_id: str | None) -> tuple[dict, se
 
 
 def options(session: Session, severities: Mapping[str, int], completed: Mapping[int, object],
-            not_useful: set[int]) -> tuple[list[Option], list[Option], dict[int, dict]]:
+            not_useful: set[int], framework: str = DEFAULT_FRAMEWORK
+            ) -> tuple[list[Option], list[Option], dict[int, dict]]:
     """(options to choose from, completed resources that cover a gap, each resource's row
     and mapping sources)."""
     covers: dict[int, dict[str, float]] = {}
@@ -77,7 +78,8 @@ def options(session: Session, severities: Mapping[str, int], completed: Mapping[
     for rid, code, source, confidence in session.execute(
             select(ResourceCapability.resource_id, ResourceCapability.capability_code,
                    ResourceCapability.source, ResourceCapability.confidence)
-            .where(ResourceCapability.capability_code.in_(list(severities)),
+            .where(ResourceCapability.framework == framework,
+                   ResourceCapability.capability_code.in_(list(severities)),
                    or_(ResourceCapability.source == "curated",
                        ResourceCapability.confidence >= MIN_CONFIDENCE))):
         if rid in not_useful:
@@ -108,7 +110,7 @@ def make(session: Session, req: PlanRequest, statements: Mapping[str, Capability
     """Choose, order and store a plan for ``req`` (into ``plan`` when one is re-made)."""
     severities = {g.capability: g.severity for g in req.gaps if g.capability in statements}
     completed, not_useful = learner_verdicts(session, req.learner_id)
-    choices, done, rows = options(session, severities, completed, not_useful)
+    choices, done, rows = options(session, severities, completed, not_useful, req.framework)
     weeks = req.weeks or MAX_WEEKS_UNLIMITED
     choice = choose(choices, severities, req.weekly_minutes * weeks, done)
     chosen, covered = _fit(choice, done, rows, statements, req.weekly_minutes, weeks)
@@ -126,7 +128,8 @@ def make(session: Session, req: PlanRequest, statements: Mapping[str, Capability
     if req.learner_id is not None and session.get(Learner, req.learner_id) is None:
         session.add(Learner(id=req.learner_id))
     if plan is None:
-        plan = Plan(id=str(uuid.uuid4()), learner_id=req.learner_id, created_at=now)
+        plan = Plan(id=str(uuid.uuid4()), learner_id=req.learner_id, created_at=now,
+                    framework=req.framework)
         session.add(plan)
     plan.assessment_id, plan.request, plan.chosen, plan.uncovered = (
         req.assessment_id, settings, chosen, uncovered)
@@ -194,7 +197,8 @@ def _assign(taken: list[Option], choice: Choice, done_ids: set[int],
 def gaps_of(session: Session, assessment: Assessment) -> tuple[Gap, ...]:
     """A stored assessment's gaps, mapped to the current framework, worst first."""
     return tuple(Gap(g["capability"], g["severity"])
-                 for g in mapped(session, assessment, current_version(session))["gaps"])
+                 for g in mapped(session, assessment,
+                                 current_version(session, assessment.framework))["gaps"])
 
 
 def for_assessment(session: Session, req: PlanRequest, assessment: Assessment) -> PlanRequest:
@@ -202,7 +206,7 @@ def for_assessment(session: Session, req: PlanRequest, assessment: Assessment) -
     the request names one (API and pages)."""
     return replace(req, archetype=req.archetype or assessment.archetypes[0],
                    gaps=gaps_of(session, assessment), assessment_id=assessment.id,
-                   learner_id=assessment.learner_id)
+                   learner_id=assessment.learner_id, framework=assessment.framework)
 
 
 def after_assessment(session: Session, assessment: Assessment,
@@ -211,6 +215,7 @@ def after_assessment(session: Session, assessment: Assessment,
     assessments (one made from an assessment), with the plan's own time settings; what they
     have completed stays in it as done (API and pages)."""
     plans = session.scalars(select(Plan).where(Plan.learner_id == assessment.learner_id,
+                                               Plan.framework == assessment.framework,
                                                Plan.assessment_id.is_not(None))).all()
     gaps = gaps_of(session, assessment) if plans else ()
     for plan in plans:
@@ -219,6 +224,7 @@ def after_assessment(session: Session, assessment: Assessment,
             archetype=settings.get("archetype"), gaps=gaps,
             weekly_minutes=settings["weekly_minutes"],
             start=datetime.date.fromisoformat(settings["start"]), weeks=settings.get("weeks"),
-            assessment_id=assessment.id, learner_id=assessment.learner_id)
+            assessment_id=assessment.id, learner_id=assessment.learner_id,
+            framework=assessment.framework)
         make(session, req, statements, today, plan)
     return plans

@@ -13,7 +13,8 @@ from collections.abc import Mapping
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from catalogue.framework import Capability
+from catalogue.framework import DEFAULT_FRAMEWORK, Capability
+from recommender.content.framework import statements as framework_statements
 from recommender.content.store import chunks
 from recommender.content.views import PUBLIC_COLUMNS
 from recommender.learners.assessments import export_learner
@@ -115,10 +116,13 @@ def _item(chosen: dict, shown: Mapping, statements: Mapping[str, Capability], st
 
 def learner_plans(session: Session, learner_id: str, statements: Mapping[str, Capability],
                   today: datetime.date) -> list[dict]:
-    """Every plan of a learner, oldest first, as ``view`` shows it (their data export)."""
+    """Every plan of a learner, oldest first, as ``view`` shows it (their data export);
+    ``statements``: the default framework's (a plan in another framework shows its own)."""
     plans = session.scalars(select(Plan).where(Plan.learner_id == learner_id)
                             .order_by(Plan.created_at))
-    return [view(session, plan, statements, today) for plan in plans]
+    return [view(session, plan, statements if plan.framework == DEFAULT_FRAMEWORK
+                 else framework_statements(session, framework=plan.framework), today)
+            for plan in plans]
 
 
 def learner_data(session: Session, learner: Learner, version: str | None,

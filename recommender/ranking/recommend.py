@@ -24,6 +24,7 @@ from recommender.content.views import PUBLIC_COLUMNS
 from recommender.contract.validation import Gap, RecommendationRequest
 from recommender.indexing.snapshot import ARCHETYPE_BITS, Snapshot
 from recommender.indexing.suggestions import IN_SCOPE_SIMILARITY
+from recommender.indexing.views import version_of
 from recommender.ranking import gap_signals, text_gaps
 from recommender.ranking.explain import explained
 from recommender.ranking.scoring import Scores, Signals, rrf, score
@@ -258,7 +259,8 @@ def _response(req: RecommendationRequest, index: IndexVersion, lists: dict,
         "recommendation_id": str(uuid.uuid4()),
         **({"assessment_id": req.assessment_id} if req.assessment_id else {}),
         "archetype": req.archetype,
-        "framework_version": index.manifest.get("framework_version"),
+        "framework": req.framework,
+        "framework_version": version_of(index, req.framework),
         "index_version": index.name,
         "page": req.page,
         **lists,

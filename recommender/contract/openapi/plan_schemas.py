@@ -13,9 +13,10 @@ from recommender.contract.openapi.responses import (
     obj,
 )
 from recommender.contract.openapi.schemas import (
-    ARCHETYPES,
     CAPABILITY_ID,
+    FRAMEWORK,
     LEARNER_ID,
+    ROLE,
     SEVERITIES,
     nullable,
 )
@@ -37,11 +38,13 @@ PLAN_REQUEST = {
     "type": "object", "additionalProperties": False,
     "description": "Give `assessment_id` (the plan then follows the learner: a later "
                    "assessment re-makes it), or `archetype` and `gaps`; not both. Capability "
-                   "ids must be in the current framework, each listed once.",
+                   "ids must be in the framework's current version (`framework`, DART-Ed by "
+                   "default), each listed once.",
     "properties": {
         "assessment_id": nullable({"type": "string", "minLength": 1, "maxLength": 64,
                                    "description": "The id of a stored assessment"}),
-        "archetype": nullable({"type": "string", "enum": ARCHETYPES}),
+        "framework": FRAMEWORK,
+        "archetype": nullable(ROLE),
         "gaps": nullable({"type": "array", "minItems": 1, "maxItems": MAX_PLAN_GAPS,
                           "items": PLAN_GAP}),
         "learner_id": nullable({**LEARNER_ID, "description": "With `gaps`: the learner the "

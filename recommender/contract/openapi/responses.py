@@ -132,7 +132,8 @@ RECOMMENDATIONS = obj({
     "archetype": STRING, "baseline": listing("RecommendedResource"),
     "specialist": listing("RecommendedResource"),
 }, {"recommendation_id": {**STRING, "description": "Send it back with feedback"},
-    "assessment_id": STRING, "framework_version": maybe(STRING), "index_version": STRING,
+    "assessment_id": STRING, "framework": STRING, "framework_version": maybe(STRING),
+    "index_version": STRING,
     "page": INTEGER, "note": STRING, "detail": STRING,
     "text_gaps": {"type": "array", "items": TEXT_GAP,
                   "description": "How each gap given in words was read"}})

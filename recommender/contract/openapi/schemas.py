@@ -17,6 +17,9 @@ from catalogue.resources import FORMATS, LEVELS, MAPPING_SOURCES
 from recommender.learners.rules import RATINGS
 
 ARCHETYPES = list(ARCHETYPE_BADGES)  # shaper, driver, creator, embedder, user
+DOMAIN_ID = {"type": "string", "pattern": "^[0-9]{1,9}$",
+             "description": "A domain of the framework; DART-Ed's are 1-6",
+             "x-error": "must be a domain number such as 2"}
 FRAMEWORK = {"type": "string", "pattern": "^[a-z0-9][a-z0-9-]{0,39}$", "default": "dart-ed",
              "description": "A framework's id (GET /api/v1/frameworks); DART-Ed's when left out",
              "x-error": "must be a framework id: lower-case letters, digits and hyphens"}
@@ -221,6 +224,8 @@ FEEDBACK = {
         "verdict": {"type": "string", "enum": list(VERDICTS)},
         "capability": nullable({**CAPABILITY_ID, "description": "The statement it was "
                                 "recommended for, when known"}),
+        "framework": {**FRAMEWORK, "description": "The framework of `capability` (DART-Ed's "
+                      "when left out)"},
         "recommendation_id": nullable({"type": "string", "maxLength": 36,
                                        "x-error": "must be the id a recommendation response "
                                                   "gave"}),
@@ -276,20 +281,19 @@ def held_decision(fixable: tuple[str, ...]) -> dict:
 ASSESSMENT = {
     "type": "object", "additionalProperties": False, "required": ["archetypes", "answers"],
     "description": "Ratings of the statements badged for the learner's archetypes. Each "
-                   "capability must be in the current framework, answered once and not in a "
-                   "skipped domain.",
+                   "capability must be in the framework's current version (`framework`, "
+                   "DART-Ed by default), answered once and not in a skipped domain.",
     "properties": {
+        "framework": FRAMEWORK,
         "learner_id": nullable(LEARNER_ID),
-        "archetypes": {"type": "array", "minItems": 1,
-                       "items": {"type": "string", "enum": ARCHETYPES}},
+        "archetypes": {"type": "array", "minItems": 1, "items": ROLE},
         "answers": {"type": "array", "minItems": 1, "items": {
             "type": "object", "additionalProperties": False,
             "required": ["capability", "rating"],
             "properties": {"capability": CAPABILITY_ID,
                            "rating": {"enum": list(RATINGS),
                                       "description": "0 not aware ... 4 expert"}}}},
-        "skipped_domains": nullable({"type": "array", "items": {"type": "string",
-                                                                "enum": list(DOMAINS)}}),
+        "skipped_domains": nullable({"type": "array", "items": DOMAIN_ID}),
     },
     "examples": [{"learner_id": "learner-0001", "archetypes": ["user"],
                   "answers": [{"capability": "6.0.1", "rating": 1},

@@ -176,7 +176,8 @@ def _store(saved: Draft):
                         for code, rating in saved.answers.items() if code in asked]}
     if saved.learner_id:
         body["learner_id"] = saved.learner_id
-    learner_id, archetypes, answers, skipped_domains = parse_assessment(body, statements())
+    learner_id, archetypes, answers, skipped_domains = parse_assessment(
+        body, statements(), tuple(ARCHETYPE_BADGES))
     assessment = create_assessment(db.session(), learner_id=learner_id,
                                    framework_version=saved.version, archetypes=archetypes,
                                    answers=answers, skipped_domains=skipped_domains)
