@@ -21,6 +21,7 @@ from catalogue.framework_profile import parse_sheet_profile
 from catalogue.framework_sheet import read_framework
 from recommender import create_app
 from recommender.cli import main
+from recommender.cli.bootstrap import shipped_framework
 from recommender.config import from_environment
 from recommender.content.framework import current_version, statements
 from recommender.content.framework import load_framework as store_framework
@@ -360,3 +361,29 @@ def test_the_migration_adds_the_column_the_model_describes(tmp_path, database_ur
         migrate.upgrade(engine)
     finally:
         engine.dispose()
+
+
+def test_a_restart_keeps_the_dart_ed_version_loaded_after_the_shipped_one(tmp_path, make_app):
+    """`recommender run` loads the shipped framework on its first start; once a newer DART-Ed
+    version (the official statements, say) is loaded, later starts leave it current, and a
+    framework with another id never touches DART-Ed's."""
+    raw = yaml.safe_load(FRAMEWORK_FILE.read_text(encoding="utf-8"))
+    raw["version"] = "2025.9-official"
+    official = tmp_path / "official.yaml"
+    official.write_text(yaml.safe_dump(raw), encoding="utf-8")
+    app = make_app(tmp_path / "app", None, [])
+    said: list[str] = []
+    with app.app_context():
+        session = db.session()
+        shipped = shipped_framework(session, said.append)
+        assert current_version(session) == shipped.version
+        assert shipped_framework(session, said.append) == shipped
+        store_framework(session, read_framework(EXAMPLE))
+        store_framework(session, load_framework(official))
+        shipped_framework(session, said.append)
+        assert current_version(session) == "2025.9-official"
+        assert current_version(session, "northfield-digital") == "2025.1"
+    assert said == [f"framework dart-ed {shipped.version}: loaded",
+                    f"framework dart-ed {shipped.version}: unchanged",
+                    f"framework dart-ed 2025.9-official: kept (the shipped {shipped.version} "
+                    "is loaded but not current)"]

@@ -5,6 +5,7 @@ framework. DART-Ed's answers are the same as in an app that holds DART-Ed alone.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -14,10 +15,11 @@ from sqlalchemy import func, select
 from catalogue.framework import load_framework
 from catalogue.framework_sheet import read_framework
 from recommender.content.framework import load_framework as store_framework
+from recommender.content.store import upsert_resources
 from recommender.indexing.build import build_index
 from recommender.indexing.serving import index_store
 from recommender.storage import db
-from recommender.storage.models import ResourceCapability
+from recommender.storage.models import Resource, ResourceCapability
 from tests.conftest import prepared_app
 
 EXAMPLE = Path(__file__).parent.parent / "docs" / "examples" / "framework-example.csv"
@@ -227,3 +229,70 @@ def test_an_assessment_its_demand_and_its_plan_stay_in_their_framework(three):
         "framework": NORTHFIELD, "assessment_id": assessment["id"], "limit": 3}).get_json()
     assert {b["capability"] for item in answer["baseline"] + answer["specialist"]
             for b in item["because"]} <= set(codes)
+
+
+def test_a_curator_decides_another_frameworks_suggestion_without_touching_dart_ed(
+        tmp_path, framework, shipped_resources, encoder, make_app):
+    ward = tmp_path / "ward.yaml"
+    ward.write_text(yaml.safe_dump(WARD_SKILLS), encoding="utf-8")
+    app = make_app(tmp_path / "app", framework, shipped_resources[:40])
+    with app.app_context():
+        store_framework(db.session(), load_framework(ward))
+        build_index(db.session(), index_store(), encoder)
+        suggested = db.session().execute(
+            select(ResourceCapability.resource_id, ResourceCapability.capability_code)
+            .where(ResourceCapability.framework == WARD)
+            .order_by(ResourceCapability.confidence.desc())).all()
+        slugs = dict(db.session().execute(select(Resource.id, Resource.slug)).all())
+    client = app.test_client()
+    by_id = {r.id: r for r in shipped_resources[:40]}
+    rid, code = suggested[0]
+    slug = slugs[rid]
+    before = client.get(f"/api/v1/resources/{slug}").get_json()
+    assert {"id": code, "source": "suggested"}.items() <= next(
+        m for m in before["frameworks"][WARD] if m["id"] == code).items()
+    accepted = client.post(f"/api/v1/resources/{slug}/suggestions/{code}",
+                           json={"decision": "accept", "framework": WARD})
+    assert accepted.status_code == 200, accepted.get_json()
+    after = accepted.get_json()
+    assert next(m for m in after["frameworks"][WARD] if m["id"] == code)["source"] == "curated"
+    assert after["capabilities"] == before["capabilities"]  # DART-Ed's are the record's
+    # a later import of the resource's record (DART-Ed's statements) keeps the decision
+    with app.app_context():
+        upsert_resources(db.session(), [replace(by_id[slug], title=by_id[slug].title + ".")])
+        db.session().commit()
+    again = client.get(f"/api/v1/resources/{slug}").get_json()
+    assert next(m for m in again["frameworks"][WARD] if m["id"] == code)["source"] == "curated"
+    assert again["version"] == after["version"] + 1  # the import did write the record
+    # the same id in DART-Ed is another statement: no such suggestion there
+    missing = client.post(f"/api/v1/resources/{slug}/suggestions/{code}",
+                          json={"decision": "reject"})
+    assert missing.status_code == 404
+    unknown = client.post(f"/api/v1/resources/{slug}/suggestions/{code}",
+                          json={"decision": "reject", "framework": "nowhere"})
+    assert unknown.status_code == 422
+
+
+def test_a_framework_loaded_after_the_index_waits_for_the_next_build(
+        tmp_path, framework, shipped_resources, encoder, make_app):
+    ward = tmp_path / "ward.yaml"
+    ward.write_text(yaml.safe_dump(WARD_SKILLS), encoding="utf-8")
+    app = make_app(tmp_path / "app", framework, shipped_resources[:20])
+    client = app.test_client()
+    with app.app_context():
+        build_index(db.session(), index_store(), encoder)
+        store_framework(db.session(), load_framework(ward))
+    listed = {f["id"]: f for f in client.get("/api/v1/frameworks").get_json()["frameworks"]}
+    assert (listed["dart-ed"]["indexed_version"], listed[WARD]["indexed_version"]) == (
+        framework.version, None)
+    waiting = client.post("/api/v1/recommendations", json={
+        "framework": WARD, "archetype": "nurse", "gaps": [{"capability": "1.1"}]})
+    assert waiting.status_code == 503
+    assert waiting.get_json()["type"].endswith("index-not-ready")
+    assert client.post("/api/v1/recommendations", json={
+        "archetype": "user", "gaps": [{"capability": "6.0.1"}]}).status_code == 200
+    with app.app_context():  # the index is out of date now, and the next build takes it
+        assert build_index(db.session(), index_store(), encoder).status == "built"
+    assert client.post("/api/v1/recommendations", json={
+        "framework": WARD, "archetype": "nurse", "gaps": [{"capability": "1.1"}]}
+    ).status_code == 200

@@ -10,6 +10,7 @@ from catalogue.errors import DataError
 from catalogue.exporters import to_csv, to_jsonld
 from catalogue.resources import parse_resource
 from recommender.content.curation import decide_suggestion as decide_suggestion_of
+from recommender.content.frameworks import framework_of
 from recommender.content.search import FILTERS, find_resources
 from recommender.content.store import delete_resource, upsert_resources
 from recommender.content.views import detail, to_record
@@ -122,11 +123,12 @@ def decide_suggestion(slug: str, code: str):
     body = json_body(request)
     check(body, SUGGESTION_DECISION)
     session = db.session()
+    framework = framework_of(body)
     row = _find(slug)
     verdict = {"accept": "accepted", "reject": "rejected"}[body["decision"]]
-    if not decide_suggestion_of(session, row, code, verdict):
-        raise Problem(404, "Not Found", f"{slug} has no suggested mapping to {code!r}",
-                      kind="not-found")
+    if not decide_suggestion_of(session, row, code, verdict, framework):
+        raise Problem(404, "Not Found", f"{slug} has no suggested mapping to {code!r} in "
+                      f"framework {framework}", kind="not-found")
     session.expire_all()
     return jsonify(detail(_find(slug)))
 

@@ -66,7 +66,11 @@ RESOURCE = {"allOf": [ref("ResourceSummary"), obj({
     "topics": STRINGS, "version": INTEGER, "updated_at": maybe(TIME),
     "curated_fields": {**STRINGS, "description": "Fields a curator set: imports never change "
                        "them"},
-    "capabilities": {"type": "array", "items": MAPPING}})]}
+    "capabilities": {"type": "array", "items": MAPPING}}, {
+        "frameworks": {"type": "object", "additionalProperties": {"type": "array",
+                                                                  "items": MAPPING},
+                       "description": "Mappings to the other frameworks loaded, by framework "
+                                      "id (`capabilities`: DART-Ed's)"}})]}
 RESOURCE_PAGE = obj({"items": listing("Resource"), "page": INTEGER, "per_page": INTEGER,
                      "total": INTEGER,
                      "links": obj({}, {"next": {**STRING, "description": "The next page"}})})

@@ -243,8 +243,11 @@ SUGGESTION_DECISION = {
     "description": "A curator's verdict on a suggested mapping: accept (it becomes curated) or "
                    "reject (it is never suggested for this resource again); both are kept and "
                    "teach later suggestions",
-    "properties": {"decision": {"type": "string", "enum": ["accept", "reject"]}},
-    "examples": [{"decision": "reject"}],
+    "properties": {"decision": {"type": "string", "enum": ["accept", "reject"]},
+                   "framework": {**FRAMEWORK, "description": "The framework of the "
+                                 "suggested statement (DART-Ed's when left out)"}},
+    "examples": [{"decision": "reject"},
+                 {"decision": "accept", "framework": "northfield-digital"}],
 }
 HELD_DECISIONS = ("admit", "reject")
 ONLY_WITH = {"not": {}}  # a field allowed only with another decision (see held_decision)
