@@ -6,12 +6,13 @@ from __future__ import annotations
 from datetime import date, datetime
 from functools import cache
 
-from flask import Flask
+from flask import Flask, has_request_context
 from flask_wtf.csrf import generate_csrf
 from jinja2 import ChainableUndefined, ChoiceLoader, PackageLoader
 
-from catalogue.framework import load_framework
+from catalogue.framework import DEFAULT_FRAMEWORK, load_framework
 from recommender.learners.rules import SCALE
+from recommender.web import frameworks
 
 LEVEL_NAMES = {"baseline": "Baseline", "specialist": "Specialist"}
 
@@ -34,13 +35,22 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(day, "day")
     app.add_template_global(generate_csrf, "csrf_token")
     app.add_template_global(archetypes, "archetypes")
+    app.add_template_global(frameworks.name, "framework_name")
     app.add_template_global(LEVEL_NAMES, "level_names")
     app.add_template_global(SCALE, "scale")
 
 
+def archetypes(framework: str = DEFAULT_FRAMEWORK) -> dict:
+    """A framework's roles by id (name, description) as its data gives them; DART-Ed's
+    from the shipped file when the database holds none (resources' audience labels are
+    DART-Ed's, so the curator pages always have them)."""
+    found = frameworks.roles(framework) if has_request_context() else {}
+    return found or (shipped_archetypes() if framework == DEFAULT_FRAMEWORK else {})
+
+
 @cache
-def archetypes() -> dict:
-    """The framework's archetypes by id (name, description), from the framework file."""
+def shipped_archetypes() -> dict:
+    """DART-Ed's archetypes by id, from the shipped framework file."""
     return {a.id: a for a in load_framework().archetypes}
 
 

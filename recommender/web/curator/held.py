@@ -15,7 +15,8 @@ from catalogue.licences import ACCESS
 from catalogue.resources import FORMATS, LEVELS
 from recommender.content import held as held_records
 from recommender.content.held import decide, find
-from recommender.contract.openapi.schemas import MAX_FREE_TEXT, held_decision
+from recommender.contract.openapi.curator_schemas import held_decision
+from recommender.contract.openapi.schemas import MAX_FREE_TEXT
 from recommender.contract.query import query_args
 from recommender.contract.validation import schema_errors
 from recommender.problems import Problem

@@ -13,6 +13,7 @@ from recommender.learners.assessments import delete_learner, view
 from recommender.plans.view import learner_data, today
 from recommender.storage import db
 from recommender.storage.models import Assessment, Feedback, Learner, Resource
+from recommender.web import frameworks
 from recommender.web.forms import FormErrors
 from recommender.web.learner.blueprint import bp
 from recommender.web.learner.plan import WEEKLY_CHOICES, latest_plan, plan_view
@@ -51,7 +52,8 @@ def home(learner_id: str):
     assessments = session_.scalars(
         select(Assessment).where(Assessment.learner_id == learner_id)
         .order_by(Assessment.created_at.desc()).limit(HISTORY)).all()
-    latest = view(session_, assessments[0], current_version(session_)) if assessments else None
+    latest = view(session_, assessments[0], current_version(session_, assessments[0].framework)
+                  ) if assessments else None
     done = session_.execute(
         select(Resource.slug, Resource.title, Resource.url, Feedback.created_at)
         .join(Resource, Feedback.resource_id == Resource.id)
@@ -63,7 +65,7 @@ def home(learner_id: str):
                  for i in w["items"]] if plan else []
     return render_template("learner/home.html", learner=row, assessments=assessments,
                            latest=latest, completed=done, plan=plan, this_week=this_week,
-                           weekly_choices=WEEKLY_CHOICES)
+                           weekly_choices=WEEKLY_CHOICES, several=frameworks.several())
 
 
 @bp.get("/learners/<learner_id>/data")

@@ -4,9 +4,12 @@ reloading a page or going back keeps every answer given so far."""
 from __future__ import annotations
 
 import uuid
-from dataclasses import asdict, dataclass, field
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field, fields
 
 from flask import session
+
+from catalogue.framework import DEFAULT_FRAMEWORK
 
 KEY = "assessment_draft"
 
@@ -20,17 +23,21 @@ class Draft:
     skipped: list[str] = field(default_factory=list)
     # names this draft in the browser's own storage of answers not yet sent
     key: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
+    framework: str = DEFAULT_FRAMEWORK  # the framework assessed against
 
     def answered_in(self, codes: list[str]) -> int:
         return sum(code in self.answers for code in codes)
 
 
-def current(version: str | None) -> Draft | None:
-    """The draft of this browser for the current framework version, if any."""
+def current(versions: Mapping[str, str]) -> Draft | None:
+    """The draft of this browser, if any, while its framework's current version (in
+    ``versions``, by framework) is the one it was started in."""
     raw = session.get(KEY)
-    if not isinstance(raw, dict) or raw.get("version") != version:
+    if not isinstance(raw, dict):
         return None
-    return Draft(**raw)
+    names = {f.name for f in fields(Draft)}
+    found = Draft(**{k: v for k, v in raw.items() if k in names})
+    return found if versions.get(found.framework) == found.version else None
 
 
 def keep(draft: Draft) -> None:

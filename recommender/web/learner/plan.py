@@ -9,13 +9,12 @@ from sqlalchemy import select
 
 from recommender.contract.plan_bodies import PlanRequest
 from recommender.indexing.serving import statements
-from recommender.learners.demand import latest
 from recommender.learners.feedback import record
 from recommender.plans import exports
 from recommender.plans.make import for_assessment, make
 from recommender.plans.view import today, view
 from recommender.storage import db
-from recommender.storage.models import Plan, Resource
+from recommender.storage.models import Assessment, Plan, Resource
 from recommender.web.learner.blueprint import bp
 from recommender.web.learner.results import learner
 
@@ -28,7 +27,13 @@ def latest_plan(learner_id: str) -> Plan | None:
 
 
 def plan_view(plan: Plan) -> dict:
-    return view(db.session(), plan, statements(), today())
+    return view(db.session(), plan, statements(framework=plan.framework), today())
+
+
+def latest_assessment(learner_id: str) -> Assessment | None:
+    """The learner's newest assessment, against whichever framework."""
+    return db.session().scalars(select(Assessment).where(Assessment.learner_id == learner_id)
+                                .order_by(Assessment.created_at.desc()).limit(1)).first()
 
 
 @bp.post("/learners/<learner_id>/plans")
@@ -36,15 +41,16 @@ def create(learner_id: str):
     """Make a plan from the learner's latest assessment and the minutes they have a week."""
     learner(learner_id)
     session = db.session()
-    assessments = latest(session, learner_id)
+    assessment = latest_assessment(learner_id)
     weekly = request.form.get("weekly_minutes", "")
-    if not assessments:
+    if assessment is None:
         abort(400, "Take a self-assessment first: a plan is made from its gaps.")
     if not weekly.isdigit() or int(weekly) not in WEEKLY_CHOICES:
         abort(400, "Choose how much time you have for learning each week.")
     req = for_assessment(session, PlanRequest(archetype=None, gaps=(),
-                                              weekly_minutes=int(weekly)), assessments[0])
-    plan = make(session, req, statements(), today())
+                                              weekly_minutes=int(weekly),
+                                              framework=assessment.framework), assessment)
+    plan = make(session, req, statements(framework=assessment.framework), today())
     return redirect(url_for("learner.plan", learner_id=learner_id, plan_id=plan.id), code=303)
 
 
@@ -52,10 +58,11 @@ def create(learner_id: str):
 def plan(learner_id: str, plan_id: str):
     """The whole plan, week by week, with the learning done: printable for an appraisal."""
     learner(learner_id)
-    shown = plan_view(_plan(learner_id, plan_id))
+    found = _plan(learner_id, plan_id)
+    shown = plan_view(found)
     done = [i for w in shown["weeks"] for i in w["items"] if i["status"] == "done"]
     return render_template("learner/plan.html", plan=shown, done=done, learner_id=learner_id,
-                           statements=statements())
+                           statements=statements(framework=found.framework))
 
 
 @bp.get("/learners/<learner_id>/plans/<plan_id>/calendar.ics")
@@ -79,7 +86,8 @@ def done(learner_id: str, plan_id: str):
     rid = session.scalar(select(Resource.id).where(Resource.slug == slug))
     if rid is None or rid not in {c["resource_id"] for c in found.chosen}:
         abort(400, "Choose an item of this plan.")
-    record(session, learner_id=learner_id, resource_id=rid, verdict="completed")
+    record(session, learner_id=learner_id, resource_id=rid, verdict="completed",
+           framework=found.framework)
     title = session.scalar(select(Resource.title).where(Resource.id == rid))
     flash(f"Done: \u201c{title}\u201d. The rest of your plan has moved up.")
     back = request.form.get("back") == "home"

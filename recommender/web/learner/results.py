@@ -15,6 +15,7 @@ from recommender.problems import Problem
 from recommender.ranking.answer import recommend_body
 from recommender.storage import db
 from recommender.storage.models import Assessment, Feedback, Learner, Resource
+from recommender.web import frameworks
 from recommender.web.learner.blueprint import bp
 
 LIST_LENGTH = 10
@@ -26,21 +27,22 @@ def results(learner_id: str, assessment_id: str):
     """Readiness and gaps per domain, progress since the last assessment, the worst gaps."""
     assessment = _assessment(learner_id, assessment_id)
     session = db.session()
-    shown = view(session, assessment, current_version(session))
-    known = statements()
+    shown = view(session, assessment, current_version(session, assessment.framework))
+    known = statements(framework=assessment.framework)
     gaps = [{**g, "text": known[g["capability"]].text if g["capability"] in known else ""}
             for g in shown["gaps"]]
     domains = {s.domain_id: s.domain_name for s in known.values()}
     return render_template("learner/results.html", assessment=shown, gaps=gaps,
-                           learner_id=learner_id, domain_names=domains)
+                           learner_id=learner_id, domain_names=domains,
+                           several=frameworks.several())
 
 
 @bp.get("/learners/<learner_id>/assessments/<assessment_id>/recommendations")
 def recommendations(learner_id: str, assessment_id: str):
     """Baseline and specialist learning for the assessment's gaps, each item with why."""
-    _assessment(learner_id, assessment_id)
+    assessment = _assessment(learner_id, assessment_id)
     body = recommend_body({"assessment_id": assessment_id, "learner_id": learner_id,
-                           "limit": LIST_LENGTH})
+                           "limit": LIST_LENGTH, "framework": assessment.framework})
     return render_template("learner/recommendations.html", body=body, learner_id=learner_id,
                            assessment_id=assessment_id, verdicts=VERDICTS,
                            marked=latest_verdicts(learner_id))
@@ -54,16 +56,18 @@ def feedback(learner_id: str):
     verdict = form.get("verdict", "")
     back = url_for("learner.recommendations", learner_id=learner_id,
                    assessment_id=form.get("assessment_id", ""))
-    if verdict not in VERDICTS or db.session().get(Assessment, form.get("assessment_id", "")) \
-            is None:
+    assessment = db.session().get(Assessment, form.get("assessment_id", ""))
+    if verdict not in VERDICTS or assessment is None:
         abort(400, "Choose useful, not useful or completed for a resource you were shown.")
-    body = {"learner_id": learner_id, "resource": form.get("resource", ""), "verdict": verdict}
+    body = {"learner_id": learner_id, "resource": form.get("resource", ""), "verdict": verdict,
+            "framework": assessment.framework}
     for name in ("capability", "recommendation_id"):
         if form.get(name):
             body[name] = form[name]
     session = db.session()
     try:
-        record(session, **parse_feedback(body, statements(), session))
+        record(session, **parse_feedback(body, statements(framework=assessment.framework),
+                                         session))
     except Problem as problem:
         abort(400, "; ".join(e["detail"] for e in problem.errors) or problem.detail)
     title = db.session().scalar(select(Resource.title).where(Resource.slug == body["resource"]))

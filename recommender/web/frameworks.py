@@ -1,0 +1,79 @@
+"""The frameworks the pages offer: which are loaded (a chooser shows only when there are
+several), each one's name for people, and its roles as its data gives them, read once per
+request."""
+
+from __future__ import annotations
+
+from flask import g, request
+from sqlalchemy import func, select
+
+from catalogue.framework import DEFAULT_FRAMEWORK, Archetype
+from recommender.content.framework import current_versions
+from recommender.content.frameworks import cached_roles
+from recommender.storage import db
+from recommender.storage.models import Capability, FrameworkVersion
+
+# a shorter name than the shipped file's title, for choosers and captions
+NAMES = {DEFAULT_FRAMEWORK: "DART-Ed capability framework for AI and digital healthcare"}
+
+
+def loaded() -> dict[str, str]:
+    """Every loaded framework's current version, by id, the default first."""
+    if "frameworks" not in g:
+        g.frameworks = current_versions(db.session())
+    return g.frameworks
+
+
+def several() -> bool:
+    """Whether the pages offer a choice of framework."""
+    return len(loaded()) > 1
+
+
+def known(framework: str | None) -> str | None:
+    """``framework`` when it is loaded (an empty one is the default), else None."""
+    framework = framework or DEFAULT_FRAMEWORK
+    return framework if framework in loaded() else None
+
+
+def kept(framework: str) -> dict[str, str]:
+    """The ``framework`` query parameter a page's links keep: none while the default is the
+    only framework and no request named it, so that those pages stay as they were."""
+    if framework != DEFAULT_FRAMEWORK or "framework" in request.args or several():
+        return {"framework": framework}
+    return {}
+
+
+def name(framework: str) -> str:
+    """The framework's name for people: ours, its title, or its id."""
+    return NAMES.get(framework) or _titles().get(framework) or framework
+
+
+def choices() -> list[dict]:
+    """The loaded frameworks for a chooser: id, name, and how many statements and domains
+    its current version holds."""
+    versions = loaded()
+    counts = {(f, v): (n, d) for f, v, n, d in db.session().execute(
+        select(Capability.framework, Capability.framework_version, func.count(),
+               func.count(func.distinct(Capability.domain_id)))
+        .where(Capability.framework.in_(list(versions)))
+        .group_by(Capability.framework, Capability.framework_version))}
+    return [{"id": framework, "name": name(framework), "version": version,
+             "statements": counts.get((framework, version), (0, 0))[0],
+             "domains": counts.get((framework, version), (0, 0))[1]}
+            for framework, version in versions.items()]
+
+
+def roles(framework: str = DEFAULT_FRAMEWORK) -> dict[str, Archetype]:
+    """A framework's roles by id, in its data's order (its current version's)."""
+    cache = g.setdefault("roles", {})
+    if framework not in cache:
+        cache[framework] = {a.id: a for a in cached_roles(framework)}
+    return cache[framework]
+
+
+def _titles() -> dict[str, str]:
+    if "framework_titles" not in g:
+        g.framework_titles = dict(db.session().execute(
+            select(FrameworkVersion.framework, FrameworkVersion.title)
+            .where(FrameworkVersion.is_current)).all())
+    return g.framework_titles
