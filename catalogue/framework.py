@@ -52,6 +52,7 @@ class Capability:
     group_id: str
     group_name: str
     level_source: str = "stated"
+    formerly: str = ""  # the id this statement had in the framework's earlier versions
 
     def embedding_text(self) -> str:
         """Text embedded for this statement: where it sits, then what it says."""
@@ -224,6 +225,7 @@ def _capability(st: dict, domain: dict, group: dict, path: Path,
         provenance=st["provenance"], domain_id=str(domain["id"]), domain_name=str(domain["name"]),
         group_id=group_id, group_name=str(group.get("name", "")),
         level_source=st.get("level_source", "stated"),
+        formerly=str(st.get("formerly") or ""),
     )
 
 

@@ -94,7 +94,7 @@ def test_query_parameters_are_checked_against_the_document(api):
     assert pointers(client.get("/api/v1/resources?page=%C2%B2")) == ["?page"]  # a superscript 2
     assert pointers(client.get("/api/v1/coverage/gaps?limit=%C2%B2")) == ["?limit"]
     problem(client.get("/api/v1/resources/a%00b"), 422)
-    assert client.get("/api/v1/framework?_=123").status_code == 200  # declares no parameters
+    assert client.get("/api/v1/frameworks?_=123").status_code == 200  # declares no parameters
 
 
 def test_csv_assessments_that_cannot_be_read_are_problems(api):

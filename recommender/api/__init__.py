@@ -11,6 +11,7 @@ from recommender.api import (
     assessments,
     batch,
     coverage,
+    crosswalks,
     curation,
     feedback,
     frameworks,
@@ -26,6 +27,6 @@ from recommender.contract.openapi import docs_page
 def init_app(app: Flask) -> None:
     """Register every API blueprint, and the OpenAPI document and docs page."""
     for module in (frameworks, recommendations, batch, resources, curation, imports, held,
-                   assessments, feedback, plans, coverage):
+                   assessments, feedback, plans, coverage, crosswalks):
         app.register_blueprint(module.bp)
     app.register_blueprint(docs_page.bp)

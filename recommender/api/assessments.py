@@ -18,6 +18,7 @@ from recommender.learners.assessments import (
     delete_learner,
     statement_infos,
     view,
+    viewed_in,
 )
 from recommender.learners.questionnaire import questionnaire_domains
 from recommender.learners.rules import SCALE
@@ -89,12 +90,21 @@ def create():
 @bp.get("/assessments/<assessment_id>")
 @operation("A stored assessment", {200: Reply("The assessment, mapped to the current "
                                               "framework version", "Assessment")},
-           path={"assessment_id": "The assessment's id"})
+           path={"assessment_id": "The assessment's id"},
+           query=(Query("framework", FRAMEWORK, "Also read it against this framework, "
+                                                "through confirmed crosswalk links"),))
 def show(assessment_id: str):
-    """One assessment with its gaps, roll-ups and progress since the previous one."""
+    """One assessment with its gaps, roll-ups and progress since the previous one; with
+    ``?framework=`` another than its own, also its ratings and gaps read against that one
+    (``in_framework``)."""
     session = db.session()
     assessment = _get(Assessment, assessment_id)
-    return jsonify(view(session, assessment, current_version(session, assessment.framework)))
+    body = view(session, assessment, current_version(session, assessment.framework))
+    if request.args.get("framework"):
+        other = framework_of(request.args, "?framework")
+        if other != assessment.framework:
+            body["in_framework"] = viewed_in(session, assessment, other)
+    return jsonify(body)
 
 
 @bp.get("/learners/<learner_id>")

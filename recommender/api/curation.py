@@ -6,8 +6,9 @@ from flask import Blueprint, jsonify, request
 
 from recommender.content.curation import decide, flagged_pairs
 from recommender.content.views import public_fields
+from recommender.contract.openapi.curator_schemas import FLAG_UPDATE
 from recommender.contract.openapi.operations import Query, Reply, operation
-from recommender.contract.openapi.schemas import FLAG_STATUSES, FLAG_UPDATE
+from recommender.contract.openapi.schemas import FLAG_STATUSES
 from recommender.contract.query import query_args
 from recommender.contract.validation import check, json_body
 from recommender.storage import db

@@ -8,8 +8,8 @@ from flask import Blueprint, jsonify, request, url_for
 
 from recommender.content import held as held_records
 from recommender.content.held import FILTERS, decide, find
+from recommender.contract.openapi.curator_schemas import held_decision
 from recommender.contract.openapi.operations import Query, Reply, operation
-from recommender.contract.openapi.schemas import held_decision
 from recommender.contract.query import query_args
 from recommender.contract.validation import check, json_body
 from recommender.storage import db

@@ -14,10 +14,10 @@ from recommender.content.frameworks import framework_of
 from recommender.content.search import FILTERS, find_resources
 from recommender.content.store import delete_resource, upsert_resources
 from recommender.content.views import detail, to_record
+from recommender.contract.openapi.curator_schemas import SUGGESTION_DECISION
 from recommender.contract.openapi.operations import Query, Reply, operation
 from recommender.contract.openapi.schemas import (
     MAX_RESOURCES,
-    SUGGESTION_DECISION,
     resource_input,
 )
 from recommender.contract.query import query_args

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import click
 
-from recommender.cli import held, imports, index, index_store, keys, serve, setup
+from recommender.cli import crosswalk, held, imports, index, index_store, keys, serve, setup
 
 
 @click.group()
@@ -16,5 +16,6 @@ def main() -> None:
 
 for command in (setup.db_group, setup.load_framework_cmd, imports.import_cmd, index.index_cmd,
                 index.recommend_cmd, serve.settings_cmd, serve.worker_cmd, serve.run_cmd,
-                keys.keys_group, held.held_group, index_store.index_store_group):
+                keys.keys_group, held.held_group, index_store.index_store_group,
+                crosswalk.crosswalk_cmd):
     main.add_command(command)

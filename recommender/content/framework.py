@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 
 from catalogue.framework import DEFAULT_FRAMEWORK, Archetype, Framework
 from catalogue.framework import Capability as Statement
+from recommender.content import framework_changes
 from recommender.storage import db
 from recommender.storage.models import Capability, FrameworkVersion
 
@@ -21,6 +22,7 @@ def load_framework(session: Session, framework: Framework) -> str:
     version number is refused, because stored assessments point at that version.
     """
     existing = session.get(FrameworkVersion, (framework.id, framework.version))
+    previous = current_version(session, framework.id)
     checksum = framework.checksum()
     if existing is not None:
         if existing.checksum != checksum:
@@ -40,8 +42,15 @@ def load_framework(session: Session, framework: Framework) -> str:
                        code=c.id, text=c.text,
                        level=c.level, archetypes=list(c.archetypes), provenance=c.provenance,
                        domain_id=c.domain_id, domain_name=c.domain_name, group_id=c.group_id,
-                       group_name=c.group_name, level_source=c.level_source)
+                       group_name=c.group_name, level_source=c.level_source,
+                       formerly=c.formerly)
             for c in framework.capabilities)
+        session.flush()
+        if previous is not None:  # curated work follows the statements (framework_changes)
+            changes = framework_changes.compare(
+                previous, statements(session, previous, framework.id),
+                {c.id: c for c in framework.capabilities})
+            framework_changes.carry_over(session, framework.id, framework.version, changes)
         outcome = "loaded"
     session.execute(update(FrameworkVersion)
                     .where(FrameworkVersion.framework == framework.id)
@@ -78,7 +87,7 @@ def statements(session: Session, version: str | None = None,
                               archetypes=tuple(c.archetypes), provenance=c.provenance,
                               domain_id=c.domain_id, domain_name=c.domain_name,
                               group_id=c.group_id, group_name=c.group_name,
-                              level_source=c.level_source)
+                              level_source=c.level_source, formerly=c.formerly)
             for c in capabilities(session, version, framework)}
 
 

@@ -201,11 +201,15 @@ def _uncurated(row: Resource, record: ResourceRecord, marked: frozenset[str]) ->
 
 
 def replace_suggestions(session: Session, suggestions: dict[int, list[tuple[str, float]]],
-                        frameworks: tuple[str, ...] = (DEFAULT_FRAMEWORK,)) -> None:
-    """Store suggested mappings (statements as index keys) for each of ``frameworks`` where a
-    resource has no curated mapping in that framework, replacing the earlier suggestions."""
+                        frameworks: tuple[str, ...] = (DEFAULT_FRAMEWORK,),
+                        reviewed: dict[int, list[tuple[str, float]]] | None = None) -> None:
+    """Store suggested mappings (statements as index keys) for each of ``frameworks``,
+    replacing the earlier suggestions: ``suggestions`` where a resource has no curated mapping
+    in that framework, ``reviewed`` (among statements a new version reworded or added) where
+    it has, beside its curated ones."""
     if not suggestions:
         return
+    reviewed = reviewed or {}
     ids = sorted(suggestions)
     for framework in frameworks:
         curated: set[int] = set()
@@ -214,17 +218,32 @@ def replace_suggestions(session: Session, suggestions: dict[int, list[tuple[str,
                 ResourceCapability.resource_id.in_(chunk),
                 ResourceCapability.framework == framework,
                 ResourceCapability.source == "curated")))
-        targets = [rid for rid in suggestions if rid not in curated]
-        for chunk in chunks(targets):
+        for chunk in chunks(ids):
             session.execute(delete(ResourceCapability).where(
                 ResourceCapability.resource_id.in_(chunk),
                 ResourceCapability.framework == framework,
                 ResourceCapability.source == "suggested"))
+        taken = _curated_codes(session, framework, sorted(curated)) if reviewed else {}
         session.add_all(ResourceCapability(resource_id=rid, framework=framework,
                                            capability_code=code, source="suggested",
                                            confidence=round(confidence, 4))
-                        for rid in targets for key, confidence in suggestions[rid]
-                        for mine, code in [key_parts(key)] if mine == framework)
+                        for rid in ids
+                        for key, confidence in (reviewed.get(rid, []) if rid in curated
+                                                else suggestions[rid])
+                        for mine, code in [key_parts(key)]
+                        if mine == framework and code not in taken.get(rid, ()))
+
+
+def _curated_codes(session: Session, framework: str, ids: list[int]) -> dict[int, set[str]]:
+    found: dict[int, set[str]] = {}
+    for chunk in chunks(ids):
+        for rid, code in session.execute(
+                select(ResourceCapability.resource_id, ResourceCapability.capability_code)
+                .where(ResourceCapability.resource_id.in_(chunk),
+                       ResourceCapability.framework == framework,
+                       ResourceCapability.source == "curated")):
+            found.setdefault(rid, set()).add(code)
+    return found
 
 
 def catalogue_checksum(session: Session) -> str:

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session, selectinload
 from catalogue.framework import ARCHETYPE_BADGES, DEFAULT_FRAMEWORK
 from catalogue.licences import LicenceError, check_admission
 from catalogue.resources import LEVELS
+from recommender.content.crosswalks import Carried, carried_mappings
 from recommender.content.framework import current_version
 from recommender.learners import demand, feedback
 from recommender.learners.assessments import statement_infos
@@ -54,7 +55,8 @@ class Serving:
 
 
 def mapping_confidence(source: str, confidence: float | None) -> float:
-    """A curated mapping counts fully; a suggested one by its stored confidence (0-1)."""
+    """A curated mapping counts fully; a suggested one by its stored confidence (0-1), and one
+    a crosswalk link carries in by the link's similarity."""
     if source == "curated":
         return 1.0
     return min(1.0, max(0.0, confidence or 0.0))
@@ -110,12 +112,17 @@ class Coverage:
     roles: tuple[str, ...] = ARCHETYPES  # the framework's roles, in its order
     # another framework's mappings by resource id (the default's are ``Resource.mappings``)
     other_mappings: dict[int, list[ResourceCapability]] = field(default_factory=dict)
+    # mappings confirmed crosswalk links carry in from other frameworks' curated ones
+    carried: dict[int, list[Carried]] = field(default_factory=dict)
 
-    def mappings_of(self, resource: Resource) -> list[ResourceCapability]:
-        """The resource's mappings to this coverage's framework."""
-        if self.framework == DEFAULT_FRAMEWORK:
-            return resource.mappings
-        return self.other_mappings.get(resource.id, [])
+    def mappings_of(self, resource: Resource) -> list[ResourceCapability | Carried]:
+        """The resource's mappings to this coverage's framework, and those crosswalk links
+        carry in for statements it is not mapped to itself."""
+        own = resource.mappings if self.framework == DEFAULT_FRAMEWORK else \
+            self.other_mappings.get(resource.id, [])
+        mapped = {m.capability_code for m in own}
+        return [*own, *(c for c in self.carried.get(resource.id, ())
+                        if c.capability_code not in mapped)]
 
     def servings(self, code: str, archetype: str, level: str) -> list[Serving]:
         return self.supply.get((code, archetype, level), [])
@@ -176,6 +183,7 @@ def load(session: Session, *, allowed: frozenset[str], min_learners: int,
         for mapping in session.scalars(select(ResourceCapability).where(
                 ResourceCapability.framework == framework)):
             coverage.other_mappings.setdefault(mapping.resource_id, []).append(mapping)
+    coverage.carried = carried_mappings(session, framework)
     _supply(coverage, feedback.marks(session, framework))
     if version:
         _demand(session, coverage)

@@ -96,7 +96,7 @@ def brief(coverage: Coverage, cell: dict, index) -> dict:
 def suggested_formats(statement_level: int, archetype: str) -> list[str]:
     """Up to three formats: the level's formats the archetype favours first, then the rest of
     the level's, then the archetype's own."""
-    by_level, liked = LEVEL_FORMATS[statement_level], ARCHETYPE_FORMATS[archetype]
+    by_level, liked = LEVEL_FORMATS[statement_level], ARCHETYPE_FORMATS.get(archetype, ())
     ordered = [f for f in by_level if f in liked] + [f for f in by_level if f not in liked] \
         + [f for f in liked if f not in by_level]
     return ordered[:3]
@@ -132,6 +132,9 @@ def shortfalls(coverage: Coverage, resource, s: StatementInfo, archetype: str, l
                    None)
     if mapping is None:
         out.append(("not_mapped", f"only loosely related: not mapped to {s.id}"))
+    elif mapping.source == "crosswalk":
+        out.append(("crosswalk_only", f"counted for {s.id} through a crosswalk link from "
+                                      f"{mapping.via} (similarity {mapping.confidence:.2f})"))
     elif mapping.source != "curated":
         out.append(("suggested_only", f"mapped to {s.id} only by suggestion (confidence "
                                       f"{mapping.confidence:.2f})"))

@@ -13,6 +13,7 @@ from catalogue.framework import DEFAULT_FRAMEWORK, Capability, key_parts, statem
 from indexes.store import IndexStore
 from recommender.content.framework import current_versions
 from recommender.content.framework import statements as framework_statements
+from recommender.content.framework_changes import review_codes
 from recommender.content.store import catalogue_checksum
 from recommender.storage.models import FrameworkVersion
 
@@ -68,3 +69,12 @@ def default_statements(statements: list[Capability], vectors: np.ndarray
     are inferred in its terms)."""
     mine = [i for i, s in enumerate(statements) if key_parts(s.id)[0] == DEFAULT_FRAMEWORK]
     return [statements[i] for i in mine], vectors[mine]
+
+
+def review_keys(session: Session, wanted: dict) -> set[str]:
+    """Index keys of the statements each framework's current version reworded or added:
+    re-suggested for curated resources too (``content.framework_changes``)."""
+    versions = {DEFAULT_FRAMEWORK: wanted["framework_version"],
+                **{f: v["version"] for f, v in (wanted.get("frameworks") or {}).items()}}
+    return {statement_key(framework, code) for framework, version in versions.items()
+            for code in review_codes(session, framework, version)}

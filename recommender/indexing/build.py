@@ -30,6 +30,7 @@ from recommender.indexing.basis import (
     default_statements,
     indexed_statements,
     is_up_to_date,
+    review_keys,
     wanted_manifest,
 )
 from recommender.indexing.changes import delta_of
@@ -88,7 +89,8 @@ def build_index(session: Session, store: IndexStore, encoder: Encoder, *, force:
         # by the time the others are suggested for
         curated = curated_mappings(session)
         suggester = Suggesters(statements, capability_vectors,
-                               rejected=rejected_suggestions(session))
+                               rejected=rejected_suggestions(session),
+                               review=review_keys(session, wanted))
         inferrer = lazy_inferrer(encoder, *default_statements(statements, capability_vectors))
         bm25 = Bm25([lexical_tokens(s.embedding_text()) for s in statements])
         vectors = VectorIndex(encoder.dimension, kind=index_type)
@@ -97,11 +99,13 @@ def build_index(session: Session, store: IndexStore, encoder: Encoder, *, force:
                                                          Resource.id)
                                .execution_options(yield_per=BATCH_SIZE))
         suggestions: dict[int, list[tuple[str, float]]] = {}
+        reviewed: dict[int, list[tuple[str, float]]] = {}
         all_ids, counts, lengths, labels = [], [], [], []
         for batch in rows.partitions(BATCH_SIZE):
             batch_out = _encode(batch, encoder, suggester, inferrer, curated)
             vectors.add(batch_out.ids, batch_out.vectors)
             suggestions.update(batch_out.suggestions)
+            reviewed.update(batch_out.reviewed)
             labels += batch_out.labels
             for text in batch_out.texts:
                 words = lexical_tokens(text)
@@ -112,7 +116,7 @@ def build_index(session: Session, store: IndexStore, encoder: Encoder, *, force:
             if progress:
                 progress(done, total)
         store_labels(session, labels)
-        replace_suggestions(session, suggestions, suggester.frameworks)
+        replace_suggestions(session, suggestions, suggester.frameworks, reviewed)
         flag_near_duplicates(session, vectors, list(suggestions))
         session.commit()  # before publishing: a web process reads them with the new version
         ids, matrix = vectors.matrix()
@@ -163,13 +167,14 @@ def apply_changes(session: Session, store: IndexStore, encoder: Encoder, *,
         known, found = loaded.vectors_of(taught)
         suggester = Suggesters(statements, loaded.capability_vectors,
                                Examples(known[found], [curated[int(r)] for r in taught[found]]),
-                               rejected_suggestions(session))
+                               rejected_suggestions(session), review_keys(session, wanted))
         inferrer = lazy_inferrer(encoder,
                                  *default_statements(statements, loaded.capability_vectors))
         changed = _encode(rows, encoder, suggester, inferrer, curated)
         encoded_at = time.perf_counter()
         store_labels(session, changed.labels)
-        replace_suggestions(session, changed.suggestions, suggester.frameworks)
+        replace_suggestions(session, changed.suggestions, suggester.frameworks,
+                            changed.reviewed)
         delta = delta_of(loaded, changed.ids, changed.texts, changed.vectors,
                          np.array(touched, dtype=np.int64), statements)
         flag_near_duplicates(session, loaded.with_delta(delta).vectors, changed.ids.tolist())
@@ -241,6 +246,7 @@ class Encoded:
     vectors: np.ndarray
     suggestions: dict[int, list[tuple[str, float]]]
     labels: list[dict]  # inferred archetypes and levels to store: {id, archetypes, level, labels}
+    reviewed: dict[int, list[tuple[str, float]]]  # among statements a new version changed
 
 
 def _encode(rows, encoder: Encoder, suggester: Suggesters,
@@ -261,4 +267,6 @@ def _encode(rows, encoder: Encoder, suggester: Suggesters,
                                  if r.id in inferred else (r.level, r.archetypes)))
                   for t, r in zip(texts, rows, strict=True)]
     suggested = suggester.suggest(encoded, candidates, ids.tolist())
-    return Encoded(ids, texts, encoded, dict(zip(ids.tolist(), suggested, strict=True)), labels)
+    reviewed = suggester.reviewed(encoded, candidates, ids.tolist()) if suggester.review else []
+    return Encoded(ids, texts, encoded, dict(zip(ids.tolist(), suggested, strict=True)), labels,
+                   dict(zip(ids.tolist(), reviewed, strict=False)))

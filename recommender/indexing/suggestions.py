@@ -137,14 +137,17 @@ class Suggester:
         return np.interp(scores, points[:, 0], points[:, 1])
 
     def suggest(self, vectors: np.ndarray, resources: list[Candidate],
-                ids: list[int] | None = None, k: int = SUGGESTIONS_PER_RESOURCE
-                ) -> list[list[tuple[str, float]]]:
+                ids: list[int] | None = None, k: int = SUGGESTIONS_PER_RESOURCE,
+                among: set[str] | None = None) -> list[list[tuple[str, float]]]:
         """For each resource, up to k statements with their calibrated confidence (none for a
-        resource out of the framework's scope; never one a curator rejected for it)."""
+        resource out of the framework's scope; never one a curator rejected for it);
+        ``among``: only these statements."""
         if not len(vectors) or not self.statements:
             return [[] for _ in resources]
         in_scope = (vectors @ self.vectors.T).max(axis=1) >= IN_SCOPE_SIMILARITY
         ranked = self.scores(vectors, resources)
+        if among is not None:
+            ranked[:, [j for s, j in self._column.items() if s not in among]] = -np.inf
         for i, rid in enumerate(ids or ()):
             for code in self.rejected.get(rid, ()):
                 if code in self._column:
@@ -152,7 +155,7 @@ class Suggester:
         top = np.argsort(-ranked, axis=1)[:, :min(k, len(self.statements))]
         confidence = self.confidence(np.take_along_axis(ranked, top, axis=1))
         return [[(self.statements[j].id, float(c)) for j, c in zip(row, sure, strict=True)
-                 if c >= MIN_CONFIDENCE] if in_scope[i] else []
+                 if c >= MIN_CONFIDENCE and np.isfinite(ranked[i, j])] if in_scope[i] else []
                 for i, (row, sure) in enumerate(zip(top, confidence, strict=True))]
 
     def priors(self, resources: list[Candidate]) -> np.ndarray:
@@ -181,7 +184,8 @@ class Suggesters:
 
     def __init__(self, statements: list[Capability], vectors: np.ndarray,
                  examples: Examples | None = None,
-                 rejected: dict[int, set[str]] | None = None):
+                 rejected: dict[int, set[str]] | None = None, review: set[str] = frozenset()):
+        self.review = set(review)  # keys a new version reworded or added
         rows: dict[str, list[int]] = {}
         for i, s in enumerate(statements):
             rows.setdefault(key_parts(s.id)[0], []).append(i)
@@ -201,5 +205,18 @@ class Suggesters:
         for suggester in self._each:
             for mine, found in zip(out, suggester.suggest(vectors, resources, ids, k),
                                    strict=True):
+                mine.extend(found)
+        return out
+
+    def reviewed(self, vectors: np.ndarray, resources: list[Candidate],
+                 ids: list[int] | None = None) -> list[list[tuple[str, float]]]:
+        """For each resource, suggestions among the statements a new version reworded or
+        added only: they go to curated resources too, for a curator's review."""
+        out: list[list[tuple[str, float]]] = [[] for _ in resources]
+        for suggester in self._each:
+            if not self.review & set(suggester._column):
+                continue
+            for mine, found in zip(out, suggester.suggest(vectors, resources, ids,
+                                                          among=self.review), strict=True):
                 mine.extend(found)
         return out

@@ -52,6 +52,13 @@ def view(cache: dict, index: IndexVersion, snapshot: Snapshot, framework: str
     return found
 
 
+def sliced(index: IndexVersion, framework: str) -> IndexVersion:
+    """One framework's view of an index version, made afresh (not kept)."""
+    if len(frameworks_of(index)) == 1 and framework == DEFAULT_FRAMEWORK:
+        return index
+    return _index_view(index, framework)
+
+
 def _index_view(index: IndexVersion, framework: str) -> IndexVersion:
     rows = [i for i, k in enumerate(index.capability_ids) if key_parts(k)[0] == framework]
 

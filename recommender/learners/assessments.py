@@ -8,7 +8,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from catalogue.framework import DEFAULT_FRAMEWORK
-from recommender.content.framework import current_versions, statements
+from recommender.content.crosswalks import ratings_in
+from recommender.content.framework import current_version, current_versions, statements
 from recommender.learners import demand, feedback
 from recommender.learners.rules import StatementInfo, compute_gaps, progress, roll_up
 from recommender.storage.models import Assessment, AssessmentAnswer, Learner, Resource
@@ -91,6 +92,24 @@ def mapped(session: Session, assessment: Assessment, version: str,
         "mapped": sorted(kept),
         "unmapped": sorted(set(answers) - set(kept)),
         "gaps": [vars(g) for g in compute_gaps(statements, assessment.archetypes, kept)],
+    }
+
+
+def viewed_in(session: Session, assessment: Assessment, framework: str) -> dict:
+    """The assessment read against another framework through confirmed crosswalk links: each
+    statement a link reaches from an answered one, rated as the least sure of those answers,
+    and the gaps that gives there (``content.crosswalks.ratings_in``)."""
+    version = current_version(session, framework)
+    target = statement_infos(session, version, framework)
+    carried = ratings_in(session, assessment.framework, framework, answers_of(assessment))
+    ratings = {code: rating for code, (rating, _) in carried.items() if code in target}
+    return {
+        "framework": framework, "framework_version": version,
+        "answers": [{"capability": code, "rating": ratings[code], "from": carried[code][1]}
+                    for code in sorted(ratings, key=lambda c: [int(p) for p in c.split(".")])],
+        "unreached": sorted(set(answers_of(assessment)) - {c for _, came in carried.values()
+                                                           for c in came}),
+        "gaps": [vars(g) for g in compute_gaps(target, assessment.archetypes, ratings)],
     }
 
 

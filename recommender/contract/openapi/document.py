@@ -10,7 +10,7 @@ from werkzeug.routing import Rule
 
 from recommender.access import auth
 from recommender.content import held as held_records
-from recommender.contract.openapi import plan_schemas, schemas
+from recommender.contract.openapi import curator_schemas, plan_schemas, schemas
 from recommender.contract.openapi import responses as out
 from recommender.contract.openapi.operations import Operation, Reply, of
 
@@ -140,6 +140,10 @@ def components(max_limit: int, batch_max: int) -> dict[str, dict]:
         "ImportJob": out.IMPORT_JOB,
         "Framework": out.FRAMEWORK,
         "Frameworks": out.FRAMEWORKS,
+        "Crosswalk": out.CROSSWALK,
+        "CrosswalkLink": out.CROSSWALK_LINK,
+        "CrosswalkRefresh": out.CROSSWALK_REFRESH,
+        "CrosswalkDecision": curator_schemas.CROSSWALK_DECISION,
         "Questionnaire": out.QUESTIONNAIRE,
         "AssessmentRequest": schemas.ASSESSMENT,
         "Assessment": out.ASSESSMENT,
@@ -150,12 +154,12 @@ def components(max_limit: int, batch_max: int) -> dict[str, dict]:
         "Plan": plan_schemas.PLAN,
         "XapiStatements": plan_schemas.XAPI,
         "NearDuplicates": out.NEAR_DUPLICATES,
-        "FlagUpdate": schemas.FLAG_UPDATE,
-        "SuggestionDecision": schemas.SUGGESTION_DECISION,
+        "FlagUpdate": curator_schemas.FLAG_UPDATE,
+        "SuggestionDecision": curator_schemas.SUGGESTION_DECISION,
         "Flag": out.FLAG,
         "HeldRecord": out.HELD_RECORD,
         "HeldRecordPage": out.HELD_RECORD_PAGE,
-        "HeldRecordDecision": schemas.held_decision(held_records.FIXABLE),
+        "HeldRecordDecision": curator_schemas.held_decision(held_records.FIXABLE),
         "Coverage": out.COVERAGE,
         "CoverageCell": out.COVERAGE_CELL,
         "CoverageGaps": out.COVERAGE_GAPS,

@@ -151,6 +151,12 @@ FRAMEWORK = obj({"framework": STRING, "version": maybe(STRING), "title": maybe(S
                  "capabilities": {"type": "array", "items": obj({
                      "id": STRING, "text": STRING, "level": INTEGER, "archetypes": STRINGS,
                      "domain": STRING, "group": maybe(STRING), "provenance": STRING})}})
+CROSSWALK_LINK = obj({"from": STRING, "to": STRING, "similarity": NUMBER, "status": STRING,
+                     "decided_at": maybe(TIME)})
+CROSSWALK = obj({"from": STRING, "to": STRING,
+                 "links": {"type": "array", "items": ref("CrosswalkLink")}})
+CROSSWALK_REFRESH = obj({"from": STRING, "to": STRING, "suggested": INTEGER,
+                         "decided": INTEGER, "statements": INTEGER})
 FRAMEWORKS = obj({"default": STRING, "frameworks": {"type": "array", "items": obj({
     "id": STRING, "default": BOOLEAN, "version": STRING, "title": STRING,
     "source_url": STRING, "archetypes": {"type": "array", "items": ROLE},
@@ -166,13 +172,19 @@ QUESTIONNAIRE = obj({
                                            "expected": INTEGER, "text": STRING})}})}})},
 })
 ROLL_UP = {"type": "object", "additionalProperties": obj({"name": STRING})}
+GAPS = {"type": "array", "items": obj({"capability": STRING, "severity": INTEGER})}
 ASSESSMENT = obj({
-    "id": STRING, "learner_id": maybe(STRING), "framework_version": STRING,
-    "archetypes": STRINGS, "skipped_domains": STRINGS, "created_at": TIME,
+    "id": STRING, "learner_id": maybe(STRING), "framework": STRING,
+    "framework_version": STRING, "archetypes": STRINGS, "skipped_domains": STRINGS,
+    "created_at": TIME,
     "answers": {"type": "array", "items": obj({"capability": STRING, "rating": INTEGER})},
-    "gaps": {"type": "array", "items": obj({"capability": STRING, "severity": INTEGER})},
-    "domains": ROLL_UP, "groups": ROLL_UP,
-})
+    "gaps": GAPS, "domains": ROLL_UP, "groups": ROLL_UP,
+}, {"in_framework": {**obj({
+    "framework": STRING, "framework_version": maybe(STRING), "unreached": STRINGS,
+    "answers": {"type": "array", "items": obj({"capability": STRING, "rating": INTEGER,
+                                               "from": STRINGS})},
+    "gaps": GAPS}), "description": "With ?framework=: the assessment read against that "
+                                   "framework through confirmed crosswalk links"}})
 LEARNER = obj({"learner_id": STRING, "created_at": TIME, "assessments": listing("Assessment"),
                "plans": listing("Plan"),
                "feedback": {"type": "array", "items": obj({

@@ -13,6 +13,7 @@ from recommender.storage.models.catalogue import (
     ResourceCapability,
     SuggestionDecision,
 )
+from recommender.storage.models.frameworks import CrosswalkLink, MappingReview, VersionChanges
 from recommender.storage.models.indexing import IndexBuild, IndexOutbox
 from recommender.storage.models.learners import (
     Assessment,
@@ -25,8 +26,8 @@ from recommender.storage.models.learners import (
 from recommender.storage.models.plans import Plan
 from recommender.storage.models.replicas import IndexFile, IndexFileChunk, IndexPointer
 
-__all__ = ["ApiKey", "Assessment", "AssessmentAnswer", "Base", "Capability", "DemandCell",
-           "Feedback", "FeedbackMarks", "FrameworkVersion", "HeldRecord", "ImportJob", "IndexBuild",
-           "IndexFile", "IndexFileChunk", "IndexOutbox", "IndexPointer", "Learner",
-           "NearDuplicate", "Plan", "Resource", "ResourceCapability", "SuggestionDecision",
-           "utcnow"]
+__all__ = ["ApiKey", "Assessment", "AssessmentAnswer", "Base", "Capability", "CrosswalkLink",
+           "DemandCell", "Feedback", "FeedbackMarks", "FrameworkVersion", "HeldRecord",
+           "ImportJob", "IndexBuild", "IndexFile", "IndexFileChunk", "IndexOutbox",
+           "IndexPointer", "Learner", "MappingReview", "NearDuplicate", "Plan", "Resource",
+           "ResourceCapability", "SuggestionDecision", "VersionChanges", "utcnow"]

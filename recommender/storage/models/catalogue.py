@@ -69,6 +69,8 @@ class Capability(Base):
     domain_name: Mapped[str] = mapped_column(String(200))
     group_id: Mapped[str] = mapped_column(String(20))
     group_name: Mapped[str] = mapped_column(String(200))
+    # the id the statement had in the framework's earlier versions (its data follows it)
+    formerly: Mapped[str] = mapped_column(String(20), default="", server_default="")
 
 
 class Resource(Base):

@@ -11,7 +11,6 @@ Revision ID: 0013
 Revises: 0012
 """
 
-import json
 
 import sqlalchemy as sa
 from alembic import op
@@ -67,18 +66,27 @@ def _swap(table: str, columns: list, copied: list[str], *, upgrade: bool,
     still under its temporary name."""
     new = f"{table}__new"
     op.create_table(new, *columns)
-    names = ", ".join(copied)
-    if upgrade:
-        op.execute(f"INSERT INTO {new} ({names}, framework) SELECT {names}, '{DEFAULT}' "
-                   f"FROM {table}")
-    else:
-        op.execute(f"INSERT INTO {new} ({names}) SELECT {names} FROM {table} "
-                   f"WHERE framework = '{DEFAULT}'")
+    _copy(table, new, copied, upgrade)
     if parent is None:
         op.drop_table(table)
         _take_name(new, table)
     for name, on in indexes:
         op.create_index(name, table, on)
+
+
+def _copy(source: str, target: str, copied: list[str], upgrade: bool,
+          extra: dict | None = None) -> None:
+    """INSERT ... SELECT the ``copied`` columns: upgrading, with the framework set to DART-Ed
+    (and the ``extra`` columns' values); downgrading, DART-Ed's rows only."""
+    added = {"framework": DEFAULT, **(extra or {})} if upgrade else {}
+    src = sa.table(source, *(sa.column(n) for n in [*copied, "framework"]))
+    dst = sa.table(target, *(sa.column(n) for n in [*copied, *added]))
+    chosen = sa.select(*(src.c[n] for n in copied),
+                       *(sa.literal(v, sa.JSON() if isinstance(v, list) else None).label(k)
+                         for k, v in added.items()))
+    if not upgrade:
+        chosen = chosen.where(src.c.framework == DEFAULT)
+    op.execute(dst.insert().from_select([*copied, *added], chosen))
 
 
 def _take_name(new: str, table: str) -> None:
@@ -106,16 +114,11 @@ def _statements(upgrade: bool) -> None:
                         sa.Column("source_url", sa.String(length=500), nullable=False,
                                   server_default=""),
                         sa.Column("archetypes", sa.JSON(), nullable=False))
-        op.get_bind().execute(
-            sa.text(f"INSERT INTO framework_versions__new ({', '.join(copied)}, framework, "
-                    f"archetypes) SELECT {', '.join(copied)}, :framework, :roles "
-                    "FROM framework_versions"),
-            {"framework": DEFAULT, "roles": json.dumps(DART_ED_ROLES)})
+        _copy("framework_versions", "framework_versions__new", copied, upgrade,
+              {"archetypes": DART_ED_ROLES})
     else:
         op.create_table("framework_versions__new", *version_columns)
-        op.execute(f"INSERT INTO framework_versions__new ({', '.join(copied)}) "
-                   f"SELECT {', '.join(copied)} FROM framework_versions "
-                   f"WHERE framework = '{DEFAULT}'")
+        _copy("framework_versions", "framework_versions__new", copied, upgrade)
     keys = ["framework", "framework_version"] if upgrade else ["framework_version"]
     statement_columns = [
         sa.Column("id", sa.Integer(), nullable=False, primary_key=True),
@@ -132,6 +135,8 @@ def _statements(upgrade: bool) -> None:
         sa.Column("domain_name", sa.String(length=200), nullable=False),
         sa.Column("group_id", sa.String(length=20), nullable=False),
         sa.Column("group_name", sa.String(length=200), nullable=False),
+        *([sa.Column("formerly", sa.String(length=20), nullable=False, server_default="")]
+          if upgrade else []),
         sa.ForeignKeyConstraint(keys, [f"framework_versions__new.{k.replace('framework_', '')}"
                                        for k in keys], ondelete="CASCADE"),
         sa.UniqueConstraint(*keys, "code"),
@@ -202,7 +207,8 @@ def downgrade() -> None:
     # another framework's statements, mappings and counts cannot be kept by the older schema:
     # only DART-Ed's rows are carried back
     for table in ("assessments", "feedback", "plans"):
-        op.execute(f"DELETE FROM {table} WHERE framework <> '{DEFAULT}'")
+        rows = sa.table(table, sa.column("framework"))
+        op.execute(rows.delete().where(rows.c.framework != DEFAULT))
         with op.batch_alter_table(table) as batch:
             batch.drop_column("framework")
     _keyed_by_statement(upgrade=False)
