@@ -29,4 +29,5 @@ def init_app(app: Flask) -> None:
     for module in (frameworks, recommendations, batch, resources, curation, imports, held,
                    assessments, feedback, plans, coverage, crosswalks):
         app.register_blueprint(module.bp)
+    app.register_blueprint(crosswalks.reviews_bp)
     app.register_blueprint(docs_page.bp)

@@ -1,22 +1,35 @@
-"""Crosswalk API: links between two frameworks' statements by meaning, suggested from the
-served index and confirmed or rejected by a curator (docs/frameworks.md, "Crosswalks")."""
+"""Crosswalk and mapping-review API: links between two frameworks' statements by meaning,
+suggested from the served index and confirmed or rejected by a curator; curated mappings a new
+framework version put up for review, kept or removed (docs/frameworks.md, "Versions and
+crosswalks")."""
 
 from __future__ import annotations
 
 from flask import Blueprint, jsonify, request
+from sqlalchemy import select
 
-from recommender.content import crosswalks
+from recommender.content import crosswalks, framework_changes
 from recommender.content.frameworks import framework_of
-from recommender.contract.openapi.curator_schemas import CROSSWALK_DECISION, CROSSWALK_STATUSES
+from recommender.contract.openapi.curator_schemas import (
+    CROSSWALK_DECISION,
+    CROSSWALK_STATUSES,
+    REVIEW_DECISION,
+)
 from recommender.contract.openapi.operations import Query, Reply, operation
+from recommender.contract.openapi.schemas import FRAMEWORK
 from recommender.contract.query import query_args
 from recommender.contract.validation import check, json_body
 from recommender.indexing.crosswalks import suggest_links
 from recommender.indexing.serving import index_holder
 from recommender.problems import Problem
 from recommender.storage import db
+from recommender.storage.models import MappingReview, Resource
+from recommender.storage.queue import notify_index_changes
 
 bp = Blueprint("crosswalks", __name__, url_prefix="/api/v1/crosswalks")
+reviews_bp = Blueprint("mapping_reviews", __name__, url_prefix="/api/v1/mapping-reviews")
+MAX_ID = 2**31 - 1
+REVIEW_QUERY = {"status": {"type": "string", "enum": ["open", "kept", "removed"]}}
 PAIR = {"one": "The framework whose statements the links start from",
         "other": "The framework they reach"}
 QUERY = {"status": {"type": "string", "enum": list(CROSSWALK_STATUSES)}}
@@ -79,3 +92,43 @@ def _link(link) -> dict:
     return {"from": link.from_code, "to": link.to_code, "similarity": link.similarity,
             "status": link.status,
             "decided_at": link.decided_at.isoformat() if link.decided_at else None}
+
+
+@reviews_bp.get("")
+@operation("Curated mappings a new framework version put up for review",
+           {200: Reply("The reviews, oldest first", "MappingReviews")},
+           query=(Query("framework", FRAMEWORK, "A framework id; DART-Ed's when left out"),
+                  Query("status", REVIEW_QUERY["status"], "open (default), kept or removed")))
+def list_reviews():
+    """Curated mappings to statements a new version reworded or removed, with the reason."""
+    framework = framework_of(request.args, "?framework")
+    status = query_args({**REVIEW_QUERY, "framework": FRAMEWORK})["status"] or "open"
+    slugs = dict(db.session().execute(select(Resource.id, Resource.slug)).all())
+    return jsonify({"framework": framework, "items": [
+        _review(r, slugs) for r in framework_changes.reviews(db.session(), framework, status)]})
+
+
+@reviews_bp.post(f"/<int(max={MAX_ID}):review_id>")
+@operation("Keep or remove a held mapping", {200: Reply("The review", "MappingReview")},
+           body="ReviewDecision", path={"review_id": "The review's id"})
+def decide_review(review_id: int):
+    """Keep the curated mapping (it still serves the statement) or remove it (and never
+    suggest it again)."""
+    body = json_body(request)
+    check(body, REVIEW_DECISION)
+    session = db.session()
+    review = session.get(MappingReview, review_id)
+    if review is None:
+        raise Problem(404, "Not Found", f"no mapping review {review_id}", kind="not-found")
+    review = framework_changes.decide_review(session, review, body["decision"])
+    if body["decision"] == "remove":
+        notify_index_changes()
+    slugs = dict(session.execute(select(Resource.id, Resource.slug)
+                                 .where(Resource.id == review.resource_id)).all())
+    return jsonify(_review(review, slugs))
+
+
+def _review(review: MappingReview, slugs: dict[int, str]) -> dict:
+    return {"id": review.id, "resource": slugs.get(review.resource_id),
+            "capability": review.capability_code, "framework_version": review.framework_version,
+            "change": review.change, "reason": review.reason, "status": review.status}

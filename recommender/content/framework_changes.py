@@ -29,10 +29,12 @@ from catalogue.framework import Capability as Statement
 from recommender.storage import counters
 from recommender.storage.models import (
     FeedbackMarks,
+    IndexOutbox,
     MappingReview,
     ResourceCapability,
     SuggestionDecision,
     VersionChanges,
+    utcnow,
 )
 
 
@@ -112,3 +114,28 @@ def _move_marks(session: Session, framework: str, old_id: str, new_id: str) -> N
          "not_useful": m.not_useful, "useful": m.useful} for m in marks])
     for mark in marks:
         session.delete(mark)
+
+
+def reviews(session: Session, framework: str, status: str = "open") -> list[MappingReview]:
+    """The mapping reviews of a framework with this status, oldest first."""
+    return list(session.scalars(select(MappingReview).where(
+        MappingReview.framework == framework, MappingReview.status == status)
+        .order_by(MappingReview.id)))
+
+
+def decide_review(session: Session, review: MappingReview, decision: str) -> MappingReview:
+    """A curator's verdict on a held mapping: ``keep`` it (it serves the statement as the new
+    version words it) or ``remove`` it (the curated mapping goes, and is kept as a rejected
+    decision so that it is not suggested again). Commits."""
+    review.status, review.decided_at = ("kept" if decision == "keep" else "removed"), utcnow()
+    if decision == "remove":
+        mapping = session.get(ResourceCapability, (review.resource_id, review.framework,
+                                                   review.capability_code))
+        if mapping is not None and mapping.source == "curated":
+            session.delete(mapping)
+            session.merge(SuggestionDecision(
+                resource_id=review.resource_id, framework=review.framework,
+                capability_code=review.capability_code, verdict="rejected", confidence=1.0))
+            session.add(IndexOutbox(resource_id=review.resource_id, action="upsert"))
+    session.commit()
+    return review

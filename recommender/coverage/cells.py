@@ -117,12 +117,19 @@ class Coverage:
 
     def mappings_of(self, resource: Resource) -> list[ResourceCapability | Carried]:
         """The resource's mappings to this coverage's framework, and those crosswalk links
-        carry in for statements it is not mapped to itself."""
+        carry in: a carried one takes the place of a suggestion it is surer than, never of a
+        curated mapping."""
         own = resource.mappings if self.framework == DEFAULT_FRAMEWORK else \
             self.other_mappings.get(resource.id, [])
-        mapped = {m.capability_code for m in own}
-        return [*own, *(c for c in self.carried.get(resource.id, ())
-                        if c.capability_code not in mapped)]
+        carried = self.carried.get(resource.id)
+        if not carried:
+            return own
+        by_code = {m.capability_code: m for m in own}
+        for c in carried:
+            mine = by_code.get(c.capability_code)
+            if mine is None or (mine.source != "curated" and mine.confidence < c.confidence):
+                by_code[c.capability_code] = c
+        return list(by_code.values())
 
     def servings(self, code: str, archetype: str, level: str) -> list[Serving]:
         return self.supply.get((code, archetype, level), [])

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from catalogue.framework import DEFAULT_FRAMEWORK
 from recommender.content.crosswalks import ratings_in
 from recommender.content.framework import current_version, current_versions, statements
+from recommender.content.framework_changes import renamed_ids
 from recommender.learners import demand, feedback
 from recommender.learners.rules import StatementInfo, compute_gaps, progress, roll_up
 from recommender.storage.models import Assessment, AssessmentAnswer, Learner, Resource
@@ -81,16 +82,25 @@ def view(session: Session, assessment: Assessment, current_version: str | None) 
 
 def mapped(session: Session, assessment: Assessment, version: str,
            statements: dict[str, StatementInfo] | None = None) -> dict:
-    """The assessment's answers carried to another framework version where ids persist
-    (``statements``: that version's, when the caller already holds them)."""
+    """The assessment's answers carried to another framework version where ids persist or
+    the version renamed them (``formerly``); ``statements``: that version's, when the caller
+    already holds them."""
     statements = statements if statements is not None else \
         statement_infos(session, version, assessment.framework)
     answers = answers_of(assessment)
-    kept = {code: rating for code, rating in answers.items() if code in statements}
+    renamed = renamed_ids(session, assessment.framework, version) \
+        if version != assessment.framework_version else {}
+    kept: dict[str, int] = {}
+    for code, rating in answers.items():
+        code = code if code in statements else renamed.get(code, code)
+        if code in statements:
+            kept[code] = rating
+    carried = {c for c in answers if c in statements or renamed.get(c) in statements}
     return {
         "framework_version": version,
         "mapped": sorted(kept),
-        "unmapped": sorted(set(answers) - set(kept)),
+        "renamed": {old: new for old, new in renamed.items() if old in answers},
+        "unmapped": sorted(set(answers) - carried),
         "gaps": [vars(g) for g in compute_gaps(statements, assessment.archetypes, kept)],
     }
 

@@ -38,6 +38,13 @@ CROSSWALK_DECISION = {
                    "decision": {"type": "string", "enum": ["confirm", "reject"]}},
     "examples": [{"from": "6.0.1", "to": "2.0.1", "decision": "confirm"}],
 }
+REVIEW_DECISION = {
+    "type": "object", "additionalProperties": False, "required": ["decision"],
+    "description": "A curator's verdict on a curated mapping a new framework version put up "
+                   "for review: keep it, or remove it (it is not suggested again)",
+    "properties": {"decision": {"type": "string", "enum": ["keep", "remove"]}},
+    "examples": [{"decision": "keep"}],
+}
 HELD_DECISIONS = ("admit", "reject")
 ONLY_WITH = {"not": {}}  # a field allowed only with another decision (see held_decision)
 

@@ -157,6 +157,11 @@ CROSSWALK = obj({"from": STRING, "to": STRING,
                  "links": {"type": "array", "items": ref("CrosswalkLink")}})
 CROSSWALK_REFRESH = obj({"from": STRING, "to": STRING, "suggested": INTEGER,
                          "decided": INTEGER, "statements": INTEGER})
+MAPPING_REVIEW = obj({"id": INTEGER, "resource": maybe(STRING), "capability": STRING,
+                     "framework_version": STRING, "change": STRING, "reason": STRING,
+                     "status": STRING})
+MAPPING_REVIEWS = obj({"framework": STRING,
+                       "items": {"type": "array", "items": ref("MappingReview")}})
 FRAMEWORKS = obj({"default": STRING, "frameworks": {"type": "array", "items": obj({
     "id": STRING, "default": BOOLEAN, "version": STRING, "title": STRING,
     "source_url": STRING, "archetypes": {"type": "array", "items": ROLE},
