@@ -42,6 +42,17 @@ WARD_SKILLS = {
 }
 
 
+def add_frameworks(app, folder: Path, encoder) -> None:
+    """Load Northfield (the example CSV) and Ward skills (its own roles) beside DART-Ed, and
+    build one index over the three."""
+    ward = folder / "ward.yaml"
+    ward.write_text(yaml.safe_dump(WARD_SKILLS), encoding="utf-8")
+    with app.app_context():
+        store_framework(db.session(), read_framework(EXAMPLE))
+        store_framework(db.session(), load_framework(ward))
+        build_index(db.session(), index_store(), encoder)
+
+
 def _answer(response) -> dict:
     body = response.get_json()
     for key in ("recommendation_id", "index_version"):
@@ -55,13 +66,8 @@ def three(tmp_path_factory, framework, shipped_resources, encoder):
     its own roles), with one index built over all three; coverage shows demand from one
     learner."""
     folder = tmp_path_factory.mktemp("frameworks")
-    ward = folder / "ward.yaml"
-    ward.write_text(yaml.safe_dump(WARD_SKILLS), encoding="utf-8")
     app = prepared_app(folder, framework, shipped_resources, COVERAGE_MIN_LEARNERS=1)
-    with app.app_context():
-        store_framework(db.session(), read_framework(EXAMPLE))
-        store_framework(db.session(), load_framework(ward))
-        build_index(db.session(), index_store(), encoder)
+    add_frameworks(app, folder, encoder)
     yield app
     app.extensions["db"].kw["bind"].dispose()
 

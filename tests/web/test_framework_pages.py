@@ -6,27 +6,19 @@ framework and every link keeps it. With DART-Ed alone (the ``pages_app``) no cho
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
-import yaml
 from playwright.sync_api import expect, sync_playwright
 from sqlalchemy import select
 
-from catalogue.framework import load_framework
-from catalogue.framework_sheet import read_framework
-from recommender.content.framework import load_framework as store_framework
-from recommender.indexing.build import build_index
-from recommender.indexing.serving import index_store
 from recommender.storage import db
 from recommender.storage.models import Assessment, Feedback, Plan
 from tests.conftest import prepared_app
-from tests.test_frameworks import NORTHFIELD, WARD, WARD_SKILLS
+from tests.test_frameworks import NORTHFIELD, WARD, add_frameworks
 from tests.web.browser_checks import CHROMIUM, CHROMIUM_ARGS, Watched, live_server
 from tests.web.conftest import CATALOGUE, make_key, pages_config, sign_in, submit, token
 from tests.web.test_learner_pages import LOW, answer_domain, statements_on
 
-EXAMPLE = Path(__file__).parents[2] / "docs" / "examples" / "framework-example.csv"
 NORTHFIELD_CODES = {"1.1.1", "1.1.2", "1.1.3", "1.2.1", "1.2.2", "2.0.1", "2.0.2", "2.1.1",
                     "2.1.2"}
 RADIO = re.compile(r'name="framework" type="radio" value="([^"]+)"')
@@ -37,14 +29,9 @@ def several(tmp_path_factory, framework, shipped_resources, encoder):
     """DART-Ed, Northfield (the example spreadsheet) and Ward skills (its own roles) in one
     app, with one index built over the three, checking sign-ins as production does."""
     folder = tmp_path_factory.mktemp("framework-pages")
-    ward = folder / "ward.yaml"
-    ward.write_text(yaml.safe_dump(WARD_SKILLS), encoding="utf-8")
     app = prepared_app(folder, framework, shipped_resources[:CATALOGUE],
                        **pages_config(COVERAGE_MIN_LEARNERS=1))
-    with app.app_context():
-        store_framework(db.session(), read_framework(EXAMPLE))
-        store_framework(db.session(), load_framework(ward))
-        build_index(db.session(), index_store(), encoder)
+    add_frameworks(app, folder, encoder)
     yield app
     app.extensions["db"].kw["bind"].dispose()
 
