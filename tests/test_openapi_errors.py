@@ -11,7 +11,8 @@ from tests.conftest import api_document, prepared_app
 
 PROBLEM = "application/problem+json"
 LIMIT = 8192  # MAX_REQUEST_BYTES of the app under test
-PATH_VALUES = {"{slug}": "example-open-course", "{flag_id}": "1", "{held_id}": "1"}
+PATH_VALUES = {"{slug}": "example-open-course", "{flag_id}": "1", "{held_id}": "1",
+               "{review_id}": "1"}
 
 
 def body_operations() -> list[tuple[str, str, str]]:

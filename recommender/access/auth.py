@@ -49,7 +49,7 @@ BLUEPRINTS: dict[str, tuple[str, str]] = {
     "plans": ("assessments", "assessments"),  # a learner's plan is their data
     "coverage": ("coverage:read", "admin"),
     "crosswalks": ("catalogue:read", "catalogue:write"),  # links curators decide
-    "mapping_reviews": ("catalogue:write", "catalogue:write"),  # a curator's work list
+    "reviews": ("catalogue:write", "catalogue:write"),  # mapping reviews: a curator's work list
 }
 # web pages (recommender/web): blueprint -> scope. A browser sends no API key: a page with a
 # scope needs a signed-in session whose key holds it (recommender.web.access checks it), or

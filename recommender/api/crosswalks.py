@@ -27,7 +27,7 @@ from recommender.storage.models import MappingReview, Resource
 from recommender.storage.queue import notify_index_changes
 
 bp = Blueprint("crosswalks", __name__, url_prefix="/api/v1/crosswalks")
-reviews_bp = Blueprint("mapping_reviews", __name__, url_prefix="/api/v1/mapping-reviews")
+reviews_bp = Blueprint("reviews", __name__, url_prefix="/api/v1/mapping-reviews")
 MAX_ID = 2**31 - 1
 REVIEW_QUERY = {"status": {"type": "string", "enum": ["open", "kept", "removed"]}}
 PAIR = {"one": "The framework whose statements the links start from",
