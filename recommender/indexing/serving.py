@@ -14,7 +14,7 @@ from catalogue.framework import Capability as Statement
 from indexes.embedding import Encoder, encoder_name, get_encoder
 from indexes.store import IndexStore, IndexVersion
 from recommender.content.framework import cached_statements
-from recommender.indexing import replication
+from recommender.indexing import pools, replication
 from recommender.indexing.holder import IndexHolder
 from recommender.indexing.snapshot import Snapshot
 from recommender.indexing.snapshot import load as load_snapshot
@@ -59,7 +59,8 @@ def snapshot(index: IndexVersion) -> Snapshot:
     """The catalogue snapshot for an index version, loaded once per version. Two are kept:
     the served version's and, while a background reload prepares it, the next one's. A
     version that is a kept one with more deltas gets the kept snapshot with the changed rows
-    read again (``snapshot.patch``), not a whole new read."""
+    read again (``snapshot.patch``), not a whole new read. Each comes with its statements'
+    candidate pools (``pools.build``), worked out before it serves."""
     cache = current_app.extensions["snapshots"]
     found = cache.get(index.name)
     if found is None:
@@ -67,6 +68,7 @@ def snapshot(index: IndexVersion) -> Snapshot:
             found = cache.get(index.name)
             if found is None:
                 found = _patched(cache, index) or load_snapshot(db.session(), index)
+                found.pools = pools.build(index, found)
                 while len(cache) > 1:
                     cache.pop(next(iter(cache)))
                 cache[index.name] = found
