@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from flask import Flask, Request, current_app, request
 from jsonschema import Draft202012Validator, validators
 
+from recommender.contract import schema_check
 from recommender.contract.openapi import schemas
 from recommender.contract.openapi.operations import of
 from recommender.contract.openapi.schemas import recommendation_request
@@ -113,9 +114,11 @@ def json_body(request: Request) -> dict:
 
 def schema_errors(value: object, schema: dict, prefix: str = "") -> list[dict]:
     """Every way ``value`` breaks ``schema``, as ``{pointer, detail}`` entries (pointers
-    under ``prefix``)."""
+    under ``prefix``). A value the quick checks pass (``schema_check``) has none."""
+    if schema_check.valid(value, schema):
+        return []
     errors: list[dict] = []
-    for error in _validator(schema).iter_errors(value):
+    for error in validator(schema).iter_errors(value):
         pointer = prefix + "".join(f"/{_escape(str(p))}" for p in error.absolute_path)
         if error.validator == "additionalProperties":
             known = error.schema.get("properties", {})
@@ -245,7 +248,7 @@ def _unique(values: list | None) -> tuple:
     return tuple(dict.fromkeys(values or ()))
 
 
-def _validator(schema: dict) -> Draft202012Validator:
+def validator(schema: dict) -> Draft202012Validator:
     """The compiled validator of a schema (schemas are module-level or cached objects)."""
     found = _validators.get(id(schema))
     if found is None or found[0] is not schema:
