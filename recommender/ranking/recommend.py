@@ -90,10 +90,9 @@ def recommend(req: RecommendationRequest, index: IndexVersion, snapshot: Snapsho
     chosen = pages(scores, snapshot, candidates, weak, req.limit, req.page)
     wanted = [int(candidates.ids[i]) for picks in chosen.values() for i in picks]
     full = {r.id: r for r in session.connection().execute(_SHOWN, {"ids": wanted})}
-    lists = {level: [explained(full[int(candidates.ids[i])], i, scores, weak, columns, req,
-                               statements)
-                     for i in picks if int(candidates.ids[i]) in full]
-             for level, picks in chosen.items()}
+    lists = {level: explained([(i, full[rid]) for i, rid in zip(
+        picks, candidates.ids[picks].tolist(), strict=True) if rid in full], scores, weak,
+        columns, req, statements) for level, picks in chosen.items()}
     if readings:
         lists["text_gaps"] = [r.as_dict(statements) for r in readings]
     return _response(req, index, lists, note)
