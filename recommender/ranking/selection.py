@@ -41,13 +41,23 @@ def pages(scores: Scores, snapshot: Snapshot, candidates: Candidates,
         for i, j in weak:
             if not np.isfinite(total[i]):
                 total[i] = scores.per_gap[i, j] - 1.0  # below every real match
-    ranked = np.flatnonzero(np.isfinite(total))
-    # best first; ties broken by resource id (candidates are in id order) so pages stay stable
-    ranked = ranked[np.argsort(-total[ranked], kind="stable")]
-    baseline = scores.signals.is_baseline[ranked]
+    most = limit * page * 4 + 20  # the candidates each page looks at
+    finite = np.isfinite(total)
     return {level: _page(scores, snapshot, candidates, total,
-                         ranked[baseline == is_baseline][:limit * page * 4 + 20], limit, page)
+                         _best(total, np.flatnonzero(finite & (scores.signals.is_baseline
+                                                               == is_baseline)), most),
+                         limit, page)
             for level, is_baseline in (("baseline", True), ("specialist", False))}
+
+
+def _best(total: np.ndarray, at: np.ndarray, most: int) -> np.ndarray:
+    """The ``most`` best of the candidates ``at`` (in id order), best first, ties in id
+    order so that pages stay stable: the few that can make the cut (those at or above the
+    ``most``-th best score) are sorted, not all of them."""
+    if len(at) > most:
+        cut = -np.partition(-total[at], most - 1)[most - 1]
+        at = at[total[at] >= cut]
+    return at[np.argsort(-total[at], kind="stable")][:most]
 
 
 def _page(scores: Scores, snapshot: Snapshot, candidates: Candidates, total: np.ndarray,
