@@ -2,7 +2,8 @@
 
 Candidates come from lists computed at index time (each statement's nearest resources by
 meaning and by BM25) and the curators' mappings, so a request without free text runs no model
-and no vector search. A free-text goal is encoded once and searched in FAISS and in the
+and no vector search: its candidates and their signals are read from the version's pools
+(``ranking.candidates``). A free-text goal is encoded once and searched in FAISS and in the
 database's full-text index.
 """
 
