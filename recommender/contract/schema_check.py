@@ -17,7 +17,8 @@ from collections.abc import Callable
 
 Check = Callable[[object], bool]
 
-# annotations: they say nothing about validity
+# annotations: they say nothing about validity ("format" included: the validators are built
+# without a format checker, so jsonschema does not assert it either)
 _IGNORED = {"description", "default", "examples", "title", "x-error", "deprecated",
             "readOnly", "writeOnly", "format"}
 _TYPES: dict[str, Callable[[object], bool]] = {

@@ -36,7 +36,7 @@ def explained(shown: Sequence[tuple[int, object]], scores: Scores,
     values = {name: array[at].tolist() for name, array in (
         ("per_gap", scores.per_gap), ("serves", scores.serves), ("level_fit", scores.level_fit),
         ("similarity", s.similarity), ("lexical_rank", s.lexical_rank),
-        ("curated", s.curated)) if array is not None}
+        ("curated", s.curated))}
     order = np.argsort(-scores.per_gap[at], axis=1).tolist()
     total = scores.total[at].tolist()
     archetype_fit = s.archetype_fit[at].tolist()
