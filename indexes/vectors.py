@@ -33,6 +33,21 @@ def set_search_threads(threads: int) -> None:
     threadpool_limits(limits=threads, user_api="blas")
 
 
+def similarities(vectors: np.ndarray, queries: np.ndarray, rows: int = 4096) -> np.ndarray:
+    """(n, q) float32 inner products of ``vectors`` with ``queries``, each the float32 nearest
+    its exact value, whatever the batch. A float32 matrix product rounds each sum differently
+    with the shapes of the batch (its blocking), so the same pair could differ in the last
+    digit between a request's candidates and a table kept per version; summed in float64 (a
+    product of two float32 is exact there) and then rounded, it does not. ``rows`` at a time,
+    to bound the float64 copy."""
+    queries = np.asarray(queries, dtype=np.float64)
+    out = np.empty((len(vectors), len(queries)), dtype=np.float32)
+    for first in range(0, len(vectors), rows):
+        out[first:first + rows] = np.asarray(vectors[first:first + rows],
+                                             dtype=np.float64) @ queries.T
+    return out
+
+
 INDEX_KINDS = ("flat", "hnsw")
 # efSearch 256: recall@10 0.90 on clustered 384-d vectors (benchmarks/index_types.py)
 HNSW_M, HNSW_EF_CONSTRUCTION, HNSW_EF_SEARCH = 32, 80, 256

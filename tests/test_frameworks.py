@@ -17,10 +17,11 @@ from catalogue.framework_sheet import read_framework
 from recommender.content.framework import load_framework as store_framework
 from recommender.content.store import upsert_resources
 from recommender.indexing.build import build_index
-from recommender.indexing.serving import index_store
+from recommender.indexing.serving import framework_view, index_holder, index_store, statements
 from recommender.storage import db
 from recommender.storage.models import Resource, ResourceCapability
 from tests.conftest import prepared_app
+from tests.test_pools import assert_ranked_alike, requests
 
 EXAMPLE = Path(__file__).parent.parent / "docs" / "examples" / "framework-example.csv"
 NORTHFIELD = "northfield-digital"
@@ -302,3 +303,19 @@ def test_a_framework_loaded_after_the_index_waits_for_the_next_build(
     assert client.post("/api/v1/recommendations", json={
         "framework": WARD, "archetype": "nurse", "gaps": [{"capability": "1.1"}]}
     ).status_code == 200
+
+
+def test_another_frameworks_gaps_rank_from_its_own_pools_as_the_search_ranks_them(three):
+    """A framework's view of the version has pools of its own (its statements' columns):
+    answers from them equal answers searched over the view, for each framework."""
+    with three.app_context():
+        index = index_holder().get()
+        for framework in ("dart-ed", NORTHFIELD):
+            served, seen = framework_view(index, framework)
+            assert seen.pools is not None and seen.pools.cells.shape[1] == len(
+                served.capability_ids)
+            codes = list(statements(index, framework))
+            asked = [replace(r, framework=framework)
+                     for r in requests(codes, 20, seed=5)]
+            assert assert_ranked_alike(served, seen, db.session(), asked,
+                                       statements(index, framework)) > 20

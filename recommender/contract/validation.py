@@ -8,17 +8,19 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Collection, Container
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from flask import Flask, Request, current_app, request
 from jsonschema import Draft202012Validator, validators
 
 from catalogue.framework import ARCHETYPE_BADGES, DEFAULT_FRAMEWORK
+from recommender.contract import schema_check
 from recommender.contract.openapi import schemas
 from recommender.contract.openapi.operations import of
 from recommender.contract.openapi.schemas import recommendation_request
 from recommender.contract.query import NUL, refused
+from recommender.contract.statement_errors import role_error, statement_error
 from recommender.problems import Problem, invalid
 
 # JSON Schema counts 1.0 as an integer; the service does not
@@ -94,14 +96,18 @@ def json_body_any(request: Request) -> object:
         raise Problem(415, "Unsupported Media Type",
                       "send the request body as JSON with Content-Type: application/json",
                       kind="unsupported-media-type")
+    data = request.get_data()
     try:
-        body = json.loads(request.get_data())
+        body = json.loads(data)
     except (ValueError, RecursionError) as exc:  # UnicodeDecodeError is a ValueError
         raise Problem(400, "Malformed JSON", "the request body is not valid JSON",
                       kind="malformed-json") from exc
-    nul = _nul_pointers(body)
-    if nul:
-        raise invalid([{"pointer": p, "detail": NUL} for p in nul])
+    # a string can only hold a NUL written as the escape \u0000 (json refuses raw control
+    # characters), so most bodies need no walk; UTF-16 and UTF-32 bodies hold zero bytes
+    if b"\x00" in data or b"\\u0000" in data:
+        nul = _nul_pointers(body)
+        if nul:
+            raise invalid([{"pointer": p, "detail": NUL} for p in nul])
     return body
 
 
@@ -115,9 +121,11 @@ def json_body(request: Request) -> dict:
 
 def schema_errors(value: object, schema: dict, prefix: str = "") -> list[dict]:
     """Every way ``value`` breaks ``schema``, as ``{pointer, detail}`` entries (pointers
-    under ``prefix``)."""
+    under ``prefix``). A value the quick checks pass (``schema_check``) has none."""
+    if schema_check.valid(value, schema):
+        return []
     errors: list[dict] = []
-    for error in _validator(schema).iter_errors(value):
+    for error in validator(schema).iter_errors(value):
         pointer = prefix + "".join(f"/{_escape(str(p))}" for p in error.absolute_path)
         if error.validator == "additionalProperties":
             known = error.schema.get("properties", {})
@@ -204,23 +212,6 @@ def parse_recommendation(body: dict, capabilities: set[str], max_limit: int,
                                 level=preferences.get("level")))
 
 
-def role_error(pointer: str, role: str, roles: Collection[str]) -> dict:
-    """The error for an archetype the framework does not have."""
-    return {"pointer": pointer, "detail": f"unknown archetype {role!r}; this framework's "
-                                          f"are {', '.join(roles)}"}
-
-
-def statement_error(code: str, i: int, capabilities: Container[str],
-                    listed: Container[str]) -> dict | None:
-    """Why the statement id of ``gaps[i]`` cannot be a gap (unknown, or listed already)."""
-    if code not in capabilities:
-        return {"pointer": f"/gaps/{i}/capability",
-                "detail": f"unknown capability statement {code!r}"}
-    if code in listed:
-        return {"pointer": f"/gaps/{i}/capability", "detail": "is listed twice"}
-    return None
-
-
 def _check_query() -> None:
     """For API operations: a query parameter the operation does not declare (when it declares
     any) is a 422, and so is a NUL in the query or path (never a database error)."""
@@ -258,7 +249,7 @@ def _unique(values: list | None) -> tuple:
     return tuple(dict.fromkeys(values or ()))
 
 
-def _validator(schema: dict) -> Draft202012Validator:
+def validator(schema: dict) -> Draft202012Validator:
     """The compiled validator of a schema (schemas are module-level or cached objects)."""
     found = _validators.get(id(schema))
     if found is None or found[0] is not schema:

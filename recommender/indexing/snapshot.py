@@ -12,6 +12,7 @@ import gc
 import json
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 from sqlalchemy import String, select, type_coerce
@@ -21,6 +22,9 @@ from catalogue.framework import ARCHETYPE_BADGES, statement_key
 from indexes.ids import locate
 from indexes.store import IndexVersion
 from recommender.storage.models import NearDuplicate, Resource, ResourceCapability
+
+if TYPE_CHECKING:
+    from recommender.indexing.pools import Pools
 
 ARCHETYPE_BITS = {name: 1 << i for i, name in enumerate(ARCHETYPE_BADGES)}
 
@@ -54,6 +58,7 @@ class Snapshot:
     curated_any: np.ndarray = None       # (rows,) bool: a curator mapped it to something
     level_inferred: np.ndarray = None    # (rows,) bool: the level was inferred from its text
     archetypes_inferred: np.ndarray = None  # (rows,) bool: ... and so were the archetypes
+    pools: Pools | None = None           # each statement's candidates (set by serving)
 
     def positions(self, resource_ids: np.ndarray) -> np.ndarray:
         """Row of each id in the snapshot, -1 for ids it does not hold."""

@@ -4,7 +4,8 @@ An index version holds the statements of every loaded framework, each under its 
 (``catalogue.framework.statement_key``: the default framework's ids as they are, another's as
 ``<framework>/<id>``), with their vectors and neighbour lists as rows. A request ranks within
 one framework: its view has only that framework's rows, under their own ids, so ranking code
-never sees another framework's statements. Views are made once per version and framework.
+never sees another framework's statements. Views are made once per version and framework,
+with their own candidate pools (``pools``: columns are the view's statements).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from dataclasses import replace
 from catalogue.framework import DEFAULT_FRAMEWORK, key_parts
 from indexes.neighbours import NeighbourLists
 from indexes.store import IndexVersion
+from recommender.indexing import pools
 from recommender.indexing.snapshot import Snapshot
 
 _lock = threading.Lock()
@@ -45,7 +47,11 @@ def view(cache: dict, index: IndexVersion, snapshot: Snapshot, framework: str
         with _lock:
             found = cache.get(key)
             if found is None:
-                found = (_index_view(index, framework), _snapshot_view(snapshot, framework))
+                served = _index_view(index, framework)
+                seen = _snapshot_view(snapshot, framework)
+                if snapshot.pools is not None:  # the view's own: its statements' columns
+                    seen.pools = pools.build(served, seen)
+                found = (served, seen)
                 while len(cache) >= _KEPT:
                     cache.pop(next(iter(cache)))
                 cache[key] = found

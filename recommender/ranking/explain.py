@@ -1,9 +1,15 @@
 """Why each recommended item was chosen: the item as the answer shows it, with one reason
-per gap it serves."""
+per gap it serves.
+
+The chosen items' signals are read out of the score arrays once for all of them, and what a
+reason says of its gap alone (the statement, the words, the level rule) is worded once per
+gap: a 10-gap answer explains 20 items, and reading NumPy scalars one by one cost more than
+the wording."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import math
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 
@@ -13,27 +19,59 @@ from recommender.contract.validation import RecommendationRequest
 from recommender.learners.rules import preferred_level
 from recommender.ranking.scoring import Scores
 from recommender.ranking.text_gaps import Column
-from recommender.storage.models import Resource
 
 GOAL_REASON_SIMILARITY = 0.3
 EXPLAINED_GAPS = 3  # gaps explained in full per item; the rest are listed by id
 
 
-def explained(r: Resource, i: int, scores: Scores, weak: set[tuple[int, int]],
-              gaps: list[Column], req: RecommendationRequest,
-              statements: Mapping[str, Capability]) -> dict:
-    """One recommended item: the resource's fields, its score, and why, gap by gap."""
-    served = [int(j) for j in np.argsort(-scores.per_gap[i])
-              if scores.serves[i, j] or (i, int(j)) in weak]
-    fields = public_fields(r)
-    return {
-        **fields,
-        "score": round(float(scores.total[i]), 4) if np.isfinite(scores.total[i]) else None,
-        "because": [_because(i, j, scores, (i, j) in weak, gaps, req, statements,
-                             fields["inferred"]) for j in served[:EXPLAINED_GAPS]],
-        "also_serves": list(dict.fromkeys(gaps[j].capability
-                                          for j in served[EXPLAINED_GAPS:])),
-    }
+def explained(shown: Sequence[tuple[int, object]], scores: Scores,
+              weak: set[tuple[int, int]], gaps: list[Column], req: RecommendationRequest,
+              statements: Mapping[str, Capability]) -> list[dict]:
+    """The recommended items, each ``(candidate position, its row of PUBLIC_COLUMNS)``: the
+    resource's fields, its score, and why, gap by gap."""
+    if not shown:
+        return []
+    at = [i for i, _ in shown]
+    s = scores.signals
+    values = {name: array[at].tolist() for name, array in (
+        ("per_gap", scores.per_gap), ("serves", scores.serves), ("level_fit", scores.level_fit),
+        ("similarity", s.similarity), ("lexical_rank", s.lexical_rank),
+        ("curated", s.curated))}
+    order = np.argsort(-scores.per_gap[at], axis=1).tolist()
+    total = scores.total[at].tolist()
+    archetype_fit = s.archetype_fit[at].tolist()
+    goal = s.goal_similarity[at].tolist() if s.goal_similarity is not None else None
+    not_useful = s.not_useful[at].tolist() if s.not_useful is not None else None
+    wording = [_Gap(gap, statements[gap.capability], req) for gap in gaps]
+    items = []
+    for k, (i, row) in enumerate(shown):
+        serves = values["serves"][k]
+        served = [j for j in order[k] if serves[j] or (i, j) in weak]
+        fields = public_fields(row)
+        inferred = fields["inferred"]
+        fit = archetype_fit[k]
+        fit_reason = (f"it is written for {req.archetype}s"
+                      + _guessed(inferred.get("archetypes"), req.archetype)) if fit else None
+        level_guess = _guessed(inferred.get("level"))
+        inferred_names = sorted(inferred)
+        item_goal = None if goal is None else goal[k]
+        because = []
+        for j in served[:EXPLAINED_GAPS]:
+            because.append(wording[j].because(
+                similarity=values["similarity"][k][j],
+                lexical_rank=values["lexical_rank"][k][j], curated=values["curated"][k][j],
+                weak=(i, j) in weak, fit=fit, fit_reason=fit_reason,
+                level_fit=values["level_fit"][k][j], level_guess=level_guess, goal=item_goal,
+                not_useful=not_useful is not None and not_useful[k][j] > 0,
+                score=values["per_gap"][k][j], inferred=list(inferred_names)))
+        items.append({
+            **fields,
+            "score": round(total[k], 4) if math.isfinite(total[k]) else None,
+            "because": because,
+            "also_serves": list(dict.fromkeys(gaps[j].capability
+                                              for j in served[EXPLAINED_GAPS:])),
+        })
+    return items
 
 
 def _guessed(label: dict | None, archetype: str | None = None) -> str:
@@ -46,68 +84,66 @@ def _guessed(label: dict | None, archetype: str | None = None) -> str:
                                          if isinstance(confidence, int | float) else ")")
 
 
-def _because(i: int, j: int, scores: Scores, weak: bool, gaps: list[Column],
-             req: RecommendationRequest, statements: Mapping[str, Capability],
-             inferred: Mapping[str, dict]) -> dict:
-    gap = gaps[j]
-    statement = statements[gap.capability]
-    s = scores.signals
-    similarity = float(s.similarity[i, j])
-    lexical_rank = int(s.lexical_rank[i, j])
-    curated = bool(s.curated[i, j])
-    goal = None if s.goal_similarity is None else float(s.goal_similarity[i])
-    if weak:
-        match = "weak"
-        reasons = [f"nothing in the catalogue matches this statement closely; this is among the "
-                   f"nearest (similarity {similarity:.2f})"]
-    else:
+class _Gap:
+    """What every reason for one gap says of the gap itself, worded once per request."""
+
+    def __init__(self, gap: Column, statement: Capability, req: RecommendationRequest):
+        self.gap = gap
         # a gap in words is explained in terms of the words, a statement gap of the statement
-        target, mapped, words = (("your words", "the statement your words match",
-                                  "your key words") if gap.texts else
-                                 ("this statement", "this statement",
-                                  "the statement's key words"))
-        match = "curated" if curated else "similar"
-        reasons = [f"a curator mapped it to {mapped}" if curated
-                   else f"its content is close to {target} (similarity {similarity:.2f})"]
-        if 0 <= lexical_rank < 20 and not curated:
-            reasons.append(f"it uses {words}")
-    if bool(s.archetype_fit[i]):
-        reasons.append(f"it is written for {req.archetype}s" + _guessed(
-            inferred.get("archetypes"), req.archetype))
-    if bool(scores.level_fit[i, j]):
-        guessed = _guessed(inferred.get("level"))
-        if req.preferences.level:
-            reasons.append(f"it is {req.preferences.level} learning, as you asked{guessed}")
+        self.target, self.mapped, self.words = (
+            ("your words", "the statement your words match", "your key words") if gap.texts
+            else ("this statement", "this statement", "the statement's key words"))
+        self.level_reason = (f"it is {req.preferences.level} learning, as you asked"
+                             if req.preferences.level else
+                             f"{preferred_level(statement.level)} learning suits a level-"
+                             f"{statement.level} statement")
+        self.head = {"capability": gap.capability, "statement": statement.text,
+                     "domain": statement.domain_name, "capability_level": statement.level,
+                     "severity": gap.severity}
+        self.words_fields = {"gap_text": " / ".join(gap.texts),
+                             "statement_matched": gap.matched} if gap.texts else {}
+        self.prefix = (f"Serves your gap \u201c{_short(gap.texts)}\u201d" if gap.texts and
+                       not gap.matched else f"Serves your gap in {gap.capability}") + ": "
+
+    def because(self, *, similarity: float, lexical_rank: int, curated: bool, weak: bool,
+                fit: bool, fit_reason: str | None, level_fit: bool, level_guess: str,
+                goal: float | None, not_useful: bool, score: float,
+                inferred: list[str]) -> dict:
+        if weak:
+            match = "weak"
+            reasons = [f"nothing in the catalogue matches this statement closely; this is "
+                       f"among the nearest (similarity {similarity:.2f})"]
         else:
-            reasons.append(f"{preferred_level(statement.level)} learning suits a level-"
-                           f"{statement.level} statement{guessed}")
-    if goal is not None and goal >= GOAL_REASON_SIMILARITY:
-        reasons.append(f"it matches your goal ({goal:.2f})")
-    if s.not_useful is not None and s.not_useful[i, j] > 0:
-        reasons.append("ranked lower: other learners marked it not useful for this")
-    return {
-        "capability": gap.capability,
-        "statement": statement.text,
-        "domain": statement.domain_name,
-        "capability_level": statement.level,
-        "severity": gap.severity,
-        "match": match,
-        "score": round(float(scores.per_gap[i, j]), 4),
-        "signals": {
-            "similarity": round(similarity, 4),
-            "lexical_rank": lexical_rank if lexical_rank >= 0 else None,
-            "curated": curated,
-            "archetype_fit": bool(s.archetype_fit[i]),
-            "level_fit": bool(scores.level_fit[i, j]),
-            "goal_similarity": None if goal is None else round(goal, 4),
-        },
-        "inferred": sorted(inferred),
-        **({"gap_text": " / ".join(gap.texts), "statement_matched": gap.matched}
-           if gap.texts else {}),
-        "reason": (f"Serves your gap \u201c{_short(gap.texts)}\u201d" if gap.texts and
-                   not gap.matched else f"Serves your gap in {gap.capability}")
-        + ": " + "; ".join(reasons) + ".",
-    }
+            match = "curated" if curated else "similar"
+            reasons = [f"a curator mapped it to {self.mapped}" if curated
+                       else f"its content is close to {self.target} (similarity "
+                            f"{similarity:.2f})"]
+            if 0 <= lexical_rank < 20 and not curated:
+                reasons.append(f"it uses {self.words}")
+        if fit:
+            reasons.append(fit_reason)
+        if level_fit:
+            reasons.append(self.level_reason + level_guess)
+        if goal is not None and goal >= GOAL_REASON_SIMILARITY:
+            reasons.append(f"it matches your goal ({goal:.2f})")
+        if not_useful:
+            reasons.append("ranked lower: other learners marked it not useful for this")
+        return {
+            **self.head,
+            "match": match,
+            "score": round(score, 4),
+            "signals": {
+                "similarity": round(similarity, 4),
+                "lexical_rank": lexical_rank if lexical_rank >= 0 else None,
+                "curated": curated,
+                "archetype_fit": fit,
+                "level_fit": level_fit,
+                "goal_similarity": None if goal is None else round(goal, 4),
+            },
+            "inferred": inferred,
+            **self.words_fields,
+            "reason": self.prefix + "; ".join(reasons) + ".",
+        }
 
 
 def _short(texts: tuple[str, ...], most: int = 80) -> str:

@@ -10,11 +10,12 @@ from sqlalchemy.orm import Session
 
 from indexes.ids import locate
 from indexes.store import IndexVersion
+from recommender.indexing.pools import LEXICAL_DEPTH
 from recommender.indexing.snapshot import Snapshot
 from recommender.ranking import text_search
 from recommender.ranking.text_gaps import Column
 
-LEXICAL_DEPTH = 30
+__all__ = ["LEXICAL_DEPTH", "curated", "lexical_ranks", "text_hits"]
 
 
 def text_hits(session: Session, text: str, snapshot: Snapshot) -> dict[int, int]:
