@@ -43,7 +43,7 @@ def valid(value: object, schema: dict) -> bool:
 
 
 def _compile(schema: dict) -> Check | None:
-    """The schema's checks, or None when it uses a keyword compiled here."""
+    """The schema's checks, or None when it uses a keyword not compiled here."""
     if not isinstance(schema, dict):
         return None
     checks: list[Check] = []
