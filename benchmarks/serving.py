@@ -29,6 +29,7 @@ from synthetic import Statements, embed_statements, populate, publish
 from indexes.embedding import DEFAULT_MODEL, get_encoder
 from indexes.store import IndexStore
 from recommender import create_app
+from recommender.storage import db, migrate
 
 BENCHMARKS = Path(__file__).resolve().parent
 ROOT = BENCHMARKS.parent
@@ -75,7 +76,10 @@ def prepare(n: int, kind: str = "flat", keep_vectors: bool = False,
     if reuse is not None:
         manifest = IndexStore(reuse / "indexes").manifest()
         served = Served(reuse, manifest["count"], manifest["index_type"], None)
-        served.statements = embed_statements(served.app(), get_encoder(DEFAULT_MODEL))
+        app = served.app()
+        with app.app_context():  # a folder an older release prepared: its schema brought up
+            migrate.upgrade(db.engine())
+        served.statements = embed_statements(app, get_encoder(DEFAULT_MODEL))
         return served
     folder = Path(tempfile.mkdtemp(prefix=f"bench-serve-{n}-"))
     print(f"folder: {folder}", flush=True)
