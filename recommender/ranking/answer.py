@@ -29,7 +29,7 @@ def recommend_body(body: dict) -> dict:
     framework = framework_of(body)
     known = statements(index, framework)
     req = parse_recommendation(body, set(known), current_app.config["RECOMMENDATION_MAX_LIMIT"],
-                               [r.id for r in cached_roles(framework)])
+                               _role_ids(framework, index))
     if req.assessment_id is not None:
         req = _from_assessment(req)
         known = statements(framework=framework)  # assessments map to the current version
@@ -69,3 +69,15 @@ def _from_assessment(req: RecommendationRequest) -> RecommendationRequest:
         :MAX_GAPS]
     return replace(req, archetype=req.archetype or assessment.archetypes[0],
                    gaps=tuple(Gap(g["capability"], g["severity"]) for g in gaps))
+
+
+def _role_ids(framework: str, index) -> tuple[str, ...]:
+    """The framework's role ids: those of the version the served index holds (no query; a
+    new framework version always builds a new index), else of its current version. Kept per
+    process and version."""
+    version = views.version_of(index, framework) if index is not None else None
+    cache = current_app.extensions.setdefault("role_ids", {})
+    key = (framework, version)
+    if key not in cache or version is None:
+        cache[key] = tuple(r.id for r in cached_roles(framework, version))
+    return cache[key]
