@@ -5,6 +5,7 @@ real index, decided by a curator, and what its confirmed links carry across."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,7 @@ from sqlalchemy import select
 from catalogue.framework import FRAMEWORK_FILE, load_framework
 from catalogue.framework_sheet import read_framework
 from recommender.content.framework import load_framework as store_framework
+from recommender.content.store import upsert_resources
 from recommender.indexing.build import build_index
 from recommender.indexing.serving import index_store
 from recommender.storage import db
@@ -49,7 +51,7 @@ def versioned(tmp_path, framework, shipped_resources, encoder, make_app):
 
 
 def test_a_new_version_carries_curated_work_and_puts_the_rest_up_for_review(
-        versioned, tmp_path, framework, encoder):
+        versioned, tmp_path, framework, encoder, shipped_resources):
     app, client = versioned, versioned.test_client()
     renamed = most_mapped(app)
     reworded = most_mapped(app, {renamed})
@@ -126,6 +128,15 @@ def test_a_new_version_carries_curated_work_and_puts_the_rest_up_for_review(
     now = curated(app)
     assert (keep["resource"], keep["capability"]) in now
     assert (drop["resource"], drop["capability"]) not in now
+    # a later import of the record as its source has it (edited there since) does not put the
+    # removed mapping back
+    record = next(r for r in shipped_resources[:SOME] if r.id == drop["resource"])
+    assert drop["capability"] in record.capabilities
+    with app.app_context():
+        assert upsert_resources(db.session(), [replace(record, title=record.title + ".")]
+                                ).changed
+        db.session().commit()
+    assert (drop["resource"], drop["capability"]) not in curated(app)
     open_ones = client.get("/api/v1/mapping-reviews").get_json()["items"]
     assert {r["id"] for r in open_ones} == {r["id"] for r in reviews} - {keep["id"], drop["id"]}
     assert client.post("/api/v1/mapping-reviews/999999",

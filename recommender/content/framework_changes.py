@@ -25,12 +25,15 @@ from dataclasses import asdict, dataclass, field
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from catalogue.framework import DEFAULT_FRAMEWORK
 from catalogue.framework import Capability as Statement
+from recommender.content.curation import curated_codes, set_curated
 from recommender.storage import counters
 from recommender.storage.models import (
     FeedbackMarks,
     IndexOutbox,
     MappingReview,
+    Resource,
     ResourceCapability,
     SuggestionDecision,
     VersionChanges,
@@ -132,10 +135,18 @@ def decide_review(session: Session, review: MappingReview, decision: str) -> Map
         mapping = session.get(ResourceCapability, (review.resource_id, review.framework,
                                                    review.capability_code))
         if mapping is not None and mapping.source == "curated":
-            session.delete(mapping)
             session.merge(SuggestionDecision(
                 resource_id=review.resource_id, framework=review.framework,
                 capability_code=review.capability_code, verdict="rejected", confidence=1.0))
-            session.add(IndexOutbox(resource_id=review.resource_id, action="upsert"))
+            if review.framework == DEFAULT_FRAMEWORK:
+                # the catalogue record's statements: written as a curator's, so that a later
+                # import of the record does not put the mapping back
+                session.flush()
+                row = session.get(Resource, review.resource_id)
+                set_curated(session, row, [c for c in curated_codes(row)
+                                           if c != review.capability_code])
+            else:
+                session.delete(mapping)
+                session.add(IndexOutbox(resource_id=review.resource_id, action="upsert"))
     session.commit()
     return review
