@@ -104,6 +104,18 @@ def test_a_new_version_carries_curated_work_and_puts_the_rest_up_for_review(
     shown = client.get(f"/api/v1/assessments/{stored['id']}").get_json()
     assert shown["current_version"]["renamed"] == {renamed: new_id}
     assert shown["current_version"]["mapped"] == [new_id]
+    # a caller still sending the old id is told the new one, whatever it sends it in
+    for path, body, pointer in (
+            ("/api/v1/assessments", {"archetypes": ["user"],
+                                     "answers": [{"capability": renamed, "rating": 1}]},
+             "/answers/0/capability"),
+            ("/api/v1/plans", {"archetype": "user", "gaps": [{"capability": renamed}]},
+             "/gaps/0/capability")):
+        refused = client.post(path, json=body)
+        assert refused.status_code == 422
+        (error,) = [e for e in refused.get_json()["errors"] if e["pointer"] == pointer]
+        assert error["detail"] == (f"unknown capability statement {renamed!r}: version "
+                                   f"2027.01-test of the framework calls it {new_id!r}")
 
     # the next build suggests the reworded and the new statements for curated resources too
     with app.app_context():
@@ -116,6 +128,11 @@ def test_a_new_version_carries_curated_work_and_puts_the_rest_up_for_review(
                        select(ResourceCapability.resource_id)
                        .where(ResourceCapability.source == "curated")))).all())
     assert {code for _, code in review_suggestions} & {added, reworded}
+    refused = client.post("/api/v1/recommendations", json={
+        "archetype": "user", "gaps": [{"capability": renamed}]}).get_json()
+    assert refused["errors"] == [{"pointer": "/gaps/0/capability", "detail":
+                                  f"unknown capability statement {renamed!r}: version "
+                                  f"2027.01-test of the framework calls it {new_id!r}"}]
     assert not {(s, c) for s, c in after} & {
         (s, c) for s, c in curated(app) if (s, c) in review_suggestions}
 

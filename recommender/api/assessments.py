@@ -8,10 +8,12 @@ import io
 from flask import Blueprint, Response, jsonify, request
 
 from recommender.content.framework import cached_statements, current_version
+from recommender.content.framework_changes import renamed_ids
 from recommender.content.frameworks import cached_roles, framework_of
 from recommender.contract.learner_bodies import parse_assessment
 from recommender.contract.openapi.operations import Query, Reply, operation
 from recommender.contract.openapi.schemas import DOMAIN_ID, FRAMEWORK, LEARNER_ID, ROLE
+from recommender.contract.statement_errors import naming_renames
 from recommender.contract.validation import json_body
 from recommender.learners.assessments import (
     create_assessment,
@@ -78,8 +80,12 @@ def create():
     framework = framework_of(body)
     version = current_version(session, framework)
     statements = statement_infos(session, version, framework)
-    learner_id, archetypes, answers, skipped = parse_assessment(
-        body, statements, [r.id for r in cached_roles(framework)])
+    try:
+        learner_id, archetypes, answers, skipped = parse_assessment(
+            body, statements, [r.id for r in cached_roles(framework)])
+    except Problem as problem:  # an old statement id: named by its new one
+        raise naming_renames(problem, renamed_ids(session, framework, version),
+                             version) from None
     assessment = create_assessment(session, learner_id=learner_id, framework=framework,
                                    framework_version=version, archetypes=archetypes,
                                    answers=answers, skipped_domains=skipped)

@@ -6,10 +6,12 @@ from __future__ import annotations
 from flask import Blueprint, Response, jsonify, request, url_for
 
 from catalogue.framework import DEFAULT_FRAMEWORK
-from recommender.content.framework import cached_statements
+from recommender.content.framework import cached_statements, current_version
+from recommender.content.framework_changes import renamed_ids
 from recommender.content.frameworks import cached_roles, framework_of
 from recommender.contract.openapi.operations import Reply, operation
 from recommender.contract.plan_bodies import PlanRequest, parse_plan
+from recommender.contract.statement_errors import naming_renames
 from recommender.contract.validation import json_body
 from recommender.plans import exports
 from recommender.plans.make import for_assessment, make
@@ -36,7 +38,12 @@ def create():
     body = json_body(request)
     framework = framework_of(body)
     statements = cached_statements(framework=framework)
-    req = parse_plan(body, statements, [r.id for r in cached_roles(framework)])
+    try:
+        req = parse_plan(body, statements, [r.id for r in cached_roles(framework)])
+    except Problem as problem:  # an old statement id: named by its new one
+        version = current_version(session, framework)
+        raise naming_renames(problem, renamed_ids(session, framework, version),
+                             version) from None
     if req.assessment_id is not None:
         req = from_assessment(req)
     plan = make(session, req, statements, today())

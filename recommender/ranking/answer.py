@@ -9,8 +9,10 @@ from dataclasses import replace
 from flask import current_app
 
 from recommender.content.framework import current_version
+from recommender.content.framework_changes import renamed_ids
 from recommender.content.frameworks import cached_roles, framework_of
 from recommender.contract.openapi.schemas import MAX_GAPS
+from recommender.contract.statement_errors import naming_renames
 from recommender.contract.validation import Gap, RecommendationRequest, parse_recommendation
 from recommender.indexing import views
 from recommender.indexing.serving import encoder, framework_view, index_holder, statements
@@ -28,8 +30,15 @@ def recommend_body(body: dict) -> dict:
     index = index_holder().get()
     framework = framework_of(body)
     known = statements(index, framework)
-    req = parse_recommendation(body, set(known), current_app.config["RECOMMENDATION_MAX_LIMIT"],
-                               _role_ids(framework, index))
+    try:
+        req = parse_recommendation(body, set(known),
+                                   current_app.config["RECOMMENDATION_MAX_LIMIT"],
+                                   _role_ids(framework, index))
+    except Problem as problem:  # an old statement id: named by its new one
+        version = (views.version_of(index, framework) if index is not None else None) or \
+            current_version(db.session(), framework)
+        raise naming_renames(problem, renamed_ids(db.session(), framework, version),
+                             version) from None
     if req.assessment_id is not None:
         req = _from_assessment(req)
         known = statements(framework=framework)  # assessments map to the current version
