@@ -229,6 +229,11 @@ def _capability(st: dict, domain: dict, group: dict, path: Path,
     )
 
 
+def statement_order(code: str) -> list[int]:
+    """The sort key of a statement id: its numbers in turn (``2.10`` after ``2.9``)."""
+    return [int(p) if p.isdigit() else 0 for p in code.split(".")]
+
+
 def statement_key(framework: str, code: str) -> str:
     """A statement's key in an index that holds several frameworks' statements: the default
     framework's statements keep their ids (so an index built before frameworks were data still

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from catalogue.framework import statement_order
 from recommender.problems import Problem
 from recommender.storage.models import CrosswalkLink, ResourceCapability, utcnow
 
@@ -36,8 +37,7 @@ def links(session: Session, one: str, other: str, status: str | None = None
     if status:
         query = query.where(CrosswalkLink.status == status)
     rows = session.scalars(query).all()
-    return sorted(rows, key=lambda r: ([int(p) for p in r.from_code.split(".")],
-                                       -r.similarity, r.to_code))
+    return sorted(rows, key=lambda r: (statement_order(r.from_code), -r.similarity, r.to_code))
 
 
 def decide(session: Session, one: str, other: str, from_code: str, to_code: str,

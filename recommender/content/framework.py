@@ -6,7 +6,7 @@ from flask import current_app
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from catalogue.framework import DEFAULT_FRAMEWORK, Archetype, Framework
+from catalogue.framework import DEFAULT_FRAMEWORK, Archetype, Framework, statement_order
 from catalogue.framework import Capability as Statement
 from recommender.content import framework_changes
 from recommender.storage import db
@@ -97,7 +97,7 @@ def capabilities(session: Session, version: str | None = None,
     version = version or current_version(session, framework)
     rows = session.scalars(select(Capability).where(Capability.framework == framework,
                                                     Capability.framework_version == version))
-    return sorted(rows, key=lambda c: [int(p) for p in c.code.split(".")])
+    return sorted(rows, key=lambda c: statement_order(c.code))
 
 
 def cached_statements(version: str | None = None,

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from catalogue.framework import ARCHETYPE_BADGES, DEFAULT_FRAMEWORK
+from catalogue.framework import ARCHETYPE_BADGES, DEFAULT_FRAMEWORK, statement_order
 from catalogue.licences import LicenceError, check_admission
 from catalogue.resources import LEVELS
 from recommender.content.crosswalks import Carried, carried_mappings
@@ -267,5 +267,4 @@ def serving_view(serving: Serving, counted: bool = True) -> dict:
             "weight": round(serving.weight, 4) if counted else 0.0, "counted": counted}
 
 
-def order(code: str) -> list[int]:
-    return [int(p) if p.isdigit() else 0 for p in code.split(".")]
+order = statement_order  # statements in id order

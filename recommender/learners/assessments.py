@@ -7,7 +7,7 @@ import uuid
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from catalogue.framework import DEFAULT_FRAMEWORK
+from catalogue.framework import DEFAULT_FRAMEWORK, statement_order
 from recommender.content.crosswalks import ratings_in
 from recommender.content.framework import current_version, current_versions, statements
 from recommender.content.framework_changes import renamed_ids
@@ -116,7 +116,7 @@ def viewed_in(session: Session, assessment: Assessment, framework: str) -> dict:
     return {
         "framework": framework, "framework_version": version,
         "answers": [{"capability": code, "rating": ratings[code], "from": carried[code][1]}
-                    for code in sorted(ratings, key=lambda c: [int(p) for p in c.split(".")])],
+                    for code in sorted(ratings, key=statement_order)],
         "unreached": sorted(set(answers_of(assessment)) - {c for _, came in carried.values()
                                                            for c in came}),
         "gaps": [vars(g) for g in compute_gaps(target, assessment.archetypes, ratings)],

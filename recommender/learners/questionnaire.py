@@ -4,6 +4,7 @@ answers are checked by ``recommender.contract.validation.parse_assessment``)."""
 
 from __future__ import annotations
 
+from catalogue.framework import statement_order
 from recommender.learners.rules import expected_rating
 
 
@@ -12,7 +13,7 @@ def questionnaire_domains(statements: dict, archetypes: list[str],
     """The statements asked of these archetypes, by domain and sub-domain, by level (shared
     by the API and the web pages)."""
     domains: dict[str, dict] = {}
-    for s in sorted(statements.values(), key=lambda s: _order(s.id)):
+    for s in sorted(statements.values(), key=lambda s: statement_order(s.id)):
         expected = expected_rating(s, archetypes)
         if expected is None or s.domain_id in skipped:
             continue
@@ -26,9 +27,5 @@ def questionnaire_domains(statements: dict, archetypes: list[str],
     for domain in domains.values():
         domain["groups"] = list(domain["groups"].values())
         for group in domain["groups"]:
-            group["statements"].sort(key=lambda st: (st["level"], _order(st["id"])))
+            group["statements"].sort(key=lambda st: (st["level"], statement_order(st["id"])))
     return list(domains.values())
-
-
-def _order(code: str) -> list[int]:
-    return [int(p) for p in code.split(".") if p.isdigit()]

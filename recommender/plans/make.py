@@ -17,7 +17,7 @@ from dataclasses import replace
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from catalogue.framework import DEFAULT_FRAMEWORK, Capability
+from catalogue.framework import DEFAULT_FRAMEWORK, Capability, statement_order
 from catalogue.resources import TYPICAL_MINUTES
 from recommender.content.framework import current_version
 from recommender.content.store import chunks
@@ -190,7 +190,7 @@ def _assign(taken: list[Option], choice: Choice, done_ids: set[int],
         if owner is not None:
             serves[owner].append(gap)
     for rid in serves:
-        serves[rid].sort(key=lambda g: (statements[g].level, [int(p) for p in g.split(".")]))
+        serves[rid].sort(key=lambda g: (statements[g].level, statement_order(g)))
     return {rid: gaps for rid, gaps in serves.items() if gaps or rid in done_ids}
 
 
