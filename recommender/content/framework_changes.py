@@ -44,7 +44,6 @@ from recommender.storage.models import (
 @dataclass(frozen=True)
 class Changes:
     previous: str
-    kept: list[str] = field(default_factory=list)
     renamed: dict[str, str] = field(default_factory=dict)  # new id -> old id
     reworded: list[str] = field(default_factory=list)
     added: list[str] = field(default_factory=list)
@@ -52,7 +51,7 @@ class Changes:
 
     def as_json(self) -> dict:
         return {"from": self.previous, **{k: v for k, v in asdict(self).items()
-                                          if k not in ("previous", "kept")}}
+                                          if k != "previous"}}
 
 
 def compare(previous: str, old: Mapping[str, Statement], new: Mapping[str, Statement]
@@ -63,7 +62,6 @@ def compare(previous: str, old: Mapping[str, Statement], new: Mapping[str, State
     moved = set(renamed.values())
     return Changes(
         previous=previous,
-        kept=[i for i in new if i in old and new[i].text == old[i].text],
         renamed=renamed,
         reworded=[i for i in new if i in old and new[i].text != old[i].text],
         added=[i for i in new if i not in old and i not in renamed],

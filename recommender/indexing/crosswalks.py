@@ -36,23 +36,16 @@ def suggest_links(session: Session, index: IndexVersion, one: str, other: str,
         for j in np.argsort(-similarity[i])[:nearest]:
             if similarity[i, j] >= floor:
                 found[(code, b.capability_ids[j])] = round(float(similarity[i, j]), 4)
-    kept = {(r.from_code, r.to_code): r for r in session.scalars(select(CrosswalkLink).where(
-        CrosswalkLink.from_framework == one, CrosswalkLink.to_framework == other))}
-    session.execute(delete(CrosswalkLink).where(
-        CrosswalkLink.from_framework == one, CrosswalkLink.to_framework == other,
-        CrosswalkLink.status == "suggested"))
-    for row in kept.values():
-        if row.status == "suggested":
-            session.expunge(row)  # deleted above; suggested again below if still near
-    for key, row in kept.items():
-        if row.status != "suggested" and key in found:
+    pair = (CrosswalkLink.from_framework == one, CrosswalkLink.to_framework == other)
+    session.execute(delete(CrosswalkLink).where(*pair, CrosswalkLink.status == "suggested"))
+    decided = {(r.from_code, r.to_code): r for r in session.scalars(
+        select(CrosswalkLink).where(*pair))}
+    for key, row in decided.items():
+        if key in found:
             row.similarity = found[key]
-    session.add_all(CrosswalkLink(from_framework=one, from_code=f, to_framework=other,
-                                  to_code=t, similarity=s)
-                    for (f, t), s in found.items()
-                    if (f, t) not in kept or kept[(f, t)].status == "suggested")
+    fresh = [CrosswalkLink(from_framework=one, from_code=f, to_framework=other, to_code=t,
+                           similarity=s) for (f, t), s in found.items() if (f, t) not in decided]
+    session.add_all(fresh)
     session.commit()
-    decided = sum(r.status != "suggested" for r in kept.values())
-    return {"from": one, "to": other, "suggested": sum(1 for k in found if k not in kept
-                                                       or kept[k].status == "suggested"),
-            "decided": decided, "statements": len(a.capability_ids)}
+    return {"from": one, "to": other, "suggested": len(fresh), "decided": len(decided),
+            "statements": len(a.capability_ids)}
