@@ -47,13 +47,10 @@ def listed(session: Session, indexed: dict[str, str | None]) -> list[dict]:
     rows = session.scalars(select(FrameworkVersion).order_by(
         FrameworkVersion.framework != DEFAULT_FRAMEWORK, FrameworkVersion.framework,
         FrameworkVersion.loaded_at)).all()
-    counts = dict(session.execute(
-        select(Capability.framework + "@" + Capability.framework_version, func.count())
-        .group_by(Capability.framework, Capability.framework_version)).all())
-    domains = dict(session.execute(
-        select(Capability.framework + "@" + Capability.framework_version,
+    sizes = {(f, v): (n, d) for f, v, n, d in session.execute(
+        select(Capability.framework, Capability.framework_version, func.count(),
                func.count(func.distinct(Capability.domain_id)))
-        .group_by(Capability.framework, Capability.framework_version)).all())
+        .group_by(Capability.framework, Capability.framework_version))}
     out: dict[str, dict] = {}
     for row in rows:
         entry = out.setdefault(row.framework, {
@@ -61,8 +58,7 @@ def listed(session: Session, indexed: dict[str, str | None]) -> list[dict]:
             "versions": [], "indexed_version": indexed.get(row.framework)})
         entry["versions"].append(row.version)
         if row.is_current:
-            key = f"{row.framework}@{row.version}"
+            statements, domains = sizes.get((row.framework, row.version), (0, 0))
             entry.update(version=row.version, title=row.title, source_url=row.source_url,
-                         archetypes=row.archetypes, statements=counts.get(key, 0),
-                         domains=domains.get(key, 0))
+                         archetypes=row.archetypes, statements=statements, domains=domains)
     return [entry for entry in out.values() if "version" in entry]

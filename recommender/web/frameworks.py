@@ -5,13 +5,11 @@ request."""
 from __future__ import annotations
 
 from flask import g, request
-from sqlalchemy import func, select
 
 from catalogue.framework import DEFAULT_FRAMEWORK, Archetype
 from recommender.content.framework import current_versions
-from recommender.content.frameworks import cached_roles
+from recommender.content.frameworks import cached_roles, listed
 from recommender.storage import db
-from recommender.storage.models import Capability, FrameworkVersion
 
 # a shorter name than the shipped file's title, for choosers and captions
 NAMES = {DEFAULT_FRAMEWORK: "DART-Ed capability framework for AI and digital healthcare"}
@@ -45,22 +43,15 @@ def kept(framework: str) -> dict[str, str]:
 
 def name(framework: str) -> str:
     """The framework's name for people: ours, its title, or its id."""
-    return NAMES.get(framework) or _titles().get(framework) or framework
+    return NAMES.get(framework) or next(
+        (f["title"] for f in _listed() if f["id"] == framework and f["title"]), framework)
 
 
 def choices() -> list[dict]:
     """The loaded frameworks for a chooser: id, name, and how many statements and domains
     its current version holds."""
-    versions = loaded()
-    counts = {(f, v): (n, d) for f, v, n, d in db.session().execute(
-        select(Capability.framework, Capability.framework_version, func.count(),
-               func.count(func.distinct(Capability.domain_id)))
-        .where(Capability.framework.in_(list(versions)))
-        .group_by(Capability.framework, Capability.framework_version))}
-    return [{"id": framework, "name": name(framework), "version": version,
-             "statements": counts.get((framework, version), (0, 0))[0],
-             "domains": counts.get((framework, version), (0, 0))[1]}
-            for framework, version in versions.items()]
+    return [{"id": f["id"], "name": name(f["id"]), "version": f["version"],
+             "statements": f["statements"], "domains": f["domains"]} for f in _listed()]
 
 
 def roles(framework: str = DEFAULT_FRAMEWORK) -> dict[str, Archetype]:
@@ -71,9 +62,9 @@ def roles(framework: str = DEFAULT_FRAMEWORK) -> dict[str, Archetype]:
     return cache[framework]
 
 
-def _titles() -> dict[str, str]:
-    if "framework_titles" not in g:
-        g.framework_titles = dict(db.session().execute(
-            select(FrameworkVersion.framework, FrameworkVersion.title)
-            .where(FrameworkVersion.is_current)).all())
-    return g.framework_titles
+def _listed() -> list[dict]:
+    """The loaded frameworks as the API lists them (``content.frameworks.listed``), read once
+    per request."""
+    if "frameworks_listed" not in g:
+        g.frameworks_listed = listed(db.session(), {})
+    return g.frameworks_listed
