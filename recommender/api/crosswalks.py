@@ -9,7 +9,7 @@ from flask import Blueprint, jsonify, request
 from sqlalchemy import select
 
 from recommender.content import crosswalks, framework_changes
-from recommender.content.frameworks import framework_of
+from recommender.content.frameworks import framework_of, loaded_framework
 from recommender.contract.openapi.curator_schemas import (
     CROSSWALK_DECISION,
     CROSSWALK_STATUSES,
@@ -80,12 +80,8 @@ def decide(one: str, other: str):
 
 
 def _frameworks(one: str, other: str) -> None:
-    for name, value in (("one", one), ("other", other)):
-        try:
-            framework_of({"framework": value}, f"/{name}")
-        except Problem as exc:
-            raise Problem(404, "Not Found", f"no framework {value!r} is loaded",
-                          kind="not-found") from exc
+    loaded_framework(one)
+    loaded_framework(other)
 
 
 def _link(link) -> dict:

@@ -7,12 +7,11 @@ from flask import Blueprint, Response, jsonify, request
 
 from catalogue.framework import DEFAULT_FRAMEWORK
 from recommender.content.framework import current_version
-from recommender.content.frameworks import cached_roles, framework_of, listed
+from recommender.content.frameworks import cached_roles, framework_of, listed, loaded_framework
 from recommender.contract.openapi.operations import Query, Reply, operation
 from recommender.contract.openapi.schemas import FRAMEWORK
 from recommender.indexing import views
 from recommender.indexing.serving import index_holder, statements
-from recommender.problems import Problem
 from recommender.storage import db
 from recommender.storage.models import FrameworkVersion
 
@@ -52,11 +51,7 @@ def framework():
            path={"framework_id": "A framework id, as GET /api/v1/frameworks lists them"})
 def one_framework(framework_id: str):
     """The same as ``GET /api/v1/framework?framework=<id>``."""
-    session = db.session()
-    if current_version(session, framework_id) is None:
-        raise Problem(404, "Not Found", f"no framework {framework_id!r} is loaded",
-                      kind="not-found")
-    return _statements(framework_id)
+    return _statements(loaded_framework(framework_id))
 
 
 def _statements(framework_id: str) -> Response:

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from catalogue.framework import DEFAULT_FRAMEWORK, Archetype
 from recommender.content.framework import current_version, roles
-from recommender.problems import invalid
+from recommender.problems import Problem, invalid
 from recommender.storage import db
 from recommender.storage.models import Capability, FrameworkVersion
 
@@ -27,6 +27,14 @@ def framework_of(values: object, pointer: str = "/framework") -> str:
         raise invalid([{"pointer": pointer, "detail": f"unknown framework {wanted!r}; "
                                                       f"loaded: {loaded}"}])
     return wanted
+
+
+def loaded_framework(framework: str) -> str:
+    """``framework`` when it is loaded, or a 404 problem (a framework named in a URL path)."""
+    if current_version(db.session(), framework) is None:
+        raise Problem(404, "Not Found", f"no framework {framework!r} is loaded",
+                      kind="not-found")
+    return framework
 
 
 def cached_roles(framework: str = DEFAULT_FRAMEWORK,

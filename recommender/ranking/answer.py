@@ -80,13 +80,9 @@ def _from_assessment(req: RecommendationRequest) -> RecommendationRequest:
                    gaps=tuple(Gap(g["capability"], g["severity"]) for g in gaps))
 
 
-def _role_ids(framework: str, index) -> tuple[str, ...]:
-    """The framework's role ids: those of the version the served index holds (no query; a
-    new framework version always builds a new index), else of its current version. Kept per
-    process and version."""
+def _role_ids(framework: str, index) -> list[str]:
+    """The framework's role ids: those of the version the served index holds (so no query
+    for the current version: a new framework version always builds a new index), else of its
+    current version."""
     version = views.version_of(index, framework) if index is not None else None
-    cache = current_app.extensions.setdefault("role_ids", {})
-    key = (framework, version)
-    if key not in cache or version is None:
-        cache[key] = tuple(r.id for r in cached_roles(framework, version))
-    return cache[key]
+    return [r.id for r in cached_roles(framework, version)]
