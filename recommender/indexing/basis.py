@@ -53,18 +53,23 @@ def is_up_to_date(store: IndexStore, wanted: dict) -> bool:
                                  for k in (*wanted, "frameworks"))
 
 
+def framework_versions(manifest: dict) -> dict[str, str]:
+    """The framework versions a manifest (or a wanted one) names, by framework, the default
+    first."""
+    return {DEFAULT_FRAMEWORK: manifest.get("framework_version"),
+            **{f: v["version"] for f, v in (manifest.get("frameworks") or {}).items()}}
+
+
 def indexed_statements(session: Session, wanted: dict) -> list[Capability]:
     """Every framework's statements the index holds, the default framework's first, each
     under its index key (``catalogue.framework.statement_key``)."""
-    versions = {DEFAULT_FRAMEWORK: wanted["framework_version"],
-                **{f: v["version"] for f, v in (wanted.get("frameworks") or {}).items()}}
     return [replace(s, id=statement_key(framework, s.id))
-            for framework, version in versions.items()
+            for framework, version in framework_versions(wanted).items()
             for s in framework_statements(session, version, framework).values()]
 
 
 def default_statements(statements: list[Capability], vectors: np.ndarray
-             ) -> tuple[list[Capability], np.ndarray]:
+                       ) -> tuple[list[Capability], np.ndarray]:
     """The default framework's statements and their vectors (resources' audience and level
     are inferred in its terms)."""
     mine = [i for i, s in enumerate(statements) if key_parts(s.id)[0] == DEFAULT_FRAMEWORK]
@@ -74,7 +79,6 @@ def default_statements(statements: list[Capability], vectors: np.ndarray
 def review_keys(session: Session, wanted: dict) -> set[str]:
     """Index keys of the statements each framework's current version reworded or added:
     re-suggested for curated resources too (``content.framework_changes``)."""
-    versions = {DEFAULT_FRAMEWORK: wanted["framework_version"],
-                **{f: v["version"] for f, v in (wanted.get("frameworks") or {}).items()}}
-    return {statement_key(framework, code) for framework, version in versions.items()
+    return {statement_key(framework, code)
+            for framework, version in framework_versions(wanted).items()
             for code in review_codes(session, framework, version)}

@@ -267,6 +267,6 @@ def _encode(rows, encoder: Encoder, suggester: Suggesters,
                                  if r.id in inferred else (r.level, r.archetypes)))
                   for t, r in zip(texts, rows, strict=True)]
     suggested = suggester.suggest(encoded, candidates, ids.tolist())
-    reviewed = suggester.reviewed(encoded, candidates, ids.tolist()) if suggester.review else []
+    reviewed = suggester.reviewed(encoded, candidates, ids.tolist())
     return Encoded(ids, texts, encoded, dict(zip(ids.tolist(), suggested, strict=True)), labels,
-                   dict(zip(ids.tolist(), reviewed, strict=False)))
+                   dict(zip(ids.tolist(), reviewed, strict=True)))

@@ -214,7 +214,7 @@ class Suggesters:
         added only: they go to curated resources too, for a curator's review."""
         out: list[list[tuple[str, float]]] = [[] for _ in resources]
         for suggester in self._each:
-            if not self.review & set(suggester._column):
+            if not self.review & {s.id for s in suggester.statements}:
                 continue
             for mine, found in zip(out, suggester.suggest(vectors, resources, ids,
                                                           among=self.review), strict=True):

@@ -17,6 +17,7 @@ from catalogue.framework import DEFAULT_FRAMEWORK, key_parts
 from indexes.neighbours import NeighbourLists
 from indexes.store import IndexVersion
 from recommender.indexing import pools
+from recommender.indexing.basis import framework_versions
 from recommender.indexing.snapshot import Snapshot
 
 _lock = threading.Lock()
@@ -25,21 +26,24 @@ _KEPT = 8  # views kept per process (frameworks x the versions being served)
 
 def frameworks_of(index: IndexVersion) -> tuple[str, ...]:
     """The frameworks whose statements an index version holds, the default first."""
-    return (DEFAULT_FRAMEWORK, *(index.manifest.get("frameworks") or {}))
+    return tuple(framework_versions(index.manifest))
 
 
 def version_of(index: IndexVersion, framework: str) -> str | None:
     """The framework version whose statements an index version holds (None: not held)."""
-    if framework == DEFAULT_FRAMEWORK:
-        return index.manifest.get("framework_version")
-    return ((index.manifest.get("frameworks") or {}).get(framework) or {}).get("version")
+    return framework_versions(index.manifest).get(framework)
+
+
+def _whole(index: IndexVersion, framework: str) -> bool:
+    """Whether ``framework``'s view of ``index`` is the version itself (it holds no other)."""
+    return framework == DEFAULT_FRAMEWORK and len(frameworks_of(index)) == 1
 
 
 def view(cache: dict, index: IndexVersion, snapshot: Snapshot, framework: str
          ) -> tuple[IndexVersion, Snapshot]:
     """The index version and snapshot as ``framework`` sees them (the same objects when the
     version holds no other framework's statements)."""
-    if len(frameworks_of(index)) == 1 and framework == DEFAULT_FRAMEWORK:
+    if _whole(index, framework):
         return index, snapshot
     key = (index.name, snapshot.version, framework)
     found = cache.get(key)
@@ -60,9 +64,7 @@ def view(cache: dict, index: IndexVersion, snapshot: Snapshot, framework: str
 
 def sliced(index: IndexVersion, framework: str) -> IndexVersion:
     """One framework's view of an index version, made afresh (not kept)."""
-    if len(frameworks_of(index)) == 1 and framework == DEFAULT_FRAMEWORK:
-        return index
-    return _index_view(index, framework)
+    return index if _whole(index, framework) else _index_view(index, framework)
 
 
 def _index_view(index: IndexVersion, framework: str) -> IndexVersion:
