@@ -50,7 +50,7 @@ def list_resources():
     page, per_page = args["page"], args["per_page"]
     chosen = rows[(page - 1) * per_page: page * per_page]
     for row in chosen:  # mappings for this page only
-        session.refresh(row, ["mappings"])
+        session.refresh(row, ["mappings", "other_mappings"])
     links = {}
     if page * per_page < len(rows):
         links["next"] = url_for("resources.list_resources", **{**request.args, "page": page + 1})

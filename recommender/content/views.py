@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
-from sqlalchemy.orm import object_session
-
-from catalogue.framework import DEFAULT_FRAMEWORK
 from catalogue.licences import is_open
 from catalogue.resources import Resource as ResourceRecord
-from recommender.storage.models import Resource, ResourceCapability
+from recommender.storage.models import Resource
 
 # the columns public_fields reads: a query of just these is enough to show a resource
 PUBLIC_COLUMNS = (Resource.id, Resource.slug, Resource.title, Resource.url, Resource.provider,
@@ -70,15 +66,8 @@ def detail(row: Resource) -> dict:
 
 def other_mappings(row: Resource) -> dict[str, list[dict]]:
     """The resource's mappings to frameworks other than the default, by framework."""
-    session = object_session(row)
     out: dict[str, list[dict]] = {}
-    if session is None:
-        return out
-    for m in session.scalars(select(ResourceCapability).where(
-            ResourceCapability.resource_id == row.id,
-            ResourceCapability.framework != DEFAULT_FRAMEWORK)
-            .order_by(ResourceCapability.framework, ResourceCapability.confidence.desc(),
-                      ResourceCapability.capability_code)):
+    for m in row.other_mappings:
         out.setdefault(m.framework, []).append(
             {"id": m.capability_code, "source": m.source, "confidence": m.confidence})
     return out

@@ -108,6 +108,13 @@ class Resource(Base):
         back_populates="resource", cascade="all, delete-orphan", passive_deletes=True,
         primaryjoin=f"and_(Resource.id == ResourceCapability.resource_id, "
                     f"ResourceCapability.framework == '{DEFAULT_FRAMEWORK}')")
+    # the other frameworks' mappings, read-only here (written by the indexer and curators)
+    other_mappings: Mapped[list[ResourceCapability]] = relationship(
+        viewonly=True,
+        primaryjoin=f"and_(Resource.id == ResourceCapability.resource_id, "
+                    f"ResourceCapability.framework != '{DEFAULT_FRAMEWORK}')",
+        order_by="(ResourceCapability.framework, ResourceCapability.confidence.desc(), "
+                 "ResourceCapability.capability_code)")
 
 
 class ResourceCapability(Base):
