@@ -91,16 +91,18 @@ def mapped(session: Session, assessment: Assessment, version: str,
     renamed = renamed_ids(session, assessment.framework, version) \
         if version != assessment.framework_version else {}
     kept: dict[str, int] = {}
+    unmapped: list[str] = []
     for code, rating in answers.items():
-        code = code if code in statements else renamed.get(code, code)
-        if code in statements:
-            kept[code] = rating
-    carried = {c for c in answers if c in statements or renamed.get(c) in statements}
+        target = code if code in statements else renamed.get(code, code)
+        if target in statements:
+            kept[target] = rating
+        else:
+            unmapped.append(code)
     return {
         "framework_version": version,
         "mapped": sorted(kept),
         "renamed": {old: new for old, new in renamed.items() if old in answers},
-        "unmapped": sorted(set(answers) - carried),
+        "unmapped": sorted(unmapped),
         "gaps": [vars(g) for g in compute_gaps(statements, assessment.archetypes, kept)],
     }
 
@@ -111,14 +113,14 @@ def viewed_in(session: Session, assessment: Assessment, framework: str) -> dict:
     and the gaps that gives there (``content.crosswalks.ratings_in``)."""
     version = current_version(session, framework)
     target = statement_infos(session, version, framework)
-    carried = ratings_in(session, assessment.framework, framework, answers_of(assessment))
+    answers = answers_of(assessment)
+    carried = ratings_in(session, assessment.framework, framework, answers)
     ratings = {code: rating for code, (rating, _) in carried.items() if code in target}
     return {
         "framework": framework, "framework_version": version,
         "answers": [{"capability": code, "rating": ratings[code], "from": carried[code][1]}
                     for code in sorted(ratings, key=statement_order)],
-        "unreached": sorted(set(answers_of(assessment)) - {c for _, came in carried.values()
-                                                           for c in came}),
+        "unreached": sorted(set(answers) - {c for _, came in carried.values() for c in came}),
         "gaps": [vars(g) for g in compute_gaps(target, assessment.archetypes, ratings)],
     }
 
