@@ -212,18 +212,12 @@ def replace_suggestions(session: Session, suggestions: dict[int, list[tuple[str,
     reviewed = reviewed or {}
     ids = sorted(suggestions)
     for framework in frameworks:
-        curated: set[int] = set()
-        for chunk in chunks(ids):
-            curated.update(session.scalars(select(ResourceCapability.resource_id).where(
-                ResourceCapability.resource_id.in_(chunk),
-                ResourceCapability.framework == framework,
-                ResourceCapability.source == "curated")))
+        curated = _curated_codes(session, framework, ids)  # resource id -> its statements
         for chunk in chunks(ids):
             session.execute(delete(ResourceCapability).where(
                 ResourceCapability.resource_id.in_(chunk),
                 ResourceCapability.framework == framework,
                 ResourceCapability.source == "suggested"))
-        taken = _curated_codes(session, framework, sorted(curated)) if reviewed else {}
         session.add_all(ResourceCapability(resource_id=rid, framework=framework,
                                            capability_code=code, source="suggested",
                                            confidence=round(confidence, 4))
@@ -231,7 +225,7 @@ def replace_suggestions(session: Session, suggestions: dict[int, list[tuple[str,
                         for key, confidence in (reviewed.get(rid, []) if rid in curated
                                                 else suggestions[rid])
                         for mine, code in [key_parts(key)]
-                        if mine == framework and code not in taken.get(rid, ()))
+                        if mine == framework and code not in curated.get(rid, ()))
 
 
 def _curated_codes(session: Session, framework: str, ids: list[int]) -> dict[int, set[str]]:
