@@ -8,7 +8,6 @@ import io
 from flask import Blueprint, Response, jsonify, request
 
 from recommender.content.framework import cached_statements, current_version
-from recommender.content.framework_changes import renamed_ids
 from recommender.content.frameworks import cached_roles, framework_of
 from recommender.contract.learner_bodies import parse_assessment
 from recommender.contract.openapi.operations import Query, Reply, operation
@@ -84,8 +83,7 @@ def create():
         learner_id, archetypes, answers, skipped = parse_assessment(
             body, statements, [r.id for r in cached_roles(framework)])
     except Problem as problem:  # an old statement id: named by its new one
-        raise naming_renames(problem, renamed_ids(session, framework, version),
-                             version) from None
+        raise naming_renames(problem, session, framework, version) from None
     assessment = create_assessment(session, learner_id=learner_id, framework=framework,
                                    framework_version=version, archetypes=archetypes,
                                    answers=answers, skipped_domains=skipped)

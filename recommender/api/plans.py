@@ -7,7 +7,6 @@ from flask import Blueprint, Response, jsonify, request, url_for
 
 from catalogue.framework import DEFAULT_FRAMEWORK
 from recommender.content.framework import cached_statements, current_version
-from recommender.content.framework_changes import renamed_ids
 from recommender.content.frameworks import cached_roles, framework_of
 from recommender.contract.openapi.operations import Reply, operation
 from recommender.contract.plan_bodies import PlanRequest, parse_plan
@@ -42,8 +41,7 @@ def create():
         req = parse_plan(body, statements, [r.id for r in cached_roles(framework)])
     except Problem as problem:  # an old statement id: named by its new one
         version = current_version(session, framework)
-        raise naming_renames(problem, renamed_ids(session, framework, version),
-                             version) from None
+        raise naming_renames(problem, session, framework, version) from None
     if req.assessment_id is not None:
         req = from_assessment(req)
     plan = make(session, req, statements, today())

@@ -4,8 +4,11 @@ the recommendation, plan and assessment bodies)."""
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Container, Mapping
+from collections.abc import Collection, Container
 
+from sqlalchemy.orm import Session
+
+from recommender.content.framework_changes import renamed_ids
 from recommender.problems import Problem
 
 
@@ -29,10 +32,12 @@ UNKNOWN = "unknown capability statement"
 _QUOTED = re.compile(r"^unknown capability statement '([^']+)'")
 
 
-def naming_renames(problem: Problem, renamed: Mapping[str, str], version: str | None
+def naming_renames(problem: Problem, session: Session, framework: str, version: str | None
                    ) -> Problem:
-    """``problem`` with each unknown statement id that ``version`` renamed (``formerly``)
-    named by its new id, so that a caller still sending an old id learns the new one."""
+    """``problem`` with each unknown statement id that the framework's ``version`` renamed
+    (``formerly``) named by its new id, so that a caller still sending an old id learns the
+    new one (the renames are read only here, when a body was refused)."""
+    renamed = renamed_ids(session, framework, version)
     for error in problem.errors:
         found = _QUOTED.match(error.get("detail", ""))
         if found and found.group(1) in renamed:

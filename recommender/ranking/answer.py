@@ -9,7 +9,6 @@ from dataclasses import replace
 from flask import current_app
 
 from recommender.content.framework import current_version
-from recommender.content.framework_changes import renamed_ids
 from recommender.content.frameworks import cached_roles, framework_of
 from recommender.contract.openapi.schemas import MAX_GAPS
 from recommender.contract.statement_errors import naming_renames
@@ -37,8 +36,7 @@ def recommend_body(body: dict) -> dict:
     except Problem as problem:  # an old statement id: named by its new one
         version = (views.version_of(index, framework) if index is not None else None) or \
             current_version(db.session(), framework)
-        raise naming_renames(problem, renamed_ids(db.session(), framework, version),
-                             version) from None
+        raise naming_renames(problem, db.session(), framework, version) from None
     if req.assessment_id is not None:
         req = _from_assessment(req)
         known = statements(framework=framework)  # assessments map to the current version
