@@ -46,18 +46,6 @@ class Pools:
     in_scope: np.ndarray       # (u,) bool: curated for something, or near some statement
     members: list[np.ndarray]  # per statement: positions in ``ids`` of its own candidates
 
-    @property
-    def similarity(self) -> np.ndarray:
-        return self.cells["similarity"]
-
-    @property
-    def lexical_rank(self) -> np.ndarray:
-        return self.cells["lexical_rank"]
-
-    @property
-    def curated(self) -> np.ndarray:
-        return self.cells["curated"]
-
     def pool(self, statement_rows: list[int]) -> np.ndarray:
         """Positions (sorted, so in id order) of the candidates of these statements."""
         chosen = np.zeros(len(self.ids), dtype=bool)  # a mask: 10x faster than np.unique
