@@ -36,9 +36,18 @@ def init_app(app: Flask) -> None:
 
 
 def _prepare(app: Flask, index: IndexVersion) -> None:
-    """Ready a version before it serves (a background reload): its catalogue snapshot."""
+    """Ready a version before it serves (a background reload): its catalogue snapshot and
+    each framework's view of it."""
     with app.app_context():
-        snapshot(index)
+        _ready(index)
+
+
+def _ready(index: IndexVersion) -> None:
+    """The version's snapshot and every framework's view of it (with its pools), so that no
+    request builds them."""
+    snapshot(index)
+    for framework in views.frameworks_of(index):
+        framework_view(index, framework)
 
 
 def index_holder() -> IndexHolder:
@@ -126,7 +135,7 @@ def warm() -> None:
         statements()  # the current framework's, which assessments are mapped to
         if index is not None:
             statements(index)
-            snapshot(index)
+            _ready(index)
         model = encoder()
         model.encode(["a learner's gap in their own words"])
         gc.freeze()
