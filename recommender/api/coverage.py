@@ -18,8 +18,7 @@ from recommender.coverage.reads import (
     load_coverage,
     matrix_csv,
 )
-from recommender.indexing import views
-from recommender.indexing.serving import framework_view, index_holder
+from recommender.indexing.serving import index_holder, served_view
 
 bp = Blueprint("coverage", __name__, url_prefix="/api/v1/coverage")
 CHOICE = {"format": Query("format", QUERY["format"], "Instead of the Accept header"),
@@ -84,7 +83,7 @@ def coverage_gaps():
     args = coverage_args(FILTERS + ("limit", "format"))
     coverage = load_coverage(args)
     index = index_holder().get()
-    found = gaps(coverage, _view(index, coverage.framework), args["limit"])
+    found = gaps(coverage, served_view(coverage.framework), args["limit"])
     if args["format"] == "csv":
         return gaps_csv(found)
     return jsonify({"framework": coverage.framework, "framework_version": coverage.version,
@@ -92,13 +91,6 @@ def coverage_gaps():
                     "min_learners": coverage.min_learners,
                     "index_version": index.name if index is not None else None,
                     "gaps": found})
-
-
-def _view(index, framework: str):
-    """The served index as the coverage's framework sees it (None: it holds none of it)."""
-    if index is None or views.version_of(index, framework) is None:
-        return None
-    return framework_view(index, framework)[0]
 
 
 def _shown(args: dict) -> dict:

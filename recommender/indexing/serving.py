@@ -74,6 +74,15 @@ def framework_view(index: IndexVersion, framework: str) -> tuple[IndexVersion, S
     return views.view(cache, index, snapshot(index), framework)
 
 
+def served_view(framework: str) -> IndexVersion | None:
+    """The served index version as ``framework`` sees it; None when none is built or it holds
+    none of the framework's statements yet (coverage's nearest resources)."""
+    index = index_holder().get()
+    if index is None or views.version_of(index, framework) is None:
+        return None
+    return framework_view(index, framework)[0]
+
+
 def snapshot(index: IndexVersion) -> Snapshot:
     """The catalogue snapshot for an index version, loaded once per version. Two are kept:
     the served version's and, while a background reload prepares it, the next one's. A

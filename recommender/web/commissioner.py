@@ -15,8 +15,7 @@ from recommender.coverage import reads
 from recommender.coverage.cells import GROUPINGS, matrix
 from recommender.coverage.gaps import cell_detail, gaps
 from recommender.coverage.reads import FILTERS, coverage_args, load_coverage
-from recommender.indexing import views
-from recommender.indexing.serving import framework_view, index_holder, statements
+from recommender.indexing.serving import served_view, statements
 from recommender.problems import Problem
 from recommender.web import frameworks
 from recommender.web.forms import FormErrors
@@ -58,7 +57,7 @@ def ranked_gaps():
     found = None
     if not errors:
         coverage = load_coverage(args)
-        found = gaps(coverage, _index_view(framework), GAPS_SHOWN)
+        found = gaps(coverage, served_view(framework), GAPS_SHOWN)
     return render_template("commissioner/gaps.html", errors=errors, gaps=found,
                            form=_form(FILTERS, framework),
                            known=statements(framework=framework), **_choice(framework)), \
@@ -89,7 +88,7 @@ def coverage_csv():
 def gaps_csv():
     """The ranked gaps with their briefs as CSV (the API's answer)."""
     args = coverage_args(FILTERS + ("limit", "format"))
-    return reads.gaps_csv(gaps(load_coverage(args), _index_view(args["framework"]),
+    return reads.gaps_csv(gaps(load_coverage(args), served_view(args["framework"]),
                                args["limit"]))
 
 
@@ -135,15 +134,6 @@ def _domains(framework: str) -> list[tuple[str, str]]:
     return sorted({(s.domain_id, s.domain_name)
                    for s in statements(framework=framework).values()},
                   key=lambda d: int(d[0]) if d[0].isdigit() else 0)
-
-
-def _index_view(framework: str):
-    """The served index as the framework sees it (None: none built, or it holds none of the
-    framework's statements yet), for the gaps' nearest resources."""
-    index = index_holder().get()
-    if index is None or views.version_of(index, framework) is None:
-        return None
-    return framework_view(index, framework)[0]
 
 
 def _grid(rows: list[dict], coverage) -> dict:
