@@ -13,7 +13,7 @@ import uuid
 from collections.abc import Mapping
 
 import numpy as np
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import bindparam, func, literal, select
 from sqlalchemy.orm import Session
 
 from catalogue.framework import Capability
@@ -29,20 +29,20 @@ from recommender.ranking.candidates import gathered
 from recommender.ranking.explain import explained
 from recommender.ranking.scoring import Signals, score
 from recommender.ranking.selection import pages, weak_matches
+from recommender.storage.driver_reads import DriverRead
 from recommender.storage.models import Feedback, Resource
 
 STARTER_GAPS = 12
 
-# built once: compiled once by SQLAlchemy's cache, bound per request; run on the session's
-# connection (the same transaction), which skips the ORM's execution layer: these return
-# plain rows, and that layer cost 50 us a query
-_NET_FEEDBACK = (
-    select(Feedback.resource_id, Feedback.capability_code, Feedback.verdict, func.count())
-    .where(Feedback.framework == bindparam("framework"),
-           Feedback.capability_code.in_(bindparam("codes", expanding=True)),
-           Feedback.verdict.in_(("useful", "not_useful")))
-    .group_by(Feedback.resource_id, Feedback.capability_code, Feedback.verdict))
-_SHOWN = select(*PUBLIC_COLUMNS).where(Resource.id.in_(bindparam("ids", expanding=True)))
+# run on the driver's cursor, compiled once per dialect and list length
+# (recommender/storage/driver_reads.py): the session's execution layer cost more than the reads
+_NET_FEEDBACK = DriverRead(lambda codes: (
+    select(Feedback.resource_id, Feedback.capability_code, Feedback.verdict,
+           func.count().label("marks"))
+    .where(Feedback.framework == bindparam("framework"), Feedback.capability_code.in_(codes),
+           Feedback.verdict.in_([literal("useful"), literal("not_useful")]))
+    .group_by(Feedback.resource_id, Feedback.capability_code, Feedback.verdict)), ["codes"])
+_SHOWN = DriverRead(lambda ids: select(*PUBLIC_COLUMNS).where(Resource.id.in_(ids)), ["ids"])
 
 
 def recommend(req: RecommendationRequest, index: IndexVersion, snapshot: Snapshot,
@@ -92,7 +92,7 @@ def recommend(req: RecommendationRequest, index: IndexVersion, snapshot: Snapsho
     weak = weak_matches(scores, [c.matched for c in columns])
     chosen = pages(scores, snapshot, candidates, weak, req.limit, req.page)
     wanted = [int(candidates.ids[i]) for picks in chosen.values() for i in picks]
-    full = {r.id: r for r in session.connection().execute(_SHOWN, {"ids": wanted})}
+    full = {r.id: r for r in _SHOWN.rows(session.get_bind(), ids=wanted)}
     lists = {level: explained([(i, full[rid]) for i, rid in zip(
         picks, candidates.ids[picks].tolist(), strict=True) if rid in full], scores, weak,
         columns, req, statements) for level, picks in chosen.items()}
@@ -119,8 +119,7 @@ def _duration_fit(duration: np.ndarray, wanted: int | None) -> np.ndarray | None
 def _not_useful(session: Session, ids: np.ndarray, codes: list[str], framework: str
                 ) -> np.ndarray | None:
     """Net "not useful" marks (not useful minus useful) per candidate and gap."""
-    rows = session.connection().execute(_NET_FEEDBACK, {"codes": codes,
-                                                        "framework": framework}).all()
+    rows = _NET_FEEDBACK.rows(session.get_bind(), codes=codes, framework=framework)
     if not rows:
         return None
     column = {code: j for j, code in enumerate(codes)}

@@ -1,0 +1,90 @@
+"""The recommendation path's two reads, run on the driver's cursor, give what the same
+selects give through a session, on SQLite and PostgreSQL."""
+
+import pytest
+from sqlalchemy import func, select
+
+from recommender.content.views import PUBLIC_COLUMNS, public_fields
+from recommender.ranking.recommend import _NET_FEEDBACK, _SHOWN
+from recommender.storage import db
+from recommender.storage.driver_reads import DriverRead
+from recommender.storage.models import Feedback, Learner, Resource
+
+
+@pytest.fixture
+def stored(tmp_path, framework, shipped_resources, make_app, database_url):
+    """The shipped catalogue, with labels some rows carry and some not, and feedback marks."""
+    app = make_app(tmp_path, framework, shipped_resources, database_url=database_url)
+    with app.app_context():
+        session = db.session()
+        ids = session.scalars(select(Resource.id).order_by(Resource.id)).all()
+        first = session.get(Resource, ids[0])
+        first.labels = {"level": {"source": "suggested", "confidence": 0.71,
+                                  "note": "read from its text \u2014 \u201cintroductory\u201d"}}
+        first.duration_minutes = None
+        session.add(Learner(id="learner-a"))
+        marks = [(ids[0], "1.1", "not_useful"), (ids[0], "1.1", "not_useful"),
+                 (ids[1], "1.1", "useful"), (ids[1], "6.3.2", "not_useful"),
+                 (ids[2], "6.3.2", "started"), (ids[3], "2.1", "not_useful")]
+        session.add_all(Feedback(learner_id="learner-a", resource_id=rid, capability_code=code,
+                                 verdict=verdict) for rid, code, verdict in marks)
+        session.commit()
+    return app, ids
+
+
+def test_shown_rows_equal_the_session_s(stored):
+    app, ids = stored
+    wanted = ids[:7] + ids[-5:] + [10**9]  # one id that is not there
+    with app.app_context():
+        through_session = {r.id: r for r in db.session().execute(
+            select(*PUBLIC_COLUMNS).where(Resource.id.in_(wanted)))}
+        through_driver = {r.id: r for r in _SHOWN.rows(db.engine(), ids=wanted)}
+    assert set(through_driver) == set(through_session) == set(wanted[:-1])
+    for rid, row in through_session.items():
+        assert tuple(through_driver[rid]) == tuple(row)
+        assert public_fields(through_driver[rid]) == public_fields(row)
+    first = through_driver[ids[0]]
+    assert first.duration_minutes is None
+    assert first.labels["level"]["confidence"] == 0.71
+    assert isinstance(first.archetypes, list)
+
+
+def test_feedback_aggregate_equals_the_session_s(stored):
+    app, _ = stored
+    codes = ["1.1", "6.3.2", "4.1"]
+    with app.app_context():
+        expected = db.session().execute(
+            select(Feedback.resource_id, Feedback.capability_code, Feedback.verdict,
+                   func.count())
+            .where(Feedback.framework == "dart-ed", Feedback.capability_code.in_(codes),
+                   Feedback.verdict.in_(("useful", "not_useful")))
+            .group_by(Feedback.resource_id, Feedback.capability_code, Feedback.verdict)).all()
+        found = _NET_FEEDBACK.rows(db.engine(), codes=codes, framework="dart-ed")
+        other = _NET_FEEDBACK.rows(db.engine(), codes=codes, framework="northfield")
+    assert sorted(map(tuple, found)) == sorted(map(tuple, expected))
+    assert len(found) == 3  # "started" and the mark on 2.1 are not counted
+    assert other == []
+
+
+def test_a_read_is_compiled_once_per_length_and_an_empty_list_reads_nothing(stored):
+    app, ids = stored
+    read = DriverRead(lambda ids: select(Resource.slug).where(Resource.id.in_(ids)), ["ids"])
+    with app.app_context():
+        assert read.rows(db.engine(), ids=[]) == []
+        assert [r.slug for r in read.rows(db.engine(), ids=ids[:2])] and \
+            len(read.rows(db.engine(), ids=ids[2:4])) == 2
+        assert len(read.rows(db.engine(), ids=ids[:3])) == 3
+    assert len(read._compiled) == 2  # lengths 2 and 3
+
+
+def test_columns_a_driver_reads_its_own_way_are_refused(stored):
+    app, ids = stored
+    dated = DriverRead(lambda ids: select(Resource.created_at).where(Resource.id.in_(ids)),
+                       ["ids"])
+    expanding = DriverRead(lambda ids: select(Resource.id).where(
+        Resource.id.in_(ids), Resource.level.in_(("baseline", "specialist"))), ["ids"])
+    with app.app_context():
+        with pytest.raises(TypeError, match="created_at: a DateTime column"):
+            dated.rows(db.engine(), ids=ids[:1])
+        with pytest.raises(TypeError, match="rendered at each execution"):
+            expanding.rows(db.engine(), ids=ids[:1])
