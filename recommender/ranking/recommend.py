@@ -25,11 +25,12 @@ from recommender.contract.validation import Gap, RecommendationRequest
 from recommender.indexing.snapshot import ARCHETYPE_BITS, Snapshot
 from recommender.indexing.views import version_of
 from recommender.ranking import text_gaps
-from recommender.ranking.candidates import gathered
+from recommender.ranking.candidates import Candidates, gathered
 from recommender.ranking.explain import explained
 from recommender.ranking.scoring import Signals, score
 from recommender.ranking.selection import pages, weak_matches
-from recommender.storage.driver_reads import DriverRead
+from recommender.ranking.text_gaps import Column
+from recommender.storage.driver_reads import DriverRead, Pooled
 from recommender.storage.models import Feedback, Resource
 
 STARTER_GAPS = 12
@@ -64,11 +65,20 @@ def recommend(req: RecommendationRequest, index: IndexVersion, snapshot: Snapsho
     readings = text_gaps.read(req.text_gaps, np.array([encoded[g.text] for g in req.text_gaps]),
                               index, statements, req.archetype) if encoded else []
     columns = text_gaps.columns(gaps, readings)
-    codes = [c.capability for c in columns]
     candidates = gathered(req, index, snapshot, session, columns, encoded)
     if not len(candidates.ids):
         return _response(req, index, {"baseline": [], "specialist": []},
                          note or "no resource passes the filters")
+    with Pooled(session.get_bind()) as reads:
+        return _ranked(req, index, snapshot, reads, statements, weights, columns, readings,
+                       candidates, note)
+
+
+def _ranked(req: RecommendationRequest, index: IndexVersion, snapshot: Snapshot, reads: Pooled,
+            statements: Mapping[str, Capability], weights: dict[str, float],
+            columns: list[Column], readings: list, candidates: Candidates,
+            note: str | None) -> dict:
+    codes = [c.capability for c in columns]
     rows = candidates.rows
     scores = score(Signals(
         similarity=candidates.similarity,
@@ -82,7 +92,7 @@ def recommend(req: RecommendationRequest, index: IndexVersion, snapshot: Snapsho
         format_preferred=snapshot.format.mask(list(req.preferences.formats))[rows]
         if req.preferences.formats else None,
         duration_fit=_duration_fit(snapshot.duration[rows], req.preferences.duration_minutes),
-        not_useful=_not_useful(session, candidates.ids, codes, req.framework),
+        not_useful=_not_useful(reads, candidates.ids, codes, req.framework),
         level_wanted=req.preferences.level,
         words_only=np.array([not c.matched for c in columns]),
         level_inferred=snapshot.level_inferred[rows],
@@ -92,7 +102,7 @@ def recommend(req: RecommendationRequest, index: IndexVersion, snapshot: Snapsho
     weak = weak_matches(scores, [c.matched for c in columns])
     chosen = pages(scores, snapshot, candidates, weak, req.limit, req.page)
     wanted = [int(candidates.ids[i]) for picks in chosen.values() for i in picks]
-    full = {r.id: r for r in _SHOWN.rows(session.get_bind(), ids=wanted)}
+    full = {r.id: r for r in _SHOWN.rows(reads, ids=wanted)}
     lists = {level: explained([(i, full[rid]) for i, rid in zip(
         picks, candidates.ids[picks].tolist(), strict=True) if rid in full], scores, weak,
         columns, req, statements) for level, picks in chosen.items()}
@@ -116,10 +126,10 @@ def _duration_fit(duration: np.ndarray, wanted: int | None) -> np.ndarray | None
     return np.where(np.isfinite(ratio), np.clip(1 - ratio / np.log(8), 0, 1), 0.0)
 
 
-def _not_useful(session: Session, ids: np.ndarray, codes: list[str], framework: str
+def _not_useful(reads: Pooled, ids: np.ndarray, codes: list[str], framework: str
                 ) -> np.ndarray | None:
     """Net "not useful" marks (not useful minus useful) per candidate and gap."""
-    rows = _NET_FEEDBACK.rows(session.get_bind(), codes=codes, framework=framework)
+    rows = _NET_FEEDBACK.rows(reads, codes=codes, framework=framework)
     if not rows:
         return None
     column = {code: j for j, code in enumerate(codes)}

@@ -19,7 +19,7 @@ from collections import namedtuple
 from collections.abc import Callable, Sequence
 
 import orjson
-from sqlalchemy import JSON, Engine, Float, Integer, String, bindparam
+from sqlalchemy import JSON, Dialect, Engine, Float, Integer, String, bindparam
 from sqlalchemy.sql import Select
 
 PLAIN_TYPES = (Integer, String, Float)  # Text is a String
@@ -35,30 +35,28 @@ class DriverRead:
         self._lists = tuple(lists)
         self._compiled: dict[tuple, tuple[str, tuple[str, ...] | None, dict, type, tuple]] = {}
 
-    def rows(self, engine: Engine, **params) -> list:
-        """The rows for these parameters (a list parameter given as a sequence of values)."""
+    def rows(self, connection, **params) -> list:
+        """The rows for these parameters (a list parameter given as a sequence of values), read
+        on a DBAPI connection from ``pooled``."""
         lengths = tuple(len(params[name]) for name in self._lists)
         if 0 in lengths:
             return []
-        key = (engine.dialect.name, *lengths)
-        compiled = self._compiled.get(key) or self._compile(engine, key, lengths)
+        dialect = connection.dialect
+        key = (dialect.name, *lengths)
+        compiled = self._compiled.get(key) or self._compile(dialect, key, lengths)
         sql, order, fixed, row_type, json_at = compiled
         flat = fixed | {name: value for name, value in params.items() if name not in self._lists}
         for name in self._lists:
             flat.update((f"{name}_{k}", value) for k, value in enumerate(params[name]))
-        connection = engine.raw_connection()
-        try:
-            cursor = connection.cursor()
-            cursor.execute(sql, [flat[name] for name in order] if order is not None else flat)
-            found = cursor.fetchall()
-            cursor.close()
-        finally:
-            connection.close()  # back to the pool, which ends the read's transaction
+        cursor = connection.cursor()
+        cursor.execute(sql, [flat[name] for name in order] if order is not None else flat)
+        found = cursor.fetchall()
+        cursor.close()
         if json_at:
             found = [_decoded(row, json_at) for row in found]
         return [row_type._make(row) for row in found]
 
-    def _compile(self, engine: Engine, key: tuple, lengths: tuple[int, ...]) -> tuple:
+    def _compile(self, dialect: Dialect, key: tuple, lengths: tuple[int, ...]) -> tuple:
         placeholders = {name: [bindparam(f"{name}_{k}") for k in range(n)]
                         for name, n in zip(self._lists, lengths, strict=True)}
         statement = self._build(**placeholders)
@@ -67,7 +65,7 @@ class DriverRead:
             if not isinstance(column.type, (*PLAIN_TYPES, JSON)):
                 raise TypeError(f"{column.name}: a {type(column.type).__name__} column is not "
                                 "read the same way by every driver; read it through a session")
-        compiled = statement.compile(dialect=engine.dialect)
+        compiled = statement.compile(dialect=dialect)
         if "POSTCOMPILE" in compiled.string:
             raise TypeError("an IN of values is rendered at each execution: give its values as "
                             "one of the lists, or as literal() values")
@@ -79,6 +77,32 @@ class DriverRead:
         json_at = tuple(k for k, c in enumerate(columns) if isinstance(c.type, JSON))
         self._compiled[key] = (compiled.string, order, fixed, row_type, json_at)
         return self._compiled[key]
+
+
+class Pooled:
+    """A DBAPI connection from the engine's pool for a request's reads, taken when first
+    used and given back by ``close`` (which ends its read transaction)."""
+
+    def __init__(self, engine: Engine):
+        self.dialect = engine.dialect
+        self._engine = engine
+        self._connection = None
+
+    def cursor(self):
+        if self._connection is None:
+            self._connection = self._engine.raw_connection()
+        return self._connection.cursor()
+
+    def close(self) -> None:
+        if self._connection is not None:
+            self._connection.close()
+            self._connection = None
+
+    def __enter__(self) -> Pooled:
+        return self
+
+    def __exit__(self, *_exc) -> None:
+        self.close()
 
 
 def _decoded(row: tuple, json_at: tuple[int, ...]) -> list:
