@@ -24,11 +24,23 @@ GOAL_REASON_SIMILARITY = 0.3
 EXPLAINED_GAPS = 3  # gaps explained in full per item; the rest are listed by id
 
 
-def explained(shown: Sequence[tuple[int, object]], scores: Scores,
+def explained(lists: Mapping[str, Sequence[tuple[int, object]]], scores: Scores,
               weak: set[tuple[int, int]], gaps: list[Column], req: RecommendationRequest,
-              statements: Mapping[str, Capability]) -> list[dict]:
-    """The recommended items, each ``(candidate position, its row of PUBLIC_COLUMNS)``: the
-    resource's fields, its score, and why, gap by gap."""
+              statements: Mapping[str, Capability]) -> dict[str, list[dict]]:
+    """Each list's recommended items, each ``(candidate position, its row of
+    PUBLIC_COLUMNS)``: the resource's fields, its score, and why, gap by gap. The lists are
+    explained together: their signals read out at once, each gap worded once."""
+    items = _items([item for shown in lists.values() for item in shown], scores, weak, gaps,
+                   req, statements)
+    out, start = {}, 0
+    for name, shown in lists.items():
+        out[name], start = items[start:start + len(shown)], start + len(shown)
+    return out
+
+
+def _items(shown: Sequence[tuple[int, object]], scores: Scores, weak: set[tuple[int, int]],
+           gaps: list[Column], req: RecommendationRequest,
+           statements: Mapping[str, Capability]) -> list[dict]:
     if not shown:
         return []
     at = [i for i, _ in shown]

@@ -103,9 +103,9 @@ def _ranked(req: RecommendationRequest, index: IndexVersion, snapshot: Snapshot,
     chosen = pages(scores, snapshot, candidates, weak, req.limit, req.page)
     wanted = [int(candidates.ids[i]) for picks in chosen.values() for i in picks]
     full = {r.id: r for r in _SHOWN.rows(reads, ids=wanted)}
-    lists = {level: explained([(i, full[rid]) for i, rid in zip(
-        picks, candidates.ids[picks].tolist(), strict=True) if rid in full], scores, weak,
-        columns, req, statements) for level, picks in chosen.items()}
+    lists = explained({level: [(i, full[rid]) for i, rid in zip(
+        picks, candidates.ids[picks].tolist(), strict=True) if rid in full]
+        for level, picks in chosen.items()}, scores, weak, columns, req, statements)
     if readings:
         lists["text_gaps"] = [r.as_dict(statements) for r in readings]
     return _response(req, index, lists, note)
