@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 from recommender.content.views import PUBLIC_COLUMNS, public_fields
 from recommender.ranking.recommend import _NET_FEEDBACK, _SHOWN
 from recommender.storage import db
-from recommender.storage.driver_reads import DriverRead, Pooled
+from recommender.storage.driver_reads import DriverRead, Reads
 from recommender.storage.models import Feedback, Learner, Resource
 
 
@@ -38,7 +38,7 @@ def test_shown_rows_equal_the_session_s(stored):
     with app.app_context():
         through_session = {r.id: r for r in db.session().execute(
             select(*PUBLIC_COLUMNS).where(Resource.id.in_(wanted)))}
-        through_driver = {r.id: r for r in _SHOWN.rows(Pooled(db.engine()), ids=wanted)}
+        through_driver = {r.id: r for r in _SHOWN.rows(Reads(db.session()), ids=wanted)}
     assert set(through_driver) == set(through_session) == set(wanted[:-1])
     for rid, row in through_session.items():
         assert tuple(through_driver[rid]) == tuple(row)
@@ -59,7 +59,7 @@ def test_feedback_aggregate_equals_the_session_s(stored):
             .where(Feedback.framework == "dart-ed", Feedback.capability_code.in_(codes),
                    Feedback.verdict.in_(("useful", "not_useful")))
             .group_by(Feedback.resource_id, Feedback.capability_code, Feedback.verdict)).all()
-        with Pooled(db.engine()) as reads:  # both reads on one connection
+        with Reads(db.session()) as reads:  # both reads on one connection
             found = _NET_FEEDBACK.rows(reads, codes=codes, framework="dart-ed")
             other = _NET_FEEDBACK.rows(reads, codes=codes, framework="northfield")
     assert sorted(map(tuple, found)) == sorted(map(tuple, expected))
@@ -71,13 +71,13 @@ def test_a_read_is_compiled_once_per_length_and_an_empty_list_reads_nothing(stor
     app, ids = stored
     read = DriverRead(lambda ids: select(Resource.slug).where(Resource.id.in_(ids)), ["ids"])
     with app.app_context():
-        reads = Pooled(db.engine())
+        reads = Reads(db.session())
         assert read.rows(reads, ids=[]) == []
         assert reads._connection is None  # nothing to read: no connection taken
         assert len(read.rows(reads, ids=ids[:2])) == len(read.rows(reads, ids=ids[2:4])) == 2
         assert len(read.rows(reads, ids=ids[:3])) == 3
         reads.close()
-        assert reads._connection is None
+        assert reads._connection is None and not db.session().in_transaction()
     assert len(read._compiled) == 2  # lengths 2 and 3
 
 
@@ -89,6 +89,22 @@ def test_columns_a_driver_reads_its_own_way_are_refused(stored):
         Resource.id.in_(ids), Resource.level.in_(("baseline", "specialist"))), ["ids"])
     with app.app_context():
         with pytest.raises(TypeError, match="created_at: a DateTime column"):
-            dated.rows(Pooled(db.engine()), ids=ids[:1])
+            dated.rows(Reads(db.session()), ids=ids[:1])
         with pytest.raises(TypeError, match="rendered at each execution"):
-            expanding.rows(Pooled(db.engine()), ids=ids[:1])
+            expanding.rows(Reads(db.session()), ids=ids[:1])
+
+
+def test_reads_in_a_session_s_transaction_see_what_it_wrote(stored):
+    app, ids = stored
+    with app.app_context():
+        session = db.session()
+        session.get(Resource, ids[0]).title = "A title not yet committed"
+        session.flush()
+        with Reads(session) as reads:
+            (row,) = _SHOWN.rows(reads, ids=ids[:1])
+        assert row.title == "A title not yet committed"
+        assert session.in_transaction()  # the session's transaction is its own to end
+        session.rollback()
+        with Reads(session) as reads:
+            (row,) = _SHOWN.rows(reads, ids=ids[:1])
+        assert row.title != "A title not yet committed"

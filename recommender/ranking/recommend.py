@@ -30,7 +30,7 @@ from recommender.ranking.explain import explained
 from recommender.ranking.scoring import Signals, score
 from recommender.ranking.selection import pages, weak_matches
 from recommender.ranking.text_gaps import Column
-from recommender.storage.driver_reads import DriverRead, Pooled
+from recommender.storage.driver_reads import DriverRead, Reads
 from recommender.storage.models import Feedback, Resource
 
 STARTER_GAPS = 12
@@ -69,12 +69,12 @@ def recommend(req: RecommendationRequest, index: IndexVersion, snapshot: Snapsho
     if not len(candidates.ids):
         return _response(req, index, {"baseline": [], "specialist": []},
                          note or "no resource passes the filters")
-    with Pooled(session.get_bind()) as reads:
+    with Reads(session) as reads:
         return _ranked(req, index, snapshot, reads, statements, weights, columns, readings,
                        candidates, note)
 
 
-def _ranked(req: RecommendationRequest, index: IndexVersion, snapshot: Snapshot, reads: Pooled,
+def _ranked(req: RecommendationRequest, index: IndexVersion, snapshot: Snapshot, reads: Reads,
             statements: Mapping[str, Capability], weights: dict[str, float],
             columns: list[Column], readings: list, candidates: Candidates,
             note: str | None) -> dict:
@@ -126,7 +126,7 @@ def _duration_fit(duration: np.ndarray, wanted: int | None) -> np.ndarray | None
     return np.where(np.isfinite(ratio), np.clip(1 - ratio / np.log(8), 0, 1), 0.0)
 
 
-def _not_useful(reads: Pooled, ids: np.ndarray, codes: list[str], framework: str
+def _not_useful(reads: Reads, ids: np.ndarray, codes: list[str], framework: str
                 ) -> np.ndarray | None:
     """Net "not useful" marks (not useful minus useful) per candidate and gap."""
     rows = _NET_FEEDBACK.rows(reads, codes=codes, framework=framework)

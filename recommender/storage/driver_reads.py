@@ -5,8 +5,8 @@ resources it shows. Through a session (its transaction begun, the expanding ``IN
 for every execution, each row through the result's processors, JSON columns decoded by the
 standard library) those two reads and the session's close cost 0.4 ms of a 2.3 ms request at
 100k resources (docs/performance.md). Here the SQL is still SQLAlchemy's, compiled for the
-engine's dialect once per number of values in each list, and run on a pooled DBAPI
-connection; rows come back as named tuples, JSON columns decoded by orjson.
+engine's dialect once per number of values in each list, and run on a DBAPI connection
+(``Reads``); rows come back as named tuples, JSON columns decoded by orjson.
 
 Only column types the drivers return as Python values are accepted (integers, strings,
 floats, JSON), so a read here gives what the same select through a session gives
@@ -19,7 +19,8 @@ from collections import namedtuple
 from collections.abc import Callable, Sequence
 
 import orjson
-from sqlalchemy import JSON, Dialect, Engine, Float, Integer, String, bindparam
+from sqlalchemy import JSON, Dialect, Float, Integer, String, bindparam
+from sqlalchemy.orm import Session
 from sqlalchemy.sql import Select
 
 PLAIN_TYPES = (Integer, String, Float)  # Text is a String
@@ -35,9 +36,8 @@ class DriverRead:
         self._lists = tuple(lists)
         self._compiled: dict[tuple, tuple[str, tuple[str, ...] | None, dict, type, tuple]] = {}
 
-    def rows(self, connection, **params) -> list:
-        """The rows for these parameters (a list parameter given as a sequence of values), read
-        on a DBAPI connection from ``pooled``."""
+    def rows(self, connection: Reads, **params) -> list:
+        """The rows for these parameters (a list parameter given as a sequence of values)."""
         lengths = tuple(len(params[name]) for name in self._lists)
         if 0 in lengths:
             return []
@@ -79,26 +79,31 @@ class DriverRead:
         return self._compiled[key]
 
 
-class Pooled:
-    """A DBAPI connection from the engine's pool for a request's reads, taken when first
-    used and given back by ``close`` (which ends its read transaction)."""
+class Reads:
+    """The DBAPI connection a request's driver reads run on, taken when first used: the
+    session's own when it has a transaction open (so the reads see what it wrote, as they did
+    when they ran through it), else one from the engine's pool, given back by ``close`` (which
+    ends its read transaction)."""
 
-    def __init__(self, engine: Engine):
-        self.dialect = engine.dialect
-        self._engine = engine
+    def __init__(self, session: Session):
+        self.dialect = session.get_bind().dialect
+        self._session = session
         self._connection = None
+        self._owned = False
 
     def cursor(self):
         if self._connection is None:
-            self._connection = self._engine.raw_connection()
+            self._owned = not self._session.in_transaction()
+            self._connection = self._session.get_bind().raw_connection() if self._owned \
+                else self._session.connection().connection
         return self._connection.cursor()
 
     def close(self) -> None:
-        if self._connection is not None:
+        if self._connection is not None and self._owned:
             self._connection.close()
-            self._connection = None
+        self._connection = None
 
-    def __enter__(self) -> Pooled:
+    def __enter__(self) -> Reads:
         return self
 
     def __exit__(self, *_exc) -> None:
