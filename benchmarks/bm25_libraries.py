@@ -7,7 +7,7 @@ Full run (100k resources, about 3 minutes):  .venv/bin/python benchmarks/bm25_li
 Needs bm25s and rank_bm25 (development dependencies, installed by `make`).
 
 Documents are the texts a build indexes (title, description, topics) of a synthetic catalogue
-(benchmarks/synthetic.py); queries are the statements' ``embedding_text()``, as the build uses.
+(benchmarks/synthetic.py); queries are the statements' ``lexical_text()``, as the build uses.
 Both engines get the same tokens, ``indexes.lexical.tokens()`` (computed once, untimed, and
 reported as ``tokenise_seconds``), so the figures compare the scoring engines. Parameters match
 ours: k1 = 1.2, b = 0.75, bm25s ``method="lucene"`` (IDF ln(1 + (N - n + 0.5) / (n + 0.5)), as
@@ -125,7 +125,7 @@ def main() -> None:
     k = args.k
 
     texts = generate(n).texts()
-    statements = [c.embedding_text() for c in load_framework().capabilities]
+    statements = [c.lexical_text() for c in load_framework().capabilities]
     began = time.perf_counter()
     docs = [tokens(t) for t in texts]
     tokenise = time.perf_counter() - began

@@ -14,6 +14,8 @@ topic: the judged distractors), then an index build on a real Celery worker. Not
 curators wrote about the resources' fit is left:
     .venv/bin/python benchmarks/evaluate.py --unlabelled [--quick]
 Quick and full runs are the same (about a minute; --unlabelled adds the import and build).
+``--half train`` (or ``test``) keeps the judged queries of one half, by a hash of the query id:
+settings are chosen on train.
 ``ratio:`` is our nDCG@10 over the best baseline's, over both sets.
 """
 
@@ -41,6 +43,7 @@ from recommender.ranking.evaluation import (
     LEARNER_WORDS,
     SYSTEMS,
     Evaluator,
+    half,
     load_distractors,
     load_queries,
 )
@@ -89,6 +92,9 @@ def main() -> None:
     parser.add_argument("--model", default=os.environ.get("EMBEDDING_MODEL") or DEFAULT_MODEL,
                         help="sentence-transformers model name or folder (default: "
                              "EMBEDDING_MODEL, else the packaged all-MiniLM-L6-v2)")
+    parser.add_argument("--half", choices=("train", "test"),
+                        help="only the judged queries in this half (by a hash of the query id; "
+                             "settings are chosen on train)")
     args = parser.parse_args()
     if args.unlabelled:
         os.environ["EMBEDDING_MODEL"] = args.model
@@ -99,6 +105,9 @@ def main() -> None:
     sets = {"statements": load_queries(JUDGED)}
     if LEARNER_WORDS.exists():
         sets["words"] = load_queries(LEARNER_WORDS)
+    if args.half:
+        sets = {name: [q for q in queries if half(q.id) == args.half]
+                for name, queries in sets.items()}
     distractors = load_distractors()
     with app.app_context():
         index = index_holder().get()
@@ -109,6 +118,7 @@ def main() -> None:
         mapping = evaluator.text_gap_mapping(everything)
         resources = len(evaluator.slugs)
     print(f"mode: {'unlabelled' if args.unlabelled else 'labelled'}")
+    print(f"half: {args.half or 'both'}")
     print(f"model: {Path(args.model).name}")
     print(f"resources: {resources}")
     print(f"distractors_judged: {len(distractors)}")

@@ -202,6 +202,7 @@ class Statements:
     texts: list[str]
     vectors: np.ndarray
     model: str
+    words: list[str]  # what their BM25 lists are scored for (``Capability.lexical_text``)
 
 
 def embed_statements(app, encoder: Encoder | None = None) -> Statements:
@@ -210,7 +211,8 @@ def embed_statements(app, encoder: Encoder | None = None) -> Statements:
         session = db.session()
         found = indexed_statements(session, wanted_manifest(session, encoder.name))
     texts = [s.embedding_text() for s in found]
-    return Statements([s.id for s in found], texts, encoder.encode(texts), encoder.name)
+    return Statements([s.id for s in found], texts, encoder.encode(texts), encoder.name,
+                      [s.lexical_text() for s in found])
 
 
 def populate(app, n: int, statements: Statements, *, seed: int = 5,
@@ -254,7 +256,7 @@ def publish(app, catalogue: Catalogue, statements: Statements, kind: str = "flat
     neighbour lists and BM25 statistics a real build computes; return the version name."""
     ids = np.arange(1, len(catalogue) + 1, dtype=np.int64)
     index = VectorIndex.build(ids, catalogue.vectors, kind=kind)
-    bm25 = Bm25([tokens(t) for t in statements.texts])
+    bm25 = Bm25([tokens(t) for t in statements.words])
     words = [tokens(t) for t in catalogue.texts()]
     counts = [bm25.observe(w) for w in words]
     lexical = bm25.score(counts, np.array([len(w) for w in words], dtype=np.float32))

@@ -58,6 +58,12 @@ class Capability:
         """Text embedded for this statement: where it sits, then what it says."""
         return capability_text(self.domain_name, self.group_name, self.text)
 
+    def lexical_text(self) -> str:
+        """Words its BM25 list matches: the statement's own. Its domain's and group's names
+        are shared by every statement under them, so they tell none apart and rank first
+        the resources that repeat them (docs/ranking.md)."""
+        return self.text
+
 
 @dataclass(frozen=True)
 class Framework:

@@ -2,9 +2,11 @@
 
 import json
 import threading
+from dataclasses import replace
 
 from sqlalchemy import select
 
+from indexes.lexical import tokens
 from indexes.store import RESOURCES_FILE
 from recommender.content.store import upsert_resources
 from recommender.indexing.build import build_index
@@ -126,3 +128,25 @@ def test_a_full_build_encodes_shortest_texts_first_on_each_database(
     in_index = [length[i] for i in ids.tolist()]
     assert len(in_index) == 30 and len(set(in_index)) > 10
     assert in_index == sorted(in_index)
+
+
+def test_a_statements_bm25_list_matches_its_own_words_not_its_groups_names(
+        tmp_path, framework, make_app, shipped_resources, encoder):
+    """A statement's domain and group names are shared by every statement under them, so a
+    resource that only repeats them is not in its BM25 list; one in its own words is."""
+    statement = next(s for s in framework.capabilities
+                     if not set(tokens(f"{s.domain_name} {s.group_name}")) & set(tokens(s.text)))
+    names = replace(shipped_resources[0], id="names-only", url="https://example.org/names",
+                    title=f"{statement.group_name}: {statement.domain_name}", topics=(),
+                    description=f"An overview of {statement.group_name} and of "
+                                f"{statement.domain_name}, for the whole workforce.")
+    words = replace(shipped_resources[1], id="own-words", url="https://example.org/words",
+                    title="A short course", description=statement.text, topics=())
+    app = make_app(tmp_path, framework, [*shipped_resources[2:12], names, words])
+    with app.app_context():
+        build_index(db.session(), index_store(), encoder)
+        loaded = index_store().load()
+        ids = dict(db.session().execute(select(Resource.slug, Resource.id)).all())
+    listed = loaded.lexical.ids[loaded.row(statement.id)].tolist()
+    assert ids["own-words"] in listed
+    assert ids["names-only"] not in listed

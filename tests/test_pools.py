@@ -11,6 +11,7 @@ from catalogue.framework import ARCHETYPE_BADGES
 from recommender.content.store import delete_resource, upsert_resources
 from recommender.contract.validation import Filters, Gap, Preferences, RecommendationRequest
 from recommender.indexing.build import apply_changes, build_index
+from recommender.indexing.pools import FEEDBACK, statement_queries
 from recommender.indexing.serving import index_holder, index_store, snapshot, statements
 from recommender.ranking.recommend import recommend
 from recommender.ranking.scoring import DEFAULT_WEIGHTS
@@ -68,7 +69,8 @@ def test_statement_gaps_rank_from_the_pools_as_the_search_ranks_them(served_app)
         assert found.all()
         rows = list(range(len(index.capability_ids)))
         similarity, lexical_rank, curated = pools.signals(np.arange(len(pools.ids)), rows)
-        np.testing.assert_allclose(similarity, vectors @ index.capability_vectors.T, atol=1e-6)
+        np.testing.assert_allclose(similarity, vectors @ statement_queries(index, served, rows).T,
+                                   atol=1e-6)
         for row, code in enumerate(index.capability_ids):
             rank = {rid: k for k, rid in enumerate(index.lexical.ids[row].tolist()) if rid >= 0}
             assert lexical_rank[:, row].tolist() == [rank.get(i, -1) for i in pools.ids.tolist()]
@@ -95,6 +97,27 @@ def test_a_delta_gets_pools_of_its_own(tmp_path, framework, shipped_resources, e
         assert shipped_resources[30].id in held and shipped_resources[5].id not in held
         assert_ranked_alike(version, served, session,
                             requests(list(statements(version)), 20, seed=4))
+
+
+def test_statements_nobody_curated_are_queried_with_their_best_bm25_matches(served_app):
+    """A statement with curated mappings is compared by its own vector; one without, by its
+    vector moved toward the resources its own words match best."""
+    with served_app.app_context():
+        index = index_holder().get()
+        served = snapshot(index)
+        rows = list(range(len(index.capability_ids)))
+        queries = statement_queries(index, served, rows)
+    mapped = [len(served.curated.get(code, ())) > 0 for code in index.capability_ids]
+    assert any(mapped) and not all(mapped)
+    np.testing.assert_allclose(np.linalg.norm(queries, axis=1), 1, atol=1e-5)
+    for row, curated in enumerate(mapped):
+        own = index.capability_vectors[row]
+        if curated:
+            np.testing.assert_array_equal(queries[row], own)
+            continue
+        matches = index.vectors_of(index.lexical.ids[row, :FEEDBACK])[0]
+        assert (matches @ queries[row]).mean() > (matches @ own).mean()
+        assert queries[row] @ own > 0.8
 
 
 def pooled_slugs(served) -> set[str]:

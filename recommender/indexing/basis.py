@@ -18,7 +18,11 @@ from recommender.content.store import catalogue_checksum
 from recommender.storage.models import FrameworkVersion
 
 # what an index version is built on: if any differs, changes cannot be applied incrementally
-BASIS = ("model", "index_type", "framework_version", "framework_checksum", "frameworks")
+BASIS = ("model", "index_type", "framework_version", "framework_checksum", "frameworks",
+         "lexical_queries")
+# what the statements' BM25 lists are scored for (``Capability.lexical_text``); a version
+# built for other words is rebuilt, not updated
+LEXICAL_QUERIES = "statement-text"
 
 
 def wanted_manifest(session: Session, model_name: str, index_type: str = "flat") -> dict:
@@ -35,6 +39,7 @@ def wanted_manifest(session: Session, model_name: str, index_type: str = "flat")
         "catalogue_checksum": catalogue_checksum(session),
         "framework_version": framework_version,
         "framework_checksum": _checksum(session, DEFAULT_FRAMEWORK, framework_version),
+        "lexical_queries": LEXICAL_QUERIES,
     }
     if versions:
         wanted["frameworks"] = {f: {"version": v, "checksum": _checksum(session, f, v)}

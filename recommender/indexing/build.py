@@ -92,7 +92,7 @@ def build_index(session: Session, store: IndexStore, encoder: Encoder, *, force:
                                rejected=rejected_suggestions(session),
                                review=review_keys(session, wanted))
         inferrer = lazy_inferrer(encoder, *default_statements(statements, capability_vectors))
-        bm25 = Bm25([lexical_tokens(s.embedding_text()) for s in statements])
+        bm25 = Bm25([lexical_tokens(s.lexical_text()) for s in statements])
         vectors = VectorIndex(encoder.dimension, kind=index_type)
         done = 0
         rows = session.execute(_RESOURCE_FIELDS.order_by(_CURATED_FIRST, _TEXT_LENGTH,

@@ -17,7 +17,7 @@ def delta_of(loaded: IndexVersion, ids: np.ndarray, texts: list[str], vectors: n
     their ``texts`` and ``vectors``) with each one's nearest statement, the others removed,
     and the neighbour-list rows that differ once they are merged in (lexical scores use the
     statistics of the last full build)."""
-    bm25 = Bm25.from_json([lexical_tokens(s.embedding_text()) for s in statements],
+    bm25 = Bm25.from_json([lexical_tokens(s.lexical_text()) for s in statements],
                           loaded.lexical_stats)
     words = [lexical_tokens(t) for t in texts]
     lexical_scores = bm25.score([bm25.counts(w) for w in words],

@@ -5,7 +5,8 @@ A gap given as a statement id takes its candidates from lists fixed by the versi
 statement's nearest resources by meaning (``DENSE_DEPTH``) and by BM25 (``LEXICAL_DEPTH``),
 and the first ``CURATED_DEPTH`` of its curated mappings. A request's candidates are the union
 of its gaps' lists, and each candidate is scored against every gap: its cosine to the gap's
-statement, its rank in the statement's BM25 list and whether a curator mapped it there. The
+statement's query vector (``statement_queries``), its rank in the statement's BM25 list and
+whether a curator mapped it there. The
 union of every statement's lists is a few thousand resources at any catalogue size (at most
 statements x 150), so these signals are kept for all of them against all statements (at 160
 statements and 100k resources: 16,000 candidates, 20 MB, built in 0.06 s), and a request
@@ -28,6 +29,11 @@ from recommender.indexing.suggestions import IN_SCOPE_SIMILARITY
 DENSE_DEPTH = 60     # per gap, from the statement's precomputed neighbours
 CURATED_DEPTH = 60   # ... from its curated mappings, the most similar first
 LEXICAL_DEPTH = 30   # ... from its BM25 list (and a text's full-text search)
+# a statement no curator mapped anything to is queried with its first FEEDBACK BM25 matches'
+# mean vector mixed in, at FEEDBACK_WEIGHT (pseudo-relevance feedback, Rocchio); both chosen on
+# the train half of the judged sets without labels (docs/ranking.md)
+FEEDBACK = 3
+FEEDBACK_WEIGHT = 0.5
 # one candidate against one statement: cosine, rank in its BM25 list (-1: absent; lists are
 # neighbours.DEPTH = 200 long), curated; aligned (8 bytes), as unaligned floats read slowly
 CELL = np.dtype([("similarity", np.float32), ("lexical_rank", np.int16), ("curated", bool)],
@@ -84,7 +90,8 @@ def build(index: IndexVersion, snapshot: Snapshot) -> Pools:
         members.append(where[hit])
     vectors = index.vectors_of(ids)[0]
     cells = np.zeros((len(ids), len(codes)), dtype=CELL)
-    cells["similarity"] = similarities(vectors, index.capability_vectors)
+    cells["similarity"] = similarities(vectors, statement_queries(index, snapshot,
+                                                                  list(range(len(codes)))))
     cells["lexical_rank"] = -1
     for row, code in enumerate(codes):
         where, hit = locate(ids, index.lexical.ids[row])
@@ -95,3 +102,23 @@ def build(index: IndexVersion, snapshot: Snapshot) -> Pools:
             cells["curated"][where[hit], row] = True
     in_scope = snapshot.curated_any[rows] | (index.nearest_similarity(ids) >= IN_SCOPE_SIMILARITY)
     return Pools(index.name, ids, rows, cells, in_scope, members)
+
+
+def statement_queries(index: IndexVersion, snapshot: Snapshot, rows: list[int]) -> np.ndarray:
+    """(len(rows), d): the vectors the candidates of these statements (index rows) are
+    compared with. A statement with curated mappings is its own vector. One without is its
+    vector plus ``FEEDBACK_WEIGHT`` times the normalised mean of its first ``FEEDBACK`` BM25
+    matches' vectors, normalised: the resources that use the statement's own words pull its
+    query toward what they say (a few vectors a statement, not a search)."""
+    own = index.capability_vectors[rows]
+    top = index.lexical.ids[rows, :FEEDBACK]
+    vectors, found = index.vectors_of(top.ravel())
+    found = found.reshape(top.shape) & (top >= 0)
+    mean = (vectors.reshape(*top.shape, own.shape[1]) * found[..., None]).sum(axis=1)
+    size = np.linalg.norm(mean, axis=1)
+    use = (size > 0) & np.array([not len(snapshot.curated.get(index.capability_ids[r], ()))
+                                 for r in rows], dtype=bool)
+    out = own.copy()
+    mixed = own[use] + FEEDBACK_WEIGHT * mean[use] / size[use, None]
+    out[use] = mixed / np.linalg.norm(mixed, axis=1, keepdims=True)
+    return out

@@ -18,7 +18,12 @@ from sqlalchemy.orm import Session
 from indexes.store import IndexVersion
 from indexes.vectors import similarities
 from recommender.contract.validation import RecommendationRequest
-from recommender.indexing.pools import CURATED_DEPTH, DENSE_DEPTH, LEXICAL_DEPTH
+from recommender.indexing.pools import (
+    CURATED_DEPTH,
+    DENSE_DEPTH,
+    LEXICAL_DEPTH,
+    statement_queries,
+)
 from recommender.indexing.snapshot import Snapshot
 from recommender.indexing.suggestions import IN_SCOPE_SIMILARITY
 from recommender.ranking import gap_signals, text_gaps
@@ -61,9 +66,10 @@ def _searched(req: RecommendationRequest, index: IndexVersion, snapshot: Snapsho
               session: Session, columns: list[Column], index_rows: list[int | None],
               encoded: Mapping[str, np.ndarray]) -> Candidates:
     absent = np.zeros(index.vectors.dimension, dtype=np.float32)  # a statement not indexed
-    queries = np.stack([text_gaps.query_vector(
-        c, index.capability_vectors[r] if r is not None else absent, encoded)
-        for c, r in zip(columns, index_rows, strict=True)])
+    known = [r for r in index_rows if r is not None]
+    own = dict(zip(known, statement_queries(index, snapshot, known), strict=True))
+    queries = np.stack([text_gaps.query_vector(c, own[r] if r is not None else absent, encoded)
+                        for c, r in zip(columns, index_rows, strict=True)])
     found_rows = [row for row, c in zip(index_rows, columns, strict=True)
                   if row is not None and c.matched]
     parts = [index.dense.ids[found_rows, :DENSE_DEPTH].ravel(),

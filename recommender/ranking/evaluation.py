@@ -6,6 +6,7 @@ benchmarks/evaluate.py and by regression tests."""
 
 from __future__ import annotations
 
+import hashlib
 import math
 from dataclasses import dataclass
 from pathlib import Path
@@ -59,6 +60,12 @@ def load_queries(path: Path = JUDGED) -> list[Query]:
                   for i, g in worded),
             tuple(tuple(g.get("nearest") or ()) for _, g in worded)))
     return out
+
+
+def half(query_id: str) -> str:
+    """The half of the judged sets a query is in, fixed by a hash of its id: settings are
+    chosen on "train" (even hashes) and reported on "test" as well."""
+    return "train" if int(hashlib.sha1(query_id.encode()).hexdigest(), 16) % 2 == 0 else "test"
 
 
 def load_distractors(path: Path = DISTRACTORS) -> set[str]:

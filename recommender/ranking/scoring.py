@@ -4,7 +4,8 @@ Every signal is a number in [0, 1] (similarity may be lower) and every weight is
 ``DEFAULT_WEIGHTS``; an app can override them with the ``RANKING_WEIGHTS`` config mapping.
 
 score(resource, gap) =
-      match      * cosine(resource, capability statement)                  (dense leg)
+      match      * cosine(resource, capability statement's query vector)   (dense leg;
+                   ``pools.statement_queries``)
     + lexical    * 61 / (61 + rank of the resource in the statement's BM25 list)  (lexical leg,
                    reciprocal-rank fused with the dense leg; 0 when not in the list)
     + curated    * [a curator mapped the resource to the statement]
