@@ -111,6 +111,19 @@ def test_http_benchmark_serves_ours_the_bare_endpoint_and_the_constant_json_floo
     assert figures["floor_ratio"] == figures["n300_gaps10_floor_ratio"] > 0
 
 
+def test_wsgi_benchmark_times_ours_against_the_floor_and_checks_answers(tmp_path):
+    answers = tmp_path / "answers.json"
+    figures = run("wsgi_recommend.py", "--size", "300", "--turn", "5", "--rounds", "2",
+                  "--answers", str(answers))
+    assert figures["answers_written"] == 500 and answers.exists()
+    assert figures["ours_cpu_p50_ms"] == figures["n300_gaps10_ours_cpu_p50_ms"] > 0
+    assert figures["floor_cpu_p50_ms"] == figures["n300_gaps10_floor_cpu_p50_ms"] > 0
+    assert 0 < figures["ratio"] < 1  # the floor does less than ours
+    again = run("wsgi_recommend.py", "--reuse", figures["folder"], "--turn", "5", "--rounds",
+                "2", "--answers", str(answers))
+    assert again["answers_differing"] == 0  # the same catalogue answers the same
+
+
 def test_memory_benchmark_compares_mapped_and_naive_workers():
     figures = run("memory.py", "--sizes", "300")
     for mode in ("mapped", "naive"):
