@@ -130,3 +130,15 @@ def test_memory_benchmark_compares_mapped_and_naive_workers():
         assert figures[f"n300_{mode}_worker_pss_mb"] > 0
         assert figures[f"n300_{mode}_worker_rss_mb"] >= figures[f"n300_{mode}_worker_pss_mb"]
     assert figures["ratio"] == figures["n300_ratio"] > 0
+
+
+def test_suggestion_representations_are_chosen_on_train_and_reported_held_out():
+    figures = run("suggest_representations.py", "--quick")
+    baseline = "baseline_whole_text_domain_group_statement_"
+    for name in (baseline, "r_title_only_"):
+        assert 0 < figures[name + "train_p3"] <= 1
+        assert 0 < figures[name + "heldout_p3"] <= figures[name + "heldout_hit3"] <= 1
+    # a title alone says less than the whole text, on both parts
+    assert figures["r_title_only_heldout_p3"] < figures[baseline + "heldout_p3"]
+    assert figures["r_title_only_train_p3"] < figures[baseline + "train_p3"]
+    assert figures["ratio"] > 0
