@@ -2,7 +2,8 @@
 selects give through a session, on SQLite and PostgreSQL."""
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import Column, Integer, MetaData, Table, func, select
+from sqlalchemy import exc as sa_exc
 
 from recommender.content.views import PUBLIC_COLUMNS, public_fields
 from recommender.ranking.recommend import _NET_FEEDBACK, _SHOWN
@@ -108,3 +109,16 @@ def test_reads_in_a_session_s_transaction_see_what_it_wrote(stored):
         with Reads(session) as reads:
             (row,) = _SHOWN.rows(reads, ids=ids[:1])
         assert row.title != "A title not yet committed"
+
+
+def test_a_driver_error_is_raised_as_sqlalchemy_raises_it(stored):
+    """The app answers SQLAlchemy's errors (a database that is down: 503); the driver's own
+    would be a 500 (tests/test_faults_database.py stops a real PostgreSQL under it)."""
+    app, ids = stored
+    missing = Table("not_there", MetaData(), Column("id", Integer))
+    read = DriverRead(lambda ids: select(missing.c.id).where(missing.c.id.in_(ids)), ["ids"])
+    with app.app_context():
+        expected = sa_exc.ProgrammingError if db.engine().dialect.name == "postgresql" \
+            else sa_exc.OperationalError
+        with Reads(db.session()) as reads, pytest.raises(expected, match="not_there"):
+            read.rows(reads, ids=ids[:1])

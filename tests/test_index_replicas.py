@@ -307,14 +307,31 @@ def start_web(folder: Path, database_url: str) -> tuple[subprocess.Popen, int]:
     return process, port
 
 
+def recommended_version(port: int) -> str | None:
+    """The index version a recommendation from this server names."""
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{port}/api/v1/recommendations",
+        data=json.dumps({"archetype": "user", "gaps": [{"capability": "6.0.1"}],
+                         "limit": 3}).encode(),
+        headers={"Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return json.loads(response.read())["index_version"]
+    except OSError:
+        return None
+
+
 def wait_serving(webs, version: str, timeout: float = 240) -> None:
-    """Until every server's last 8 answers (reaching both of its workers) name ``version``."""
+    """Until every server's last 8 readiness answers and 8 recommendations (reaching both of
+    its workers, each of which loads a new version in the background on its own) name
+    ``version``."""
     deadline = time.monotonic() + timeout
     for process, port, folder in webs:
         def serves(process=process, port=port, folder=folder) -> bool:
             assert process.poll() is None, (folder / "web.log").read_text()[-3000:]
             return all((readyz(port) or {}).get("checks", {}).get("index", {})
-                       .get("version") == version for _ in range(8))
+                       .get("version") == version for _ in range(8)) and \
+                all(recommended_version(port) == version for _ in range(8))
         wait_for(serves, max(deadline - time.monotonic(), 0.1), f"port {port} to serve "
                  f"{version}", every=0.2)
 
@@ -336,13 +353,7 @@ def test_two_web_servers_with_their_own_folders_serve_what_a_third_host_builds(
         second = build(builder, encoder, force=True)
         wait_serving(webs, second)
         for _, port, folder in webs:
-            request = urllib.request.Request(
-                f"http://127.0.0.1:{port}/api/v1/recommendations",
-                data=json.dumps({"archetype": "user", "gaps": [{"capability": "6.0.1"}],
-                                 "limit": 3}).encode(),
-                headers={"Content-Type": "application/json"})
-            with urllib.request.urlopen(request, timeout=30) as response:
-                assert json.loads(response.read())["index_version"] == second
+            assert [recommended_version(port) for _ in range(4)] == [second] * 4
             local = folder / "indexes"
             assert (local / "current").read_text() == second
             assert (local / "versions" / second / "resources.faiss").read_bytes() == \

@@ -20,6 +20,7 @@ from collections.abc import Callable, Sequence
 
 import orjson
 from sqlalchemy import JSON, Dialect, Float, Integer, String, bindparam
+from sqlalchemy import exc as sa_exc
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import Select
 
@@ -48,10 +49,15 @@ class DriverRead:
         flat = fixed | {name: value for name, value in params.items() if name not in self._lists}
         for name in self._lists:
             flat.update((f"{name}_{k}", value) for k, value in enumerate(params[name]))
+        bound = [flat[name] for name in order] if order is not None else flat
         cursor = connection.cursor()
-        cursor.execute(sql, [flat[name] for name in order] if order is not None else flat)
-        found = cursor.fetchall()
-        cursor.close()
+        try:
+            cursor.execute(sql, bound)
+            found = cursor.fetchall()
+        except connection.dialect.loaded_dbapi.Error as exc:
+            raise connection.failed(exc, sql, bound) from exc
+        finally:
+            cursor.close()
         if json_at:
             found = [_decoded(row, json_at) for row in found]
         return [row_type._make(row) for row in found]
@@ -94,9 +100,23 @@ class Reads:
     def cursor(self):
         if self._connection is None:
             self._owned = not self._session.in_transaction()
-            self._connection = self._session.get_bind().raw_connection() if self._owned \
-                else self._session.connection().connection
+            try:
+                self._connection = self._session.get_bind().raw_connection() if self._owned \
+                    else self._session.connection().connection
+            except self.dialect.loaded_dbapi.Error as exc:  # the pool connects unwrapped
+                raise self.failed(exc) from exc
         return self._connection.cursor()
+
+    def failed(self, exc: Exception, sql: str | None = None, params=None) -> sa_exc.DBAPIError:
+        """The driver's error as SQLAlchemy raises it through a session (an OperationalError
+        for a database that is down, which the app answers with a 503), the connection
+        thrown away when the error means it is gone."""
+        gone = self.dialect.is_disconnect(exc, self._connection, None)
+        if gone and self._owned and self._connection is not None:
+            self._connection.invalidate(exc)
+            self._connection = None
+        return sa_exc.DBAPIError.instance(sql, params, exc, self.dialect.loaded_dbapi.Error,
+                                          connection_invalidated=gone, dialect=self.dialect)
 
     def close(self) -> None:
         if self._connection is not None and self._owned:
