@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import random
 import sys
 import tempfile
 from pathlib import Path
@@ -44,6 +45,19 @@ def make_app(resources: list[Resource]):
     with app.app_context():
         upsert_resources(db.session(), resources)
     return app
+
+
+def curated_split(seed: int = 11, held_out: float = 0.3):
+    """The framework and the shipped resources curators mapped, shuffled by ``seed``, and how
+    many of them (the first) are held out: the capability-suggestion benchmarks choose on the
+    rest and report on these."""
+    from catalogue.importers import read_resources, shipped_files
+
+    framework = load_framework()
+    resources = [r for r in read_resources(shipped_files(), framework).resources
+                 if r.capabilities]
+    random.Random(seed).shuffle(resources)
+    return framework, resources, int(len(resources) * held_out)
 
 
 def arguments(doc: str) -> argparse.ArgumentParser:

@@ -19,12 +19,11 @@ from __future__ import annotations
 import argparse
 import hashlib
 import math
-import random
 import re
 from collections import Counter
 
 import numpy as np
-from common import percentile  # noqa: F401  (puts the project on sys.path)
+from common import curated_split
 from sklearn.isotonic import IsotonicRegression
 
 from catalogue.framework import load_framework
@@ -154,11 +153,7 @@ def main() -> None:
     parser.add_argument("--fit", action="store_true", help="re-choose the settings on train")
     parser.add_argument("--seed", type=int, default=11)
     args = parser.parse_args()
-    framework = load_framework()
-    resources = [r for r in read_resources(shipped_files(), framework).resources
-                 if r.capabilities]
-    random.Random(args.seed).shuffle(resources)
-    cut = int(len(resources) * 0.3)
+    framework, resources, cut = curated_split(args.seed)
     test, train = resources[:cut], resources[cut:]
     statements = list(framework.capabilities)
     encoder = get_encoder(DEFAULT_MODEL)

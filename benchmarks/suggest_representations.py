@@ -17,15 +17,12 @@ from __future__ import annotations
 
 import argparse
 import hashlib
-import random
 import re
 from pathlib import Path
 
 import numpy as np
-from common import percentile  # noqa: F401  (puts the project on sys.path)
+from common import curated_split
 
-from catalogue.framework import load_framework
-from catalogue.importers import read_resources, shipped_files
 from catalogue.text import resource_text
 from indexes.embedding import DEFAULT_MODEL, get_encoder
 from recommender.indexing import suggestions as settings
@@ -233,11 +230,7 @@ def main() -> None:
     parser.add_argument("--only", default="", help="variants whose name has this text")
     parser.add_argument("--cache", type=Path, default=None, help="a .npz of encoded texts")
     args = parser.parse_args()
-    framework = load_framework()
-    resources = [r for r in read_resources(shipped_files(), framework).resources
-                 if r.capabilities]
-    random.Random(args.seed).shuffle(resources)
-    cut = int(len(resources) * 0.3)
+    framework, resources, cut = curated_split(args.seed)
     test, train = np.arange(cut), np.arange(cut, len(resources))
     statements = list(framework.capabilities)
     candidates = [Candidate(r.embedding_text(), r.level, r.archetypes) for r in resources]
