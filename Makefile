@@ -43,6 +43,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/index_build.py --quick
 	$(BIN)/python benchmarks/recommend.py --quick
 	$(BIN)/python benchmarks/http_recommend.py --quick
+	$(BIN)/python benchmarks/wsgi_recommend.py --quick
 	$(BIN)/python benchmarks/memory.py --quick
 	$(BIN)/python benchmarks/index_types.py --quick
 
