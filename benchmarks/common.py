@@ -15,6 +15,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from catalogue.framework import load_framework  # noqa: E402
+from catalogue.importers import read_resources, shipped_files  # noqa: E402
 from catalogue.resources import Resource  # noqa: E402
 from recommender import create_app  # noqa: E402
 from recommender.content.framework import load_framework as store_framework  # noqa: E402
@@ -51,8 +52,6 @@ def curated_split(seed: int = 11, held_out: float = 0.3):
     """The framework and the shipped resources curators mapped, shuffled by ``seed``, and how
     many of them (the first) are held out: the capability-suggestion benchmarks choose on the
     rest and report on these."""
-    from catalogue.importers import read_resources, shipped_files
-
     framework = load_framework()
     resources = [r for r in read_resources(shipped_files(), framework).resources
                  if r.capabilities]
