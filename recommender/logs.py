@@ -139,11 +139,14 @@ def _finish_request(response: Response) -> Response:
     request_id = g.get("request_id")
     if request_id:
         response.headers[HEADER] = request_id
+    req = request._get_current_object()  # one context lookup, not one per attribute
+    level = logging.DEBUG if req.path in _QUIET_PATHS else logging.INFO
+    if not access_log.isEnabledFor(level):
+        return response
     began = g.get("request_began")
     millis = round((time.perf_counter() - began) * 1000, 1) if began else None
-    access_log.log(logging.DEBUG if request.path in _QUIET_PATHS else logging.INFO,
-                   "%s %s %s %sms", request.method, request.path, response.status_code, millis,
-                   extra={"method": request.method, "path": request.path,
+    access_log.log(level, "%s %s %s %sms", req.method, req.path, response.status_code, millis,
+                   extra={"method": req.method, "path": req.path,
                           "status": response.status_code, "duration_ms": millis})
     return response
 

@@ -257,6 +257,44 @@ def test_a_web_process_takes_a_delta_and_its_snapshot_reads_only_the_changed_row
         assert shipped_resources[5].id not in listed
 
 
+def test_answers_show_a_resource_as_the_served_version_knows_it_and_a_delta_renews_it(
+        tmp_path, framework, shipped_resources, encoder, make_app, database_url):
+    """A shown resource's fields are read once per served version (kept with its snapshot):
+    an edit reaches answers with the index update that carries it, as it reaches the
+    ranking, and a delta keeps what it did not touch."""
+    app = make_app(tmp_path, framework, shipped_resources[:30], database_url)
+    client = app.test_client()
+
+    def shown(body: dict) -> dict[str, dict]:
+        return {item["id"]: item for part in ("baseline", "specialist") for item in body[part]}
+
+    with app.app_context():
+        session = db.session()
+        build_index(session, index_store(), encoder)
+        first = shown(client.post("/api/v1/recommendations", json=ASK).get_json())
+        kept = snapshot(index_holder().get())
+        slugs = dict(zip(kept.ids.tolist(), kept.slugs.tolist(), strict=True))
+        assert {slugs[rid] for rid in kept.shown} == set(first)
+        edited, other = [r for r in shipped_resources[:30] if r.id in first][:2]
+        minutes = (edited.duration_minutes or 0) + 7
+        upsert_resources(session, [dataclasses.replace(edited, duration_minutes=minutes)])
+
+        before_update = shown(client.post("/api/v1/recommendations", json=ASK).get_json())
+        assert before_update[edited.id]["duration_minutes"] == first[edited.id][
+            "duration_minutes"] != minutes  # the served version's, until its update serves
+
+        outcome = apply_changes(session, index_store(), encoder)
+        assert outcome.status == "updated" and outcome.deltas == 1
+        body = client.post("/api/v1/recommendations", json=ASK).get_json()
+        assert body["index_version"] == outcome.version
+        assert shown(body)[edited.id]["duration_minutes"] == minutes
+        patched = snapshot(index_holder().get())
+        at = {slug: rid for rid, slug in slugs.items()}
+        assert patched.shown[at[other.id]] is kept.shown[at[other.id]]  # not read again
+        assert patched.shown[at[edited.id]] is not kept.shown[at[edited.id]]
+        assert kept.shown[at[edited.id]]["duration_minutes"] != minutes  # the old one's own
+
+
 def test_compaction_folds_the_deltas_into_a_full_version_that_ranks_the_same(
         tmp_path, framework, shipped_resources, encoder, make_app):
     # an in-memory broker that takes tasks (not run eagerly): the compaction is queued, then

@@ -121,12 +121,13 @@ def client_identity() -> str:
 
 
 def _check() -> None:
+    req = request._get_current_object()  # one context lookup, not one per attribute
     # unmatched URLs answer 404/405 themselves; CORS preflights never carry credentials
-    if request.endpoint is None or request.method == "OPTIONS":
+    if req.endpoint is None or req.method == "OPTIONS":
         return
-    if request.blueprint in PAGES and request.endpoint not in ENDPOINTS:
+    if req.blueprint in PAGES and req.endpoint not in ENDPOINTS:
         return  # a page: recommender.web.access checks the signed-in session
-    scope = required_scope(request.endpoint, request.blueprint, request.method)
+    scope = required_scope(req.endpoint, req.blueprint, req.method)
     if scope is None or not current_app.config["AUTH_REQUIRED"]:
         return
     key = authenticate()

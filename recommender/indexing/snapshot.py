@@ -11,7 +11,7 @@ from __future__ import annotations
 import gc
 import json
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -59,6 +59,10 @@ class Snapshot:
     level_inferred: np.ndarray = None    # (rows,) bool: the level was inferred from its text
     archetypes_inferred: np.ndarray = None  # (rows,) bool: ... and so were the archetypes
     pools: Pools | None = None           # each statement's candidates (set by serving)
+    # resource id -> its fields as answers show them, read when first shown while this
+    # version serves (recommender.ranking.recommend.shown_fields): a change to a resource
+    # makes a new version, whose snapshot keeps the others' and reads the changed ones again
+    shown: dict[int, dict] = field(default_factory=dict)
 
     def positions(self, resource_ids: np.ndarray) -> np.ndarray:
         """Row of each id in the snapshot, -1 for ids it does not hold."""
@@ -118,7 +122,17 @@ def patch(session: Session, previous: Snapshot, index: IndexVersion,
         curated=curated, duplicates=fresh.duplicates,
         level_inferred=rows(previous.level_inferred, fresh.level_inferred),
         archetypes_inferred=rows(previous.archetypes_inferred, fresh.archetypes_inferred),
-        curated_any=rows(previous.curated_any, fresh.curated_any))
+        curated_any=rows(previous.curated_any, fresh.curated_any),
+        shown=_kept_shown(previous.shown, touched))
+
+
+def _kept_shown(shown: dict[int, dict], touched: np.ndarray) -> dict[int, dict]:
+    """The shown fields of the resources a delta did not touch (a copy: the previous version
+    may still be serving)."""
+    kept = dict(shown)
+    for rid in touched.tolist():
+        kept.pop(rid, None)
+    return kept
 
 
 def _read(session: Session, index: IndexVersion, only: np.ndarray | None = None) -> Snapshot:

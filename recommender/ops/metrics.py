@@ -63,6 +63,16 @@ class Metrics:
         self.recommendations = Counter(
             "recommender_recommendations", "Recommendation lists served (status 200)",
             registry=self.registry)
+        # each (rule, method, status)'s two series, looked up once: ``labels`` checks and
+        # locks on every call (the rules and statuses an app answers with are few)
+        self.series: dict[tuple[str, str, str], tuple[Counter, Histogram]] = {}
+
+    def of(self, labels: tuple[str, str, str]) -> tuple[Counter, Histogram]:
+        found = self.series.get(labels)
+        if found is None:
+            found = self.series[labels] = (self.requests.labels(*labels),
+                                           self.latency.labels(*labels))
+        return found
 
 
 def init_app(app: Flask) -> None:
@@ -92,13 +102,15 @@ def _start_timer() -> None:
 
 def _count(response: Response) -> Response:
     metrics: Metrics = current_app.extensions["metrics"]
-    rule = request.url_rule.rule if request.url_rule is not None else "<unmatched>"
-    labels = (rule, request.method, str(response.status_code))
-    metrics.requests.labels(*labels).inc()
+    req = request._get_current_object()  # one context lookup, not one per attribute
+    rule = req.url_rule.rule if req.url_rule is not None else "<unmatched>"
+    status = response.status_code
+    requests, latency = metrics.of((rule, req.method, str(status)))
+    requests.inc()
     began = g.get("metrics_began")
     if began is not None:
-        metrics.latency.labels(*labels).observe(time.perf_counter() - began)
-    if request.endpoint == RECOMMENDATIONS_ENDPOINT and response.status_code == 200:
+        latency.observe(time.perf_counter() - began)
+    if req.endpoint == RECOMMENDATIONS_ENDPOINT and status == 200:
         metrics.recommendations.inc()
     return response
 

@@ -14,7 +14,6 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 
 from catalogue.framework import Capability
-from recommender.content.views import public_fields
 from recommender.contract.validation import RecommendationRequest
 from recommender.learners.rules import preferred_level
 from recommender.ranking.scoring import Scores
@@ -24,11 +23,11 @@ GOAL_REASON_SIMILARITY = 0.3
 EXPLAINED_GAPS = 3  # gaps explained in full per item; the rest are listed by id
 
 
-def explained(lists: Mapping[str, Sequence[tuple[int, object]]], scores: Scores,
+def explained(lists: Mapping[str, Sequence[tuple[int, dict]]], scores: Scores,
               weak: set[tuple[int, int]], gaps: list[Column], req: RecommendationRequest,
               statements: Mapping[str, Capability]) -> dict[str, list[dict]]:
-    """Each list's recommended items, each ``(candidate position, its row of
-    PUBLIC_COLUMNS)``: the resource's fields, its score, and why, gap by gap. The lists are
+    """Each list's recommended items, each ``(candidate position, the resource's fields as
+    ``public_fields`` gives them)``: the fields, its score, and why, gap by gap. The lists are
     explained together: their signals read out at once, each gap worded once."""
     items = _items([item for shown in lists.values() for item in shown], scores, weak, gaps,
                    req, statements)
@@ -38,7 +37,7 @@ def explained(lists: Mapping[str, Sequence[tuple[int, object]]], scores: Scores,
     return out
 
 
-def _items(shown: Sequence[tuple[int, object]], scores: Scores, weak: set[tuple[int, int]],
+def _items(shown: Sequence[tuple[int, dict]], scores: Scores, weak: set[tuple[int, int]],
            gaps: list[Column], req: RecommendationRequest,
            statements: Mapping[str, Capability]) -> list[dict]:
     if not shown:
@@ -56,10 +55,9 @@ def _items(shown: Sequence[tuple[int, object]], scores: Scores, weak: set[tuple[
     not_useful = s.not_useful[at].tolist() if s.not_useful is not None else None
     wording = [_Gap(gap, statements[gap.capability], req) for gap in gaps]
     items = []
-    for k, (i, row) in enumerate(shown):
+    for k, (i, fields) in enumerate(shown):
         serves = values["serves"][k]
         served = [j for j in order[k] if serves[j] or (i, j) in weak]
-        fields = public_fields(row)
         inferred = fields["inferred"]
         fit = archetype_fit[k]
         fit_reason = (f"it is written for {req.archetype}s"

@@ -20,7 +20,7 @@ from catalogue.framework import Capability
 from indexes.embedding import Encoder
 from indexes.ids import locate
 from indexes.store import IndexVersion
-from recommender.content.views import PUBLIC_COLUMNS
+from recommender.content.views import PUBLIC_COLUMNS, public_fields
 from recommender.contract.validation import Gap, RecommendationRequest
 from recommender.indexing.snapshot import ARCHETYPE_BITS, Snapshot
 from recommender.indexing.views import version_of
@@ -34,6 +34,7 @@ from recommender.storage.driver_reads import DriverRead, Reads
 from recommender.storage.models import Feedback, Resource
 
 STARTER_GAPS = 12
+SHOWN_KEPT = 20_000  # resources' shown fields a snapshot keeps (about 2 KB each)
 
 # run on the driver's cursor, compiled once per dialect and list length
 # (recommender/storage/driver_reads.py): the session's execution layer cost more than the reads
@@ -102,13 +103,29 @@ def _ranked(req: RecommendationRequest, index: IndexVersion, snapshot: Snapshot,
     weak = weak_matches(scores, [c.matched for c in columns])
     chosen = pages(scores, snapshot, candidates, weak, req.limit, req.page)
     wanted = [int(candidates.ids[i]) for picks in chosen.values() for i in picks]
-    full = {r.id: r for r in _SHOWN.rows(reads, ids=wanted)}
+    full = shown_fields(reads, snapshot, wanted)
     lists = explained({level: [(i, full[rid]) for i, rid in zip(
         picks, candidates.ids[picks].tolist(), strict=True) if rid in full]
         for level, picks in chosen.items()}, scores, weak, columns, req, statements)
     if readings:
         lists["text_gaps"] = [r.as_dict(statements) for r in readings]
     return _response(req, index, lists, note)
+
+
+def shown_fields(reads: Reads, snapshot: Snapshot, ids: list[int]) -> dict[int, dict]:
+    """The fields answers show of the resources ``ids`` (those the database still holds), as
+    the served version knows them: read from the database when first shown while it serves,
+    then kept with its snapshot (at most ``SHOWN_KEPT``). An edit or a deletion reaches
+    answers when its index update is served, as it reaches the ranking: within a second of
+    the worker's update (docs/performance.md)."""
+    kept = snapshot.shown
+    missing = [rid for rid in ids if rid not in kept]
+    if missing:
+        if len(kept) + len(missing) > SHOWN_KEPT:
+            kept.clear()
+        for row in _SHOWN.rows(reads, ids=missing):
+            kept[row.id] = public_fields(row)
+    return {rid: kept[rid] for rid in ids if rid in kept}
 
 
 def starter_gaps(statements: Mapping[str, Capability], archetype: str | None) -> tuple[Gap, ...]:
