@@ -25,6 +25,7 @@ from recommender.indexing.build import apply_changes, build_index
 from recommender.indexing.compaction import compact, due
 from recommender.indexing.serving import index_holder, index_store, snapshot
 from recommender.indexing.snapshot import load as load_snapshot
+from recommender.ranking import recommend
 from recommender.storage import db
 from recommender.storage.models import IndexBuild, Resource
 from tests.test_faults_disk import fill, small_disk  # noqa: F401 - a fixture
@@ -293,6 +294,30 @@ def test_answers_show_a_resource_as_the_served_version_knows_it_and_a_delta_rene
         assert patched.shown[at[other.id]] is kept.shown[at[other.id]]  # not read again
         assert patched.shown[at[edited.id]] is not kept.shown[at[edited.id]]
         assert kept.shown[at[edited.id]]["duration_minutes"] != minutes  # the old one's own
+
+
+def test_a_full_store_of_shown_fields_starts_again_and_answers_stay_whole(
+        tmp_path, framework, shipped_resources, encoder, make_app, database_url, monkeypatch):
+    """Past ``SHOWN_KEPT`` resources the kept fields start again, and an answer still shows
+    every item it ranked (the ones kept before included)."""
+    app = make_app(tmp_path, framework, shipped_resources[:30], database_url)
+    client = app.test_client()
+    other = {**ASK, "gaps": [{"capability": "5.2.1.1", "severity": 2}]}
+    with app.app_context():
+        build_index(db.session(), index_store(), encoder)
+        whole = [client.post("/api/v1/recommendations", json=body).get_json()
+                 for body in (ASK, other, ASK)]
+        kept = snapshot(index_holder().get())
+        kept.shown.clear()
+        monkeypatch.setattr(recommend, "SHOWN_KEPT", 3)
+        small = [client.post("/api/v1/recommendations", json=body).get_json()
+                 for body in (ASK, other, ASK)]
+        for one, two in zip(whole, small, strict=True):
+            for part in ("baseline", "specialist"):
+                assert [i["id"] for i in one[part]] == [i["id"] for i in two[part]]
+                assert [i["title"] for i in one[part]] == [i["title"] for i in two[part]]
+        shown_last = sum(len(small[-1][part]) for part in ("baseline", "specialist"))
+        assert shown_last > 3 and len(kept.shown) == shown_last
 
 
 def test_compaction_folds_the_deltas_into_a_full_version_that_ranks_the_same(

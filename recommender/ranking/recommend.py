@@ -34,7 +34,7 @@ from recommender.storage.driver_reads import DriverRead, Reads
 from recommender.storage.models import Feedback, Resource
 
 STARTER_GAPS = 12
-SHOWN_KEPT = 20_000  # resources' shown fields a snapshot keeps (about 2 KB each)
+SHOWN_KEPT = 10_000  # resources whose shown fields a snapshot keeps (about 2 KB each)
 
 # run on the driver's cursor, compiled once per dialect and list length
 # (recommender/storage/driver_reads.py): the session's execution layer cost more than the reads
@@ -123,6 +123,7 @@ def shown_fields(reads: Reads, snapshot: Snapshot, ids: list[int]) -> dict[int, 
     if missing:
         if len(kept) + len(missing) > SHOWN_KEPT:
             kept.clear()
+            missing = ids
         for row in _SHOWN.rows(reads, ids=missing):
             kept[row.id] = public_fields(row)
     return {rid: kept[rid] for rid in ids if rid in kept}
