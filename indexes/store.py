@@ -7,6 +7,7 @@ Layout under the index root::
     versions/<name>/capabilities.json    statement ids, in the row order of capabilities.npy
     versions/<name>/neighbours.npz       per statement its nearest resources by meaning and by
                                          BM25; per resource its nearest statement's similarity
+                                         and its share of out-of-scope neighbours
     versions/<name>/lexical.json         the BM25 statistics of the last full build
     versions/<name>/manifest.json        model, dimension, counts, checksums, created time
     versions/<name>/deltas/<seq>-<tag>.npz   an incremental change over the version
@@ -156,11 +157,13 @@ class IndexStore:
             lexical = NeighbourLists(lists["lexical_ids"], lists["lexical_scores"])
             nearest = (lists["nearest_ids"], lists["nearest_scores"]) \
                 if "nearest_ids" in lists.files else None
+            outside = (lists["outside_ids"], lists["outside_shares"]) \
+                if "outside_ids" in lists.files else None
         lexical_stats = json.loads((folder / LEXICAL_FILE).read_text(encoding="utf-8"))
         return IndexVersion(name=name, manifest=manifest, vectors=vectors,
                             capability_ids=capability_ids, capability_vectors=capability_vectors,
                             dense=dense, lexical=lexical, lexical_stats=lexical_stats,
-                            nearest=nearest)
+                            nearest=nearest, outside=outside)
 
     def publish_delta(self, parent: IndexVersion, delta: Delta, manifest: dict) -> str:
         """Write ``delta`` over version ``parent`` (the current one) and point ``current`` at
@@ -204,10 +207,12 @@ class IndexStore:
     def publish(self, vectors: VectorIndex, capability_ids: list[str],
                 capability_vectors: np.ndarray, manifest: dict, *, dense: NeighbourLists,
                 lexical: NeighbourLists, lexical_stats: dict,
-                nearest: tuple[np.ndarray, np.ndarray] | None = None) -> str:
+                nearest: tuple[np.ndarray, np.ndarray] | None = None,
+                outside: tuple[np.ndarray, np.ndarray] | None = None) -> str:
         """Write a new version and point ``current`` at it; return the version name.
         ``nearest``: each resource's similarity to its nearest statement, as a build keeps
-        it (left out, the version computes it from the vectors when asked)."""
+        it (left out, the version computes it from the vectors when asked); ``outside``:
+        each resource's share of out-of-scope neighbours (likewise)."""
         self.versions.mkdir(parents=True, exist_ok=True)
         created = datetime.now(UTC)
         name = created.strftime("%Y%m%dT%H%M%S%fZ") + "-" + uuid.uuid4().hex[:6]
@@ -222,6 +227,8 @@ class IndexStore:
             with (staging / NEIGHBOURS_FILE).open("wb") as fh:
                 kept = {} if nearest is None else {"nearest_ids": nearest[0],
                                                    "nearest_scores": nearest[1]}
+                if outside is not None:
+                    kept.update(outside_ids=outside[0], outside_shares=outside[1])
                 np.savez(fh, dense_ids=dense.ids, dense_scores=dense.scores,
                          lexical_ids=lexical.ids, lexical_scores=lexical.scores, **kept)
             (staging / LEXICAL_FILE).write_text(json.dumps(lexical_stats), encoding="utf-8")

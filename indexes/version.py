@@ -31,6 +31,9 @@ class IndexVersion:
     # at build so a request does not multiply its candidates by every statement; None for a
     # version written before it was kept (then computed from the vectors)
     nearest: tuple[np.ndarray, np.ndarray] | None = None
+    # each resource's share of out-of-scope neighbours, as a full build keeps it: (sorted ids,
+    # shares; NaN where not kept); read by ``recommender.indexing.neighbourhood``
+    outside: tuple[np.ndarray, np.ndarray] | None = None
     base: str = ""                           # the full version (its own name when no deltas)
     chain: tuple[str, ...] = ()              # the deltas applied, oldest first
     touched: tuple[np.ndarray, ...] = ()     # the ids each of them changed

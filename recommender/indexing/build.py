@@ -25,6 +25,7 @@ from indexes.store import IndexStore, IndexVersion
 from indexes.vectors import VectorIndex
 from recommender.content.curation import curated_mappings, rejected_suggestions
 from recommender.content.store import replace_suggestions
+from recommender.indexing import neighbourhood
 from recommender.indexing.basis import (
     BASIS,
     default_statements,
@@ -122,12 +123,15 @@ def build_index(session: Session, store: IndexStore, encoder: Encoder, *, force:
         ids, matrix = vectors.matrix()
         lexical_scores = bm25.score(counts, np.array(lengths, dtype=np.float32))
         similarity = matrix @ capability_vectors.T
+        closest = nearest(ids, similarity)
+        dense = NeighbourLists.from_scores(ids, similarity)
+        lexical = NeighbourLists.from_scores(np.array(all_ids, dtype=np.int64),
+                                             lexical_scores, floor=0.0)
         name = store.publish(
-            vectors, capability_ids, capability_vectors, wanted,
-            dense=NeighbourLists.from_scores(ids, similarity),
-            lexical=NeighbourLists.from_scores(np.array(all_ids, dtype=np.int64),
-                                               lexical_scores, floor=0.0),
-            lexical_stats=bm25.to_json(), nearest=nearest(ids, similarity))
+            vectors, capability_ids, capability_vectors, wanted, dense=dense, lexical=lexical,
+            lexical_stats=bm25.to_json(), nearest=closest,
+            outside=neighbourhood.kept(vectors, ids, matrix, closest,
+                                       neighbourhood.listed(dense, lexical)))
         session.execute(delete(IndexOutbox).where(IndexOutbox.id <= outbox_high))
         session.commit()
     log.info("built index %s: %d resources, %d statements", name, vectors.count,

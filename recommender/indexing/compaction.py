@@ -20,6 +20,7 @@ from indexes.neighbours import NeighbourLists, nearest
 from indexes.store import IndexStore
 from indexes.vectors import VectorIndex
 from indexes.version import IndexVersion
+from recommender.indexing import neighbourhood
 from recommender.indexing.basis import BASIS
 from recommender.indexing.build import BuildOutcome
 
@@ -43,12 +44,16 @@ def compact(store: IndexStore, lock_timeout: float = 3600) -> BuildOutcome:
         ids, matrix = loaded.vectors.matrix()
         vectors = VectorIndex.build(ids, matrix, kind=loaded.vectors.kind)
         similarity = matrix @ loaded.capability_vectors.T
+        closest = nearest(ids, similarity)
         manifest = {key: loaded.manifest[key] for key in (*BASIS, "catalogue_checksum")
                     if key in loaded.manifest}
+        dense = NeighbourLists.from_scores(ids, similarity)
         name = store.publish(vectors, loaded.capability_ids, loaded.capability_vectors,
-                             manifest, dense=NeighbourLists.from_scores(ids, similarity),
-                             lexical=loaded.lexical, lexical_stats=loaded.lexical_stats,
-                             nearest=nearest(ids, similarity))
+                             manifest, dense=dense, lexical=loaded.lexical,
+                             lexical_stats=loaded.lexical_stats, nearest=closest,
+                             outside=neighbourhood.kept(
+                                 vectors, ids, matrix, closest,
+                                 neighbourhood.listed(dense, loaded.lexical)))
     log.info("compacted index %s (%d deltas, %d resources changed) into %s",
              loaded.name, len(loaded.chain), loaded.overlay.size, name)
     return BuildOutcome("compacted", name, vectors.count, changed=loaded.overlay.size)

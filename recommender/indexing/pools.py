@@ -23,8 +23,8 @@ import numpy as np
 from indexes.ids import locate
 from indexes.store import IndexVersion
 from indexes.vectors import similarities
+from recommender.indexing import neighbourhood
 from recommender.indexing.snapshot import Snapshot
-from recommender.indexing.suggestions import IN_SCOPE_SIMILARITY
 
 DENSE_DEPTH = 60     # per gap, from the statement's precomputed neighbours
 CURATED_DEPTH = 60   # ... from its curated mappings, the most similar first
@@ -100,7 +100,7 @@ def build(index: IndexVersion, snapshot: Snapshot) -> Pools:
         if mapped is not None:
             where, hit = locate(ids, mapped)
             cells["curated"][where[hit], row] = True
-    in_scope = snapshot.curated_any[rows] | (index.nearest_similarity(ids) >= IN_SCOPE_SIMILARITY)
+    in_scope = neighbourhood.in_scope(index, ids, snapshot.curated_any[rows])
     return Pools(index.name, ids, rows, cells, in_scope, members)
 
 

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from indexes.store import IndexVersion
 from indexes.vectors import similarities
 from recommender.contract.validation import RecommendationRequest
+from recommender.indexing import neighbourhood
 from recommender.indexing.pools import (
     CURATED_DEPTH,
     DENSE_DEPTH,
@@ -25,7 +26,6 @@ from recommender.indexing.pools import (
     statement_queries,
 )
 from recommender.indexing.snapshot import Snapshot
-from recommender.indexing.suggestions import IN_SCOPE_SIMILARITY
 from recommender.ranking import gap_signals, text_gaps
 from recommender.ranking.scoring import rrf
 from recommender.ranking.text_gaps import Column
@@ -102,8 +102,7 @@ def _searched(req: RecommendationRequest, index: IndexVersion, snapshot: Snapsho
         lexical_rank=gap_signals.lexical_ranks(index, index_rows, columns, text_ranks, ids),
         curated=gap_signals.curated(snapshot, [c.capability if c.matched else ""
                                                for c in columns], ids),
-        in_scope=snapshot.curated_any[rows] | (
-            index.nearest_similarity(ids) >= IN_SCOPE_SIMILARITY),
+        in_scope=neighbourhood.in_scope(index, ids, snapshot.curated_any[rows]),
         goal_similarity=goal_similarity)
 
 

@@ -21,7 +21,8 @@ score(resource, gap) =
 A resource serves a gap when it is curated for it, its similarity reaches ``MIN_SIMILARITY``
 or it is among the statement's ``LEXICAL_SERVES`` best BM25 matches (not for a gap in words
 that matches no statement: there only similarity serves), and it is in the framework's scope:
-curated for something, or with some statement at ``IN_SCOPE_SIMILARITY`` or closer. Its
+curated for something, or with some statement at ``IN_SCOPE_SIMILARITY`` or closer and a
+neighbourhood in the catalogue mostly in scope (``recommender.indexing.neighbourhood``). Its
 score is its best served-gap score plus ``breadth`` for each further gap it serves. Scores
 are computed for all candidates and gaps at once (NumPy), so the cost per request stays flat
 as gaps are added.
