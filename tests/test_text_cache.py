@@ -38,7 +38,7 @@ def test_a_kept_vector_is_the_one_the_text_gets_on_its_own(encoder):
 def test_the_same_words_get_the_same_answer_again(client):
     body = {"archetype": "user", "limit": 5, "free_text": "safer ward dashboards",
             "gaps": [{"text": WORDS, "severity": 3}, {"text": "sourdough starter feeding"}]}
-    text_cache._vectors.clear()
+    text_cache._vectors.clear()  # the first answer computed, the second from what was kept
     text_cache._hits.clear()
     first = answer(client, **body)
     assert answer(client, **body) == first
