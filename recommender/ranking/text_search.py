@@ -74,9 +74,9 @@ def search(session: Session, query: str, limit: int = 50, *, rows: int | None = 
             "LIMIT :limit"), {"q": " | ".join(_term(dialect, w) for w in words), "limit": limit})
     else:
         # bm25() is lower for better matches: negated here so higher is better. The sort key
-        # is the selected column, not the expression written twice: SQLite would compute it
-        # twice for every matching row, and it is most of the query's cost (docs/ranking.md,
-        # "Latency")
+        # is the selected column, not a second expression SQLite may evaluate again for every
+        # matching row; bm25 over the matching rows is most of the query's cost
+        # (docs/ranking.md, "Latency")
         found = session.execute(text(
             "SELECT rowid, bm25(resource_fts) AS score FROM resource_fts "
             "WHERE resource_fts MATCH :q ORDER BY score, rowid LIMIT :limit"),
