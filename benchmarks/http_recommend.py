@@ -10,6 +10,8 @@ cores; recall@10 of the HNSW index against exact search is printed):
     .venv/bin/python benchmarks/http_recommend.py --sizes 1000000 --index-type hnsw
 Gaps in words (the first N gaps of each request as text, encoded and matched per request):
     .venv/bin/python benchmarks/http_recommend.py --sizes 100000 --gaps 10 --words 1
+    (the words repeat across requests, the statements' own texts; --fresh-words makes every
+    request's words new, so that nothing the service keeps per text helps)
 Each size also starts one worker afresh and times its first request with a gap in words
 against its later ones (``first_words_request_extra_ms``): the model, index version and
 snapshot are loaded as the worker starts, before it takes requests.
@@ -35,6 +37,7 @@ size: ``floor_ratio`` (our rps / floor rps) and, last, ``ratio`` (our p50 / bare
 from __future__ import annotations
 
 import http.client
+import itertools
 import json
 import os
 import subprocess
@@ -47,6 +50,7 @@ import numpy as np
 from common import machine, percentile
 from serving import Gunicorn, Load, bare_body, drive, gap_sets, our_body, prepare, serving_arguments
 
+from indexes.embedding import BACKENDS
 from indexes.vectors import VectorIndex
 
 
@@ -119,7 +123,8 @@ def cold_start(env: dict[str, str], bodies: list[bytes], p: str) -> None:
 
 def run_size(n: int, args, gap_counts: list[int]) -> tuple[float, float]:
     served = prepare(n, args.index_type, keep_vectors=args.index_type == "hnsw",
-                     reuse=args.reuse)
+                     reuse=args.reuse, backend=args.backend)
+    print(f"n{served.size}_backend: {served.backend}")
     p = f"n{served.size}_"
     if served.vectors is not None:
         print(f"{p}hnsw_recall_at_10: {hnsw_recall(served):.4f}")
@@ -127,7 +132,9 @@ def run_size(n: int, args, gap_counts: list[int]) -> tuple[float, float]:
     env = served.env()
     codes = served.statements.codes
     texts = dict(zip(codes, served.statements.texts, strict=True))
-    body = lambda g: our_body(g, args.words, texts)  # noqa: E731
+    tags = itertools.count()  # --fresh-words: no request's words were seen before
+    body = lambda g: our_body(g, args.words, texts,  # noqa: E731
+                              f"request {next(tags)}" if args.fresh_words else "")
     headline = floor_ratio = 0.0
     cold_start(env, [our_body(g, 1, texts) for g in gap_sets(codes, 10, 21, seed=2)], p)
     cases = {gaps: gap_sets(codes, gaps, args.requests) for gaps in gap_counts}
@@ -192,8 +199,14 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=3, help="concurrent connections")
     parser.add_argument("--index-type", default="flat", choices=("flat", "hnsw"))
     parser.add_argument("--profile", action="store_true", help="py-spy our workers")
+    parser.add_argument("--backend", default="torch", choices=BACKENDS,
+                        help="the encoder backend the prepared index version is made for "
+                             "(EMBEDDING_BACKEND; with --reuse, the folder's own)")
     parser.add_argument("--words", type=int, default=0,
                         help="give this many of each request's gaps in words (text gaps)")
+    parser.add_argument("--fresh-words", action="store_true",
+                        help="words that differ in every request (else they repeat: the "
+                             "statements' texts), so that none was encoded before")
     args = parser.parse_args()
     if args.quick:
         args.sizes, args.gaps, args.requests, args.seconds = "10000", "10", 400, 20

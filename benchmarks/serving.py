@@ -26,7 +26,7 @@ import numpy as np
 from common import arguments, bench_app, bench_config
 from synthetic import Statements, embed_statements, populate, publish
 
-from indexes.embedding import DEFAULT_MODEL, get_encoder
+from indexes.embedding import BACKENDS, DEFAULT_MODEL, get_encoder
 from indexes.store import IndexStore
 from recommender import create_app
 from recommender.storage import db, migrate
@@ -44,6 +44,7 @@ class Served:
     kind: str
     statements: Statements
     vectors: np.ndarray | None = None
+    backend: str = "torch"  # the encoder backend its index version was made for
 
     def env(self) -> dict[str, str]:
         """The app's environment: this folder's database and indexes, no rate limit, no Redis
@@ -53,6 +54,7 @@ class Served:
         env.update(DATABASE_URL=f"sqlite:///{self.folder / 'b.db'}", VAR_DIR=str(self.folder),
                    INDEX_DIR=str(self.folder / "indexes"), INDEX_TYPE=self.kind,
                    RATE_LIMIT_ENABLED="false", LOG_LEVEL="WARNING", LOG_FORMAT="text",
+                   EMBEDDING_BACKEND=self.backend,
                    PYTHONPATH=os.pathsep.join([str(ROOT), str(BENCHMARKS)]))
         return env
 
@@ -70,26 +72,34 @@ def serving_arguments(doc: str):
 
 
 def prepare(n: int, kind: str = "flat", keep_vectors: bool = False,
-            reuse: Path | None = None) -> Served:
+            reuse: Path | None = None, backend: str = "torch") -> Served:
     """A catalogue of n resources and its index version in a new temp folder, or the one an
-    earlier run prepared in ``reuse`` (a million resources take many minutes to prepare)."""
+    earlier run prepared in ``reuse`` (a million resources take many minutes to prepare).
+    The version is made for the encoder ``backend`` (EMBEDDING_BACKEND; the ONNX export goes
+    into the folder); a reused folder's backend is its manifest's."""
     if reuse is not None:
         manifest = IndexStore(reuse / "indexes").manifest()
-        served = Served(reuse, manifest["count"], manifest["index_type"], None)
+        backend = next((b for b in BACKENDS if manifest["model"].endswith(f"+{b}")), "torch")
+        served = Served(reuse, manifest["count"], manifest["index_type"], None, backend=backend)
         app = served.app()
         with app.app_context():  # a folder an older release prepared: its schema brought up
             migrate.upgrade(db.engine())
-        served.statements = embed_statements(app, get_encoder(DEFAULT_MODEL))
+        served.statements = embed_statements(app, _encoder(reuse, backend))
         return served
     folder = Path(tempfile.mkdtemp(prefix=f"bench-serve-{n}-"))
     print(f"folder: {folder}", flush=True)
     app = bench_app(folder)
-    statements = embed_statements(app, get_encoder(DEFAULT_MODEL))
+    statements = embed_statements(app, _encoder(folder, backend))
     catalogue = populate(app, n, statements, direct=True)
     began = time.perf_counter()
     publish(app, catalogue, statements, kind)
     print(f"n{n}_publish_seconds: {time.perf_counter() - began:.1f}", flush=True)
-    return Served(folder, n, kind, statements, catalogue.vectors if keep_vectors else None)
+    return Served(folder, n, kind, statements, catalogue.vectors if keep_vectors else None,
+                  backend)
+
+
+def _encoder(folder: Path, backend: str):
+    return get_encoder(DEFAULT_MODEL, backend, folder / "models")
 
 
 def free_port() -> int:
@@ -230,10 +240,14 @@ def gap_sets(codes: list[str], gaps: int, count: int, seed: int = 11) -> list[li
     return [list(rng.choice(codes, size=gaps, replace=False)) for _ in range(count)]
 
 
-def our_body(codes: list[str], words: int = 0, texts: dict[str, str] | None = None) -> bytes:
+def our_body(codes: list[str], words: int = 0, texts: dict[str, str] | None = None,
+             tag: str = "") -> bytes:
     """A request for these gaps; the first ``words`` of them given in words (the statement's
-    text, which the service must encode and match) instead of by id."""
-    gaps = [{"text": f"I need to get better at this: {texts[c]}", "severity": 2}
+    text, which the service must encode and match) instead of by id. The words repeat across
+    requests (160 statements); a ``tag`` makes them differ from every other request's (no
+    text the service has seen before)."""
+    lead = f"I need to get better at this ({tag})" if tag else "I need to get better at this"
+    gaps = [{"text": f"{lead}: {texts[c]}", "severity": 2}
             if i < words else {"capability": c, "severity": 2} for i, c in enumerate(codes)]
     return json.dumps({"archetype": "user", "limit": 10, "gaps": gaps}).encode()
 

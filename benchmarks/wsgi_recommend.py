@@ -11,6 +11,11 @@ Over a catalogue an earlier run prepared (its ``folder:`` line; 100k takes minut
 Check that a change leaves the answers as they were (all but ``recommendation_id``):
     .venv/bin/python benchmarks/wsgi_recommend.py --reuse FOLDER --answers BEFORE.json
 (the first run writes the file, later runs compare with it and print ``answers_differing``).
+With gaps in words (the first N of each request's gaps, as benchmarks/http_recommend.py sends
+them; their words repeat across requests and turns):
+    .venv/bin/python benchmarks/wsgi_recommend.py --reuse FOLDER --words 1
+and with words no request had before (each turn's requests new, none of them the answers'):
+    .venv/bin/python benchmarks/wsgi_recommend.py --reuse FOLDER --words 1 --fresh-words
 
 Prints ``ours_cpu_p50_ms`` and ``floor_cpu_p50_ms`` (per request, the median of each turn's
 mean), and ``ratio:`` floor over ours (the share of our CPU time that Flask itself needs).
@@ -30,6 +35,8 @@ import orjson
 from common import machine
 from serving import ROOT, gap_sets, our_body, prepare, serving_arguments
 from werkzeug.test import EnvironBuilder
+
+from indexes.embedding import BACKENDS
 
 PATH = "/api/v1/recommendations"
 
@@ -53,14 +60,16 @@ def caller(app, path: str):
 
 
 def turns(calls: dict, bodies: dict, rounds: int) -> dict[str, float]:
-    """Each caller's median over ``rounds`` turns of its mean thread CPU per request."""
+    """Each caller's median over ``rounds`` turns of its mean thread CPU per request;
+    ``bodies[name]`` is a list sent at every turn, or a function of the turn giving one."""
     means: dict[str, list[float]] = {name: [] for name in calls}
-    for _ in range(rounds):
+    for turn in range(rounds):
         for name, call in calls.items():
+            sent = bodies[name](turn) if callable(bodies[name]) else bodies[name]
             began = time.thread_time()
-            for body in bodies[name]:
+            for body in sent:
                 call(body)
-            means[name].append((time.thread_time() - began) / len(bodies[name]))
+            means[name].append((time.thread_time() - began) / len(sent))
     return {name: sorted(m)[len(m) // 2] for name, m in means.items()}
 
 
@@ -84,25 +93,38 @@ def main() -> None:
     parser.add_argument("--turn", type=int, default=100, help="requests per turn")
     parser.add_argument("--rounds", type=int, default=20, help="turns of each app")
     parser.add_argument("--answers", type=Path, help="write, or compare with, the answers")
+    parser.add_argument("--backend", default="torch", choices=BACKENDS,
+                        help="the encoder backend the prepared index version is made for "
+                             "(EMBEDDING_BACKEND; with --reuse, the folder's own)")
+    parser.add_argument("--words", type=int, default=0,
+                        help="give this many of each request's gaps in words (text gaps)")
+    parser.add_argument("--fresh-words", action="store_true",
+                        help="timed requests' words new at every turn (none encoded before)")
     args = parser.parse_args()
     if args.quick:
         args.size, args.rounds = min(args.size, 10_000), 6
     machine()
-    served = prepare(args.size, reuse=args.reuse)
+    served = prepare(args.size, reuse=args.reuse, backend=args.backend)
+    print(f"backend: {served.backend}")
     if args.reuse:
         print(f"folder: {served.folder}")
     os.environ.update(served.env())  # the settings gunicorn's workers get
     sys.path.insert(0, str(ROOT / "benchmarks"))
+    from indexes.embedding import set_encoder_threads
     from indexes.vectors import set_search_threads
     from recommender import create_app
     from recommender.indexing.serving import warm
 
     ours = create_app()
+    # as recommender/wsgi.py limits a gunicorn worker
     set_search_threads(ours.config["SEARCH_THREADS"])
+    set_encoder_threads(ours.config["SEARCH_THREADS"])
     with ours.app_context():
         warm()  # as a gunicorn worker starts: the model, the version, its snapshot and pools
     codes = served.statements.codes
-    bodies = [our_body(g) for g in gap_sets(codes, args.gaps, 500)]
+    texts = dict(zip(codes, served.statements.texts, strict=True))
+    sets = gap_sets(codes, args.gaps, 500)
+    bodies = [our_body(g, args.words, texts) for g in sets]
     call = caller(ours, PATH)
     for body in bodies[:50]:  # warm-up, not counted
         call(body)
@@ -114,9 +136,13 @@ def main() -> None:
     if args.answers:
         compare_answers(call, bodies, args.answers)
     turn = bodies[:args.turn]
+    if args.fresh_words:
+        turn = lambda t: [our_body(g, args.words, texts, f"turn {t} request {i}")  # noqa: E731
+                          for i, g in enumerate(sets[:args.turn])]
     cpu = turns({"ours": call, "floor": floor_call}, {"ours": turn, "floor": turn},
                 args.rounds)
     Path(floor_bodies.name).unlink()
+    print(f"words: {args.words}{' (fresh)' if args.fresh_words else ''}")
     print(f"n{served.size}_gaps{args.gaps}_ours_cpu_p50_ms: {cpu['ours'] * 1000:.3f}")
     print(f"n{served.size}_gaps{args.gaps}_floor_cpu_p50_ms: {cpu['floor'] * 1000:.3f}")
     print(f"ours_cpu_p50_ms: {cpu['ours'] * 1000:.3f}")

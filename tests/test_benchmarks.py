@@ -122,6 +122,10 @@ def test_wsgi_benchmark_times_ours_against_the_floor_and_checks_answers(tmp_path
     again = run("wsgi_recommend.py", "--reuse", figures["folder"], "--turn", "5", "--rounds",
                 "2", "--answers", str(answers))
     assert again["answers_differing"] == 0  # the same catalogue answers the same
+    words = run("wsgi_recommend.py", "--reuse", figures["folder"], "--turn", "5", "--rounds",
+                "2", "--words", "1", "--fresh-words")
+    assert words["words"] == "1 (fresh)" and words["backend"] == "torch"
+    assert words["ours_cpu_p50_ms"] > 0
 
 
 def test_memory_benchmark_compares_mapped_and_naive_workers():

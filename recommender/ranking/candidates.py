@@ -26,12 +26,10 @@ from recommender.indexing.pools import (
     statement_queries,
 )
 from recommender.indexing.snapshot import Snapshot
-from recommender.ranking import gap_signals, text_gaps
+from recommender.ranking import gap_signals, text_cache, text_gaps
 from recommender.ranking.scoring import rrf
 from recommender.ranking.text_gaps import Column
 from recommender.storage.models import Feedback
-
-GOAL_DEPTH = 100
 
 
 @dataclass
@@ -78,15 +76,14 @@ def _searched(req: RecommendationRequest, index: IndexVersion, snapshot: Snapsho
     parts += [snapshot.curated[c.capability][:CURATED_DEPTH] for c in columns
               if c.matched and c.capability in snapshot.curated]
     # the words of text gaps and of the goal: one batched vector search, one text search each
+    # (kept for the next request with the same words: ranking.text_cache)
     searched = list(dict.fromkeys([t for c in columns for t in c.texts]
                                   + ([req.free_text] if req.free_text and encoded else [])))
     text_ranks: dict[str, dict[int, int]] = {}
-    if searched:
-        _, found = index.vectors.search(np.stack([encoded[t] for t in searched]), GOAL_DEPTH)
-        parts.append(found.ravel())
-        for text in searched:
-            text_ranks[text] = gap_signals.text_hits(session, text, snapshot)
-            parts.append(np.fromiter(text_ranks[text], dtype=np.int64))
+    for text, (found, ranks) in text_cache.searched(index, snapshot, session, searched,
+                                                    encoded).items():
+        text_ranks[text] = ranks
+        parts += [found, np.fromiter(ranks, dtype=np.int64)]
     pool = np.unique(np.concatenate(parts).astype(np.int64, copy=False))
     pool = pool[pool >= 0]
     rows = snapshot.positions(pool)

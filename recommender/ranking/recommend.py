@@ -24,7 +24,7 @@ from recommender.content.views import PUBLIC_COLUMNS, public_fields
 from recommender.contract.validation import Gap, RecommendationRequest
 from recommender.indexing.snapshot import ARCHETYPE_BITS, Snapshot
 from recommender.indexing.views import version_of
-from recommender.ranking import text_gaps
+from recommender.ranking import text_cache, text_gaps
 from recommender.ranking.candidates import Candidates, gathered
 from recommender.ranking.explain import explained
 from recommender.ranking.scoring import Signals, score
@@ -61,8 +61,7 @@ def recommend(req: RecommendationRequest, index: IndexVersion, snapshot: Snapsho
                          "the catalogue is empty: nothing to recommend yet")
     words = [g.text for g in req.text_gaps] + ([req.free_text] if req.free_text else [])
     words = list(dict.fromkeys(words))
-    encoded = dict(zip(words, encoder.encode(words), strict=True)) \
-        if words and encoder is not None else {}
+    encoded = text_cache.encoded(encoder, words) if words and encoder is not None else {}
     readings = text_gaps.read(req.text_gaps, np.array([encoded[g.text] for g in req.text_gaps]),
                               index, statements, req.archetype) if encoded else []
     columns = text_gaps.columns(gaps, readings)

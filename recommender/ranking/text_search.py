@@ -73,11 +73,15 @@ def search(session: Session, query: str, limit: int = 50, *, rows: int | None = 
             "to_tsquery('english', :q) AS q WHERE search @@ q ORDER BY score DESC, id "
             "LIMIT :limit"), {"q": " | ".join(_term(dialect, w) for w in words), "limit": limit})
     else:
-        # bm25() is lower for better matches: negate it so higher is better
+        # bm25() is lower for better matches: negated here so higher is better. The sort key
+        # is the selected column, not a second expression SQLite may evaluate again for every
+        # matching row; bm25 over the matching rows is most of the query's cost
+        # (docs/ranking.md, "Latency")
         found = session.execute(text(
-            "SELECT rowid, -bm25(resource_fts) AS score FROM resource_fts "
-            "WHERE resource_fts MATCH :q ORDER BY bm25(resource_fts), rowid LIMIT :limit"),
+            "SELECT rowid, bm25(resource_fts) AS score FROM resource_fts "
+            "WHERE resource_fts MATCH :q ORDER BY score, rowid LIMIT :limit"),
             {"q": " OR ".join(_term(dialect, w) for w in words), "limit": limit})
+        return [(int(rid), -float(score)) for rid, score in found]
     return [(int(rid), float(score)) for rid, score in found]
 
 
