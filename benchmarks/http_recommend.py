@@ -48,9 +48,18 @@ from pathlib import Path
 
 import numpy as np
 from common import machine, percentile
-from serving import Gunicorn, Load, bare_body, drive, gap_sets, our_body, prepare, serving_arguments
+from serving import (
+    Gunicorn,
+    Load,
+    bare_body,
+    drive,
+    gap_sets,
+    our_body,
+    prepare,
+    serving_arguments,
+    words_arguments,
+)
 
-from indexes.embedding import BACKENDS
 from indexes.vectors import VectorIndex
 
 
@@ -191,6 +200,7 @@ def run_size(n: int, args, gap_counts: list[int]) -> tuple[float, float]:
 
 def main() -> None:
     parser = serving_arguments(__doc__)
+    words_arguments(parser)
     parser.add_argument("--quick", action="store_true", help="10k resources, 10 gaps")
     parser.add_argument("--sizes", default="1000,10000,100000")
     parser.add_argument("--gaps", default="1,5,10")
@@ -199,11 +209,6 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=3, help="concurrent connections")
     parser.add_argument("--index-type", default="flat", choices=("flat", "hnsw"))
     parser.add_argument("--profile", action="store_true", help="py-spy our workers")
-    parser.add_argument("--backend", default="torch", choices=BACKENDS,
-                        help="the encoder backend the prepared index version is made for "
-                             "(EMBEDDING_BACKEND; with --reuse, the folder's own)")
-    parser.add_argument("--words", type=int, default=0,
-                        help="give this many of each request's gaps in words (text gaps)")
     parser.add_argument("--fresh-words", action="store_true",
                         help="words that differ in every request (else they repeat: the "
                              "statements' texts), so that none was encoded before")

@@ -71,6 +71,15 @@ def serving_arguments(doc: str):
     return parser
 
 
+def words_arguments(parser) -> None:
+    """--backend and --words: how a request's gaps in words are encoded, and how many."""
+    parser.add_argument("--backend", default="torch", choices=BACKENDS,
+                        help="the encoder backend the prepared index version is made for "
+                             "(EMBEDDING_BACKEND; with --reuse, the folder's own)")
+    parser.add_argument("--words", type=int, default=0,
+                        help="give this many of each request's gaps in words (text gaps)")
+
+
 def prepare(n: int, kind: str = "flat", keep_vectors: bool = False,
             reuse: Path | None = None, backend: str = "torch") -> Served:
     """A catalogue of n resources and its index version in a new temp folder, or the one an

@@ -33,10 +33,8 @@ from pathlib import Path
 
 import orjson
 from common import machine
-from serving import ROOT, gap_sets, our_body, prepare, serving_arguments
+from serving import ROOT, gap_sets, our_body, prepare, serving_arguments, words_arguments
 from werkzeug.test import EnvironBuilder
-
-from indexes.embedding import BACKENDS
 
 PATH = "/api/v1/recommendations"
 
@@ -87,17 +85,13 @@ def compare_answers(call, bodies: list[bytes], path: Path) -> None:
 
 def main() -> None:
     parser = serving_arguments(__doc__)
+    words_arguments(parser)
     parser.add_argument("--quick", action="store_true", help="10k resources, fewer turns")
     parser.add_argument("--size", type=int, default=100_000)
     parser.add_argument("--gaps", type=int, default=10)
     parser.add_argument("--turn", type=int, default=100, help="requests per turn")
     parser.add_argument("--rounds", type=int, default=20, help="turns of each app")
     parser.add_argument("--answers", type=Path, help="write, or compare with, the answers")
-    parser.add_argument("--backend", default="torch", choices=BACKENDS,
-                        help="the encoder backend the prepared index version is made for "
-                             "(EMBEDDING_BACKEND; with --reuse, the folder's own)")
-    parser.add_argument("--words", type=int, default=0,
-                        help="give this many of each request's gaps in words (text gaps)")
     parser.add_argument("--fresh-words", action="store_true",
                         help="timed requests' words new at every turn (none encoded before)")
     args = parser.parse_args()
