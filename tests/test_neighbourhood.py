@@ -86,3 +86,29 @@ def test_the_shares_a_build_keeps_are_those_a_search_finds(mixed_app):
         assert not kept[by_text & ~on_lists].any()  # not searched: in scope by their text
         # a version that kept no shares gates nothing (until its next full build)
         assert not outside_shares(replace(index, outside=None), ids).any()
+
+
+def test_a_resource_changed_since_the_full_build_is_searched_once_per_version(
+        tmp_path, framework, shipped_resources, encoder, make_app, database_url):
+    from recommender.indexing import neighbourhood
+    from recommender.indexing.build import apply_changes
+
+    app = make_app(tmp_path, framework, shipped_resources[:30], database_url)
+    with app.app_context():
+        session = db.session()
+        build_index(session, index_store(), encoder)
+        changed = replace(shipped_resources[3], description="How data managers on a research "
+                          "campus describe, store and share microscopy images.")
+        upsert_resources(session, [changed])
+        assert apply_changes(session, index_store(), encoder).deltas == 1
+        index = index_holder().get()
+        rid = session.scalar(select(Resource.id).where(Resource.url == changed.url))
+        ids = np.array([rid])
+        assert rid in index.overlay.ids
+        first = outside_shares(index, ids)
+        assert neighbourhood._SEARCHED[index.name] == {rid: float(first[0])}  # kept
+        vectors, _ = index.vectors_of(ids)
+        fresh = shares(index.vectors, ids, vectors,
+                       lambda x: index.nearest_similarity(x) >= IN_SCOPE_SIMILARITY)
+        np.testing.assert_array_equal(first, fresh)  # as a search finds it
+        np.testing.assert_array_equal(outside_shares(index, ids), first)

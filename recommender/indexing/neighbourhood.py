@@ -13,7 +13,8 @@ labels (docs/ranking.md).
 A full build (and a compaction) keeps the share of each resource in scope by its own text with
 the version (``IndexVersion.outside``; NaN for the others, which no gap takes anyway), as it
 keeps the nearest statement's similarity: one search per resource, once. A resource an
-incremental update changed is searched when asked (a few: compaction folds them in). The
+incremental update changed is searched when first asked, once per version (a few:
+compaction folds them in). The
 shares of resources an update did not change stay as the last full build left them until the
 next one, and a version written before shares were kept (or by a benchmark that keeps none)
 gates nothing: searching its whole pool per version or per request would cost seconds at
@@ -33,6 +34,8 @@ from recommender.indexing.suggestions import IN_SCOPE_SIMILARITY
 
 NEIGHBOURS = 10
 OUTSIDE_SHARE = 0.7
+_VERSIONS_KEPT = 2  # versions whose changed resources' searched shares are kept
+_SEARCHED: dict[str, dict[int, float]] = {}  # version name -> resource id -> share
 
 
 def shares(vectors: VectorIndex, ids: np.ndarray, queries: np.ndarray,
@@ -98,12 +101,27 @@ def outside_shares(index: IndexVersion, ids: np.ndarray) -> np.ndarray:
     held &= ~changed
     out[held] = index.outside[1][where[held]]
     if changed.any():
-        vectors, found = index.vectors_of(ids[changed])
-        searched = np.zeros(int(changed.sum()), dtype=np.float32)
-        searched[found] = shares(index.vectors, ids[changed][found], vectors[found],
-                                 lambda x: index.nearest_similarity(x) >= IN_SCOPE_SIMILARITY)
-        out[changed] = searched
+        out[changed] = _searched(index, ids[changed])
     return out
+
+
+def _searched(index: IndexVersion, ids: np.ndarray) -> np.ndarray:
+    """The shares of resources changed since the full build, searched once per version and
+    kept for it: a request on the path of gaps in words would otherwise search them again
+    (a flat search at 100k costs milliseconds)."""
+    kept = _SEARCHED.get(index.name)
+    if kept is None:
+        while len(_SEARCHED) >= _VERSIONS_KEPT:
+            _SEARCHED.pop(next(iter(_SEARCHED)))
+        kept = _SEARCHED[index.name] = {}
+    todo = np.array([rid for rid in ids.tolist() if rid not in kept], dtype=np.int64)
+    if len(todo):
+        vectors, found = index.vectors_of(todo)
+        searched = np.zeros(len(todo), dtype=np.float32)
+        searched[found] = shares(index.vectors, todo[found], vectors[found],
+                                 lambda x: index.nearest_similarity(x) >= IN_SCOPE_SIMILARITY)
+        kept.update(zip(todo.tolist(), searched.tolist(), strict=True))
+    return np.array([kept[rid] for rid in ids.tolist()], dtype=np.float32)
 
 
 def in_scope(index: IndexVersion, ids: np.ndarray, curated_any: np.ndarray) -> np.ndarray:
