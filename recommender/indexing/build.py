@@ -130,8 +130,7 @@ def build_index(session: Session, store: IndexStore, encoder: Encoder, *, force:
         name = store.publish(
             vectors, capability_ids, capability_vectors, wanted, dense=dense, lexical=lexical,
             lexical_stats=bm25.to_json(), nearest=closest,
-            outside=neighbourhood.kept(vectors, ids, matrix, closest,
-                                       neighbourhood.listed(dense, lexical)))
+            outside=neighbourhood.kept(vectors, ids, matrix, closest, dense, lexical))
         session.execute(delete(IndexOutbox).where(IndexOutbox.id <= outbox_high))
         session.commit()
     log.info("built index %s: %d resources, %d statements", name, vectors.count,

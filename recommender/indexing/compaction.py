@@ -51,9 +51,8 @@ def compact(store: IndexStore, lock_timeout: float = 3600) -> BuildOutcome:
         name = store.publish(vectors, loaded.capability_ids, loaded.capability_vectors,
                              manifest, dense=dense, lexical=loaded.lexical,
                              lexical_stats=loaded.lexical_stats, nearest=closest,
-                             outside=neighbourhood.kept(
-                                 vectors, ids, matrix, closest,
-                                 neighbourhood.listed(dense, loaded.lexical)))
+                             outside=neighbourhood.kept(vectors, ids, matrix, closest,
+                                                        dense, loaded.lexical))
     log.info("compacted index %s (%d deltas, %d resources changed) into %s",
              loaded.name, len(loaded.chain), loaded.overlay.size, name)
     return BuildOutcome("compacted", name, vectors.count, changed=loaded.overlay.size)

@@ -10,15 +10,15 @@ for at least ``OUTSIDE_SHARE`` of them is ranked for no gap (``recommender.ranki
 curator's mapping overrides it. Both were chosen on the train half of the judged sets without
 labels (docs/ranking.md).
 
-A full build (and a compaction) keeps the share of each resource in scope by its own text with
-the version (``IndexVersion.outside``; NaN for the others, which no gap takes anyway), as it
-keeps the nearest statement's similarity: one search per resource, once. A resource an
-incremental update changed is searched when first asked, once per version (a few:
-compaction folds them in). The
-shares of resources an update did not change stay as the last full build left them until the
-next one, and a version written before shares were kept (or by a benchmark that keeps none)
-gates nothing: searching its whole pool per version or per request would cost seconds at
-100k resources.
+A full build (and a compaction) keeps the share of each resource in scope by its own text and
+on some statement's dense or BM25 list with the version (``IndexVersion.outside``; 0, no gate,
+for those on no list; NaN for those out of scope by their text, which no gap takes anyway), as
+it keeps the nearest statement's similarity: one search per such resource, once. A resource
+an incremental update changed is searched when first asked, once per version (a few:
+compaction folds them in). The shares of resources an update did not change stay as the last
+full build left them until the next one, and a version written before shares were kept (or by
+a benchmark that keeps none) gates nothing: searching its whole pool per version or per
+request would cost seconds at 100k resources.
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ from collections.abc import Callable
 import numpy as np
 
 from indexes.ids import locate
+from indexes.neighbours import NeighbourLists
 from indexes.store import IndexVersion
 from indexes.vectors import VectorIndex
 from recommender.indexing.suggestions import IN_SCOPE_SIMILARITY
@@ -57,12 +58,12 @@ def shares(vectors: VectorIndex, ids: np.ndarray, queries: np.ndarray,
 
 
 def kept(vectors: VectorIndex, ids: np.ndarray, matrix: np.ndarray,
-         nearest: tuple[np.ndarray, np.ndarray], listed: np.ndarray
+         nearest: tuple[np.ndarray, np.ndarray], *lists: NeighbourLists
          ) -> tuple[np.ndarray, np.ndarray]:
     """What a full build keeps: (sorted ids, shares), the share of each resource in scope by
     its own text (``nearest``: sorted ids and their nearest statement's similarity) that is
-    on a statement's list (``listed``: the ids of the version's dense and BM25 lists), NaN
-    for those out of scope by their text, and 0 (no gate) for the rest. Searching only the
+    on one of the version's statement ``lists`` (dense and BM25), NaN for those out of scope
+    by their text, and 0 (no gate) for the rest. Searching only the
     listed ones bounds the build's cost by the lists' size (160 statements by their depth),
     not the catalogue's: every candidate of a statement gap is on a list; a gap in words also
     reaches the rest, which are then in scope by their own text alone."""
@@ -73,17 +74,18 @@ def kept(vectors: VectorIndex, ids: np.ndarray, matrix: np.ndarray,
         return found & (near[where] >= IN_SCOPE_SIMILARITY)
 
     order = np.argsort(ids, kind="stable")
-    ids, matrix = np.asarray(ids, dtype=np.int64)[order], matrix[order]
+    ids = np.asarray(ids, dtype=np.int64)[order]
     out = np.full(len(ids), np.nan, dtype=np.float32)
     mine = by_text(ids)
     out[mine] = 0.0
-    mine &= np.isin(ids, listed)
-    out[mine] = shares(vectors, ids[mine], matrix[mine], by_text)
+    mine &= np.isin(ids, listed(*lists))
+    # only the searched rows of the matrix are gathered (the whole of it is 1.5 GB at 1M)
+    out[mine] = shares(vectors, ids[mine], matrix[order[mine]], by_text)
     return ids, out
 
 
-def listed(*lists) -> np.ndarray:
-    """The resource ids on any of these neighbour lists (``NeighbourLists``)."""
+def listed(*lists: NeighbourLists) -> np.ndarray:
+    """The resource ids on any of these neighbour lists."""
     found = np.unique(np.concatenate([np.asarray(found.ids).ravel() for found in lists]))
     return found[found >= 0]
 
