@@ -21,6 +21,7 @@ from recommender.ranking.text_gaps import Column
 
 GOAL_REASON_SIMILARITY = 0.3
 EXPLAINED_GAPS = 3  # gaps explained in full per item; the rest are listed by id
+NOT_USEFUL_REASON = "ranked lower: other learners marked it not useful for this"
 
 
 def explained(lists: Mapping[str, Sequence[tuple[int, dict]]], scores: Scores,
@@ -54,10 +55,14 @@ def _items(shown: Sequence[tuple[int, dict]], scores: Scores, weak: set[tuple[in
     goal = s.goal_similarity[at].tolist() if s.goal_similarity is not None else None
     not_useful = s.not_useful[at].tolist() if s.not_useful is not None else None
     wording = [_Gap(gap, statements[gap.capability], req) for gap in gaps]
+    similarity, lexical_rank, curated = (values["similarity"], values["lexical_rank"],
+                                         values["curated"])
+    level_fit, per_gap = values["level_fit"], values["per_gap"]
     items = []
     for k, (i, fields) in enumerate(shown):
         serves = values["serves"][k]
-        served = [j for j in order[k] if serves[j] or (i, j) in weak]
+        served = [j for j in order[k] if serves[j] or (i, j) in weak] if weak else \
+            [j for j in order[k] if serves[j]]
         inferred = fields["inferred"]
         fit = archetype_fit[k]
         fit_reason = (f"it is written for {req.archetype}s"
@@ -65,15 +70,12 @@ def _items(shown: Sequence[tuple[int, dict]], scores: Scores, weak: set[tuple[in
         level_guess = _guessed(inferred.get("level"))
         inferred_names = sorted(inferred)
         item_goal = None if goal is None else goal[k]
-        because = []
-        for j in served[:EXPLAINED_GAPS]:
-            because.append(wording[j].because(
-                similarity=values["similarity"][k][j],
-                lexical_rank=values["lexical_rank"][k][j], curated=values["curated"][k][j],
-                weak=(i, j) in weak, fit=fit, fit_reason=fit_reason,
-                level_fit=values["level_fit"][k][j], level_guess=level_guess, goal=item_goal,
-                not_useful=not_useful is not None and not_useful[k][j] > 0,
-                score=values["per_gap"][k][j], inferred=list(inferred_names)))
+        item_not_useful = None if not_useful is None else not_useful[k]
+        because = [wording[j].because(
+            similarity[k][j], lexical_rank[k][j], curated[k][j], bool(weak) and (i, j) in weak,
+            fit, fit_reason, level_fit[k][j], level_guess, item_goal,
+            item_not_useful is not None and item_not_useful[j] > 0, per_gap[k][j],
+            inferred_names) for j in served[:EXPLAINED_GAPS]]
         items.append({
             **fields,
             "score": round(total[k], 4) if math.isfinite(total[k]) else None,
@@ -112,24 +114,28 @@ class _Gap:
                      "severity": gap.severity}
         self.words_fields = {"gap_text": " / ".join(gap.texts),
                              "statement_matched": gap.matched} if gap.texts else {}
+        self.curated_reason = f"a curator mapped it to {self.mapped}"
+        self.words_reason = f"it uses {self.words}"
         self.prefix = (f"Serves your gap \u201c{_short(gap.texts)}\u201d" if gap.texts and
                        not gap.matched else f"Serves your gap in {gap.capability}") + ": "
 
-    def because(self, *, similarity: float, lexical_rank: int, curated: bool, weak: bool,
+    def because(self, similarity: float, lexical_rank: int, curated: bool, weak: bool,
                 fit: bool, fit_reason: str | None, level_fit: bool, level_guess: str,
                 goal: float | None, not_useful: bool, score: float,
                 inferred: list[str]) -> dict:
+        """One reason; positional arguments, as it is called 60 times for a 10-gap answer."""
         if weak:
             match = "weak"
             reasons = [f"nothing in the catalogue matches this statement closely; this is "
                        f"among the nearest (similarity {similarity:.2f})"]
+        elif curated:
+            match = "curated"
+            reasons = [self.curated_reason]
         else:
-            match = "curated" if curated else "similar"
-            reasons = [f"a curator mapped it to {self.mapped}" if curated
-                       else f"its content is close to {self.target} (similarity "
-                            f"{similarity:.2f})"]
-            if 0 <= lexical_rank < 20 and not curated:
-                reasons.append(f"it uses {self.words}")
+            match = "similar"
+            reasons = [f"its content is close to {self.target} (similarity {similarity:.2f})"]
+            if 0 <= lexical_rank < 20:
+                reasons.append(self.words_reason)
         if fit:
             reasons.append(fit_reason)
         if level_fit:
@@ -137,23 +143,23 @@ class _Gap:
         if goal is not None and goal >= GOAL_REASON_SIMILARITY:
             reasons.append(f"it matches your goal ({goal:.2f})")
         if not_useful:
-            reasons.append("ranked lower: other learners marked it not useful for this")
-        return {
-            **self.head,
-            "match": match,
-            "score": round(score, 4),
-            "signals": {
-                "similarity": round(similarity, 4),
-                "lexical_rank": lexical_rank if lexical_rank >= 0 else None,
-                "curated": curated,
-                "archetype_fit": fit,
-                "level_fit": level_fit,
-                "goal_similarity": None if goal is None else round(goal, 4),
-            },
-            "inferred": inferred,
-            **self.words_fields,
-            "reason": self.prefix + "; ".join(reasons) + ".",
+            reasons.append(NOT_USEFUL_REASON)
+        out = self.head.copy()
+        out["match"] = match
+        out["score"] = round(score, 4)
+        out["signals"] = {
+            "similarity": round(similarity, 4),
+            "lexical_rank": lexical_rank if lexical_rank >= 0 else None,
+            "curated": curated,
+            "archetype_fit": fit,
+            "level_fit": level_fit,
+            "goal_similarity": None if goal is None else round(goal, 4),
         }
+        out["inferred"] = list(inferred)
+        if self.words_fields:
+            out.update(self.words_fields)
+        out["reason"] = self.prefix + "; ".join(reasons) + "."
+        return out
 
 
 def _short(texts: tuple[str, ...], most: int = 80) -> str:
