@@ -11,20 +11,27 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import select
 
+from catalogue.framework import load_framework as read_framework
+from catalogue.importers import read_resources
+from catalogue.importers.profiles import load_profile
+from catalogue.text import resource_text
 from recommender import create_app
 from recommender.cli import main
 from recommender.config import from_environment
 from recommender.content.framework import load_framework
 from recommender.content.store import upsert_resources
 from recommender.contract.validation import Gap, RecommendationRequest
+from recommender.indexing import neighbourhood
+from recommender.indexing.basis import indexed_statements, wanted_manifest
 from recommender.indexing.build import build_index
 from recommender.indexing.neighbourhood import OUTSIDE_SHARE, listed, outside_shares, shares
 from recommender.indexing.serving import index_holder, index_store, snapshot, statements
-from recommender.indexing.suggestions import IN_SCOPE_SIMILARITY
+from recommender.indexing.suggestions import IN_SCOPE_SIMILARITY, Candidate, Suggesters
+from recommender.ranking.evaluation import load_distractors
 from recommender.ranking.recommend import recommend
 from recommender.ranking.scoring import DEFAULT_WEIGHTS
 from recommender.storage import db, migrate
-from recommender.storage.models import Resource
+from recommender.storage.models import Resource, ResourceCapability
 
 DALIA = Path(__file__).parent / "data" / "external" / "nfdi4bioimage" \
     / "DALIA_training_materials.csv"
@@ -71,6 +78,22 @@ def test_a_record_near_a_statement_among_off_topic_neighbours_serves_no_gap(mixe
         assert pools.in_scope[view.curated_any[pools.rows]].all()
 
 
+def test_a_record_its_neighbourhood_takes_out_of_scope_is_mapped_to_no_statement(mixed_app,
+                                                                              encoder):
+    with mixed_app.app_context():
+        session, index = db.session(), index_holder().get()
+        row = session.scalar(select(Resource).where(Resource.url == TALKS))
+        suggested = set(session.scalars(select(ResourceCapability.capability_code).where(
+            ResourceCapability.resource_id == row.id, ResourceCapability.source == "suggested")))
+        assert suggested == set()
+        assert _suggested_by_its_text(session, index, row, encoder)
+        # while the records the gate leaves in scope keep theirs
+        gated = index.outside[0][neighbourhood.gated(index.outside[1])]
+        kept = set(session.scalars(select(ResourceCapability.resource_id).where(
+            ResourceCapability.source == "suggested")))
+        assert kept and not kept & set(gated.tolist())
+
+
 def test_the_shares_a_build_keeps_are_those_a_search_finds(mixed_app):
     with mixed_app.app_context():
         index = index_holder().get()
@@ -112,3 +135,36 @@ def test_a_resource_changed_since_the_full_build_is_searched_once_per_version(
                        lambda x: index.nearest_similarity(x) >= IN_SCOPE_SIMILARITY)
         np.testing.assert_array_equal(first, fresh)  # as a search finds it
         np.testing.assert_array_equal(outside_shares(index, ids), first)
+
+
+def test_a_record_an_update_adds_among_off_topic_neighbours_is_mapped_to_no_statement(
+        tmp_path, framework, shipped_resources, encoder, make_app):
+    from recommender.indexing.build import apply_changes
+
+    dalia = read_resources([DALIA], read_framework(), profile=load_profile("dalia")).resources
+    talks = next(r for r in dalia if r.url == TALKS)
+    off = load_distractors()
+    others = [r for r in dalia if r.url in off and r.url != TALKS]
+    app = make_app(tmp_path, framework, list(shipped_resources[:30]) + others)
+    with app.app_context():
+        session = db.session()
+        build_index(session, index_store(), encoder)
+        upsert_resources(session, [talks])
+        assert apply_changes(session, index_store(), encoder).deltas == 1
+        index = index_holder().get()
+        row = session.scalar(select(Resource).where(Resource.url == TALKS))
+        assert row.id in index.overlay.ids
+        assert outside_shares(index, np.array([row.id]))[0] >= OUTSIDE_SHARE - 1e-6
+        assert not session.scalars(select(ResourceCapability).where(
+            ResourceCapability.resource_id == row.id)).all()
+        assert _suggested_by_its_text(session, index, row, encoder)
+
+
+def _suggested_by_its_text(session, index, row: Resource, encoder) -> list:
+    """What the suggester maps the stored resource ``row`` to by its text alone (its own scope,
+    by cosine, lets in a record near a statement)."""
+    suggester = Suggesters(indexed_statements(session, wanted_manifest(session, encoder.name)),
+                           index.capability_vectors)
+    vector, _ = index.vectors_of(np.array([row.id]))
+    text = resource_text(row.title, row.description, row.topics)
+    return suggester.suggest(vector, [Candidate(text, row.level, row.archetypes)])[0]

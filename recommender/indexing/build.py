@@ -116,10 +116,6 @@ def build_index(session: Session, store: IndexStore, encoder: Encoder, *, force:
             done += len(batch)
             if progress:
                 progress(done, total)
-        store_labels(session, labels)
-        replace_suggestions(session, suggestions, suggester.frameworks, reviewed)
-        flag_near_duplicates(session, vectors, list(suggestions))
-        session.commit()  # before publishing: a web process reads them with the new version
         ids, matrix = vectors.matrix()
         lexical_scores = bm25.score(counts, np.array(lengths, dtype=np.float32))
         similarity = matrix @ capability_vectors.T
@@ -127,10 +123,17 @@ def build_index(session: Session, store: IndexStore, encoder: Encoder, *, force:
         dense = NeighbourLists.from_scores(ids, similarity)
         lexical = NeighbourLists.from_scores(np.array(all_ids, dtype=np.int64),
                                              lexical_scores, floor=0.0)
+        outside = neighbourhood.kept(vectors, ids, matrix, closest, dense, lexical)
+        del matrix, similarity
+        store_labels(session, labels)
+        flagged = list(suggestions)  # near-duplicates are looked for among all of them
+        neighbourhood.unsuggested(suggestions, *outside, curated)
+        replace_suggestions(session, suggestions, suggester.frameworks, reviewed)
+        flag_near_duplicates(session, vectors, flagged)
+        session.commit()  # before publishing: a web process reads them with the new version
         name = store.publish(
             vectors, capability_ids, capability_vectors, wanted, dense=dense, lexical=lexical,
-            lexical_stats=bm25.to_json(), nearest=closest,
-            outside=neighbourhood.kept(vectors, ids, matrix, closest, dense, lexical))
+            lexical_stats=bm25.to_json(), nearest=closest, outside=outside)
         session.execute(delete(IndexOutbox).where(IndexOutbox.id <= outbox_high))
         session.commit()
     log.info("built index %s: %d resources, %d statements", name, vectors.count,
@@ -175,12 +178,16 @@ def apply_changes(session: Session, store: IndexStore, encoder: Encoder, *,
                                  *default_statements(statements, loaded.capability_vectors))
         changed = _encode(rows, encoder, suggester, inferrer, curated)
         encoded_at = time.perf_counter()
-        store_labels(session, changed.labels)
-        replace_suggestions(session, changed.suggestions, suggester.frameworks,
-                            changed.reviewed)
         delta = delta_of(loaded, changed.ids, changed.texts, changed.vectors,
                          np.array(touched, dtype=np.int64), statements)
-        flag_near_duplicates(session, loaded.with_delta(delta).vectors, changed.ids.tolist())
+        updated = loaded.with_delta(delta)
+        store_labels(session, changed.labels)
+        # the changed resources' neighbourhoods in the updated catalogue, as ranking reads them
+        neighbourhood.unsuggested(changed.suggestions, changed.ids, neighbourhood.searched(
+            updated, changed.ids, changed.vectors), curated)
+        replace_suggestions(session, changed.suggestions, suggester.frameworks,
+                            changed.reviewed)
+        flag_near_duplicates(session, updated.vectors, changed.ids.tolist())
         # committed before the delta is published: a web process that takes the delta reads
         # the changed rows again (their inferred labels, flags) and must find them written
         session.commit()

@@ -8,7 +8,8 @@ it came with other records about research data and microscopy, and 8 of its 10 n
 of scope. A resource nobody curated whose ``NEIGHBOURS`` nearest resources are out of scope
 for at least ``OUTSIDE_SHARE`` of them is ranked for no gap (``recommender.ranking``); a
 curator's mapping overrides it. Both were chosen on the train half of the judged sets without
-labels (docs/ranking.md).
+labels (docs/ranking.md). Such a record is suggested for no statement either
+(``unsuggested``), so coverage does not count it where no list lets it serve.
 
 A full build (and a compaction) keeps the share of each resource in scope by its own text and
 on some statement's dense or BM25 list with the version (``IndexVersion.outside``; 0, no gate,
@@ -23,7 +24,7 @@ request would cost seconds at 100k resources.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 
 import numpy as np
 
@@ -107,6 +108,32 @@ def outside_shares(index: IndexVersion, ids: np.ndarray) -> np.ndarray:
     return out
 
 
+def searched(index: IndexVersion, ids: np.ndarray, vectors: np.ndarray) -> np.ndarray:
+    """The shares of these resources (with their ``vectors``) in ``index``, searched now."""
+    return shares(index.vectors, ids, vectors,
+                  lambda x: index.nearest_similarity(x) >= IN_SCOPE_SIMILARITY)
+
+
+def gated(shares: np.ndarray) -> np.ndarray:
+    """(n,) bool: the shares that take a resource nobody curated out of scope (a share is a
+    count over ``NEIGHBOURS`` kept as float32: 7 of 10 must reach 0.7), and NaN, kept for a
+    resource out of scope by its own text."""
+    return ~(np.asarray(shares) < OUTSIDE_SHARE - 1e-6)
+
+
+def unsuggested(suggestions: dict[int, list], ids: np.ndarray, shares: np.ndarray,
+                curated: Collection[int]) -> int:
+    """Empties, in place, the suggested statements of each resource nobody curated whose
+    neighbourhood takes it out of scope (``ids`` with their ``shares``): a record ranked for
+    no gap is mapped to none, so coverage does not count it either. How many it emptied."""
+    emptied = 0
+    for rid in np.asarray(ids)[gated(shares)].tolist():
+        if suggestions.get(rid) and rid not in curated:
+            suggestions[rid] = []
+            emptied += 1
+    return emptied
+
+
 def _searched(index: IndexVersion, ids: np.ndarray) -> np.ndarray:
     """The shares of resources changed since the full build, searched once per version and
     kept for it: a request on the path of gaps in words would otherwise search them again
@@ -119,10 +146,9 @@ def _searched(index: IndexVersion, ids: np.ndarray) -> np.ndarray:
     todo = np.array([rid for rid in ids.tolist() if rid not in kept], dtype=np.int64)
     if len(todo):
         vectors, found = index.vectors_of(todo)
-        searched = np.zeros(len(todo), dtype=np.float32)
-        searched[found] = shares(index.vectors, todo[found], vectors[found],
-                                 lambda x: index.nearest_similarity(x) >= IN_SCOPE_SIMILARITY)
-        kept.update(zip(todo.tolist(), searched.tolist(), strict=True))
+        out = np.zeros(len(todo), dtype=np.float32)
+        out[found] = searched(index, todo[found], vectors[found])
+        kept.update(zip(todo.tolist(), out.tolist(), strict=True))
     return np.array([kept[rid] for rid in ids.tolist()], dtype=np.float32)
 
 
@@ -133,6 +159,5 @@ def in_scope(index: IndexVersion, ids: np.ndarray, curated_any: np.ndarray) -> n
     near = index.nearest_similarity(ids) >= IN_SCOPE_SIMILARITY
     check = near & ~curated_any
     ok = near.copy()
-    # a share is a count over NEIGHBOURS kept as float32: 7 of 10 must reach 0.7
-    ok[check] = outside_shares(index, ids[check]) < OUTSIDE_SHARE - 1e-6
+    ok[check] = ~gated(outside_shares(index, ids[check]))
     return curated_any | ok
