@@ -6,9 +6,10 @@ from sqlalchemy import Column, Integer, MetaData, Table, func, select
 from sqlalchemy import exc as sa_exc
 
 from recommender.content.views import PUBLIC_COLUMNS, public_fields
+from recommender.contract.openapi.schemas import DEFAULT_LIMIT, MAX_GAPS
 from recommender.ranking.recommend import _NET_FEEDBACK, _SHOWN
 from recommender.storage import db
-from recommender.storage.driver_reads import DriverRead, Reads
+from recommender.storage.driver_reads import DriverRead, Reads, prepare_all
 from recommender.storage.models import Feedback, Learner, Resource
 
 
@@ -80,6 +81,28 @@ def test_a_read_is_compiled_once_per_length_and_an_empty_list_reads_nothing(stor
         reads.close()
         assert reads._connection is None and not db.session().in_transaction()
     assert len(read._compiled) == 2  # lengths 2 and 3
+
+
+def test_a_worker_start_compiles_the_reads_of_every_gap_count_and_a_default_page(stored):
+    app, ids = stored
+    with app.app_context():
+        dialect = db.engine().dialect
+        for read in (_NET_FEEDBACK, _SHOWN):
+            read._compiled.clear()
+        prepare_all(dialect)
+        assert {k[1] for k in _NET_FEEDBACK._compiled} == set(range(1, MAX_GAPS + 1))
+        assert {k[1] for k in _SHOWN._compiled} == set(range(1, 2 * DEFAULT_LIMIT + 1))
+        compiled = {read: dict(read._compiled) for read in (_NET_FEEDBACK, _SHOWN)}
+        reads = Reads(db.session())
+        for n in (1, 7, MAX_GAPS):  # what a request reads then compiles nothing
+            _NET_FEEDBACK.rows(reads, codes=[f"{k}.1" for k in range(n)], framework="dart-ed")
+        assert len(_SHOWN.rows(reads, ids=ids[:2 * DEFAULT_LIMIT])) == 2 * DEFAULT_LIMIT
+        reads.close()
+        assert {read: read._compiled for read in compiled} == compiled
+        # a page longer than the default compiles when first read
+        with Reads(db.session()) as reads:
+            _SHOWN.rows(reads, ids=ids[:2 * DEFAULT_LIMIT + 1])
+        assert (dialect.name, 2 * DEFAULT_LIMIT + 1) in _SHOWN._compiled
 
 
 def test_columns_a_driver_reads_its_own_way_are_refused(stored):

@@ -7,8 +7,10 @@ import threading
 from pathlib import Path
 
 from recommender import create_app
+from recommender.contract.openapi.schemas import MAX_GAPS
 from recommender.indexing import serving
 from recommender.problems import CONTENT_TYPE
+from recommender.ranking.recommend import _NET_FEEDBACK, _SHOWN
 from tests.conftest import app_config
 
 
@@ -116,6 +118,8 @@ def test_readyz_is_not_ready_while_a_worker_warms_up(tmp_path, framework, served
                 errors.append(exc)
 
     caplog.set_level(logging.INFO, "recommender.indexing")
+    for read in (_NET_FEEDBACK, _SHOWN):
+        read._compiled.clear()
     with app.app_context():
         assert serving.index_holder().get().name == version  # loaded: only the rest waits
     with serving._snapshot_lock:
@@ -132,5 +136,7 @@ def test_readyz_is_not_ready_while_a_worker_warms_up(tmp_path, framework, served
     assert errors == []
     assert client.get("/readyz").status_code == 200
     assert version in app.extensions["snapshots"]
+    # the reads of every gap count compiled too (docs/performance.md, "A worker's first request")
+    assert len(_NET_FEEDBACK._compiled) == MAX_GAPS and _SHOWN._compiled
     assert any(r.getMessage().startswith("warmed up in ") and version in r.getMessage()
                for r in caplog.records)

@@ -18,7 +18,7 @@ from catalogue.framework import ARCHETYPE_BADGES, DEFAULT_FRAMEWORK
 from recommender.contract import schema_check
 from recommender.contract.openapi import schemas
 from recommender.contract.openapi.operations import of
-from recommender.contract.openapi.schemas import recommendation_request
+from recommender.contract.openapi.schemas import DEFAULT_LIMIT, recommendation_request
 from recommender.contract.query import NUL, refused
 from recommender.contract.statement_errors import role_error, statement_error
 from recommender.problems import Problem, invalid
@@ -197,7 +197,8 @@ def parse_recommendation(body: dict, capabilities: set[str], max_limit: int,
     return RecommendationRequest(
         archetype=archetype, gaps=tuple(gaps.values()), text_gaps=tuple(text_gaps),
         free_text=(body.get("free_text") or "").strip() or None,
-        limit=body.get("limit", 10), assessment_id=assessment_id, page=body.get("page", 1),
+        limit=body.get("limit", DEFAULT_LIMIT), assessment_id=assessment_id,
+        page=body.get("page", 1),
         learner_id=body.get("learner_id"),
         framework=body.get("framework") or DEFAULT_FRAMEWORK,
         filters=Filters(

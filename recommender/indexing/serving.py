@@ -21,7 +21,7 @@ from recommender.indexing.holder import IndexHolder
 from recommender.indexing.snapshot import Snapshot
 from recommender.indexing.snapshot import load as load_snapshot
 from recommender.indexing.snapshot import patch as patch_snapshot
-from recommender.storage import db
+from recommender.storage import db, driver_reads
 
 _snapshot_lock = threading.Lock()
 log = logging.getLogger(__name__)
@@ -147,6 +147,7 @@ def warm() -> None:
             _ready(index)
         model = encoder()
         model.encode(["a learner's gap in their own words"])
+        driver_reads.prepare_all(db.engine().dialect)
         gc.freeze()
     finally:
         current_app.extensions["warming"] = False

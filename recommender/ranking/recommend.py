@@ -21,6 +21,7 @@ from indexes.embedding import Encoder
 from indexes.ids import locate
 from indexes.store import IndexVersion
 from recommender.content.views import PUBLIC_COLUMNS, public_fields
+from recommender.contract.openapi.schemas import DEFAULT_LIMIT, MAX_GAPS
 from recommender.contract.validation import Gap, RecommendationRequest
 from recommender.indexing.snapshot import ARCHETYPE_BITS, Snapshot
 from recommender.indexing.views import version_of
@@ -43,8 +44,11 @@ _NET_FEEDBACK = DriverRead(lambda codes: (
            func.count().label("marks"))
     .where(Feedback.framework == bindparam("framework"), Feedback.capability_code.in_(codes),
            Feedback.verdict.in_([literal("useful"), literal("not_useful")]))
-    .group_by(Feedback.resource_id, Feedback.capability_code, Feedback.verdict)), ["codes"])
-_SHOWN = DriverRead(lambda ids: select(*PUBLIC_COLUMNS).where(Resource.id.in_(ids)), ["ids"])
+    .group_by(Feedback.resource_id, Feedback.capability_code, Feedback.verdict)), ["codes"],
+    prepared=range(1, MAX_GAPS + 1))
+# the shown resources of a default page (both lists) compiled as a worker starts
+_SHOWN = DriverRead(lambda ids: select(*PUBLIC_COLUMNS).where(Resource.id.in_(ids)), ["ids"],
+                    prepared=range(1, 2 * DEFAULT_LIMIT + 1))
 
 
 def recommend(req: RecommendationRequest, index: IndexVersion, snapshot: Snapshot,

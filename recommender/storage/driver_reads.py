@@ -15,6 +15,7 @@ floats, JSON), so a read here gives what the same select through a session gives
 
 from __future__ import annotations
 
+import weakref
 from collections import namedtuple
 from collections.abc import Callable, Sequence
 
@@ -27,15 +28,22 @@ from sqlalchemy.sql import Select
 PLAIN_TYPES = (Integer, String, Float)  # Text is a String
 
 
+_READS: weakref.WeakSet[DriverRead] = weakref.WeakSet()  # every read, for prepare_all
+
+
 class DriverRead:
     """A SELECT built by ``build(**placeholders)`` for each combination of list lengths,
     where ``placeholders[name]`` is the list of bind parameters standing for list ``name``;
-    compiled once per dialect and lengths, and run on a DBAPI cursor."""
+    compiled once per dialect and lengths, and run on a DBAPI cursor. ``prepared``: the
+    lengths (of a read of one list) that ``prepare_all`` compiles before any request."""
 
-    def __init__(self, build: Callable[..., Select], lists: Sequence[str]):
+    def __init__(self, build: Callable[..., Select], lists: Sequence[str],
+                 prepared: Sequence[int] = ()):
         self._build = build
         self._lists = tuple(lists)
         self._compiled: dict[tuple, tuple[str, tuple[str, ...] | None, dict, type, tuple]] = {}
+        self._prepared = tuple(prepared) if len(self._lists) == 1 else ()
+        _READS.add(self)
 
     def rows(self, connection: Reads, **params) -> list:
         """The rows for these parameters (a list parameter given as a sequence of values)."""
@@ -62,6 +70,13 @@ class DriverRead:
             found = [_decoded(row, json_at) for row in found]
         return [row_type._make(row) for row in found]
 
+    def prepare(self, dialect: Dialect) -> None:
+        """Compile the read for each of its ``prepared`` lengths now (about 3 ms each)."""
+        for n in self._prepared:
+            key = (dialect.name, n)
+            if key not in self._compiled:
+                self._compile(dialect, key, (n,))
+
     def _compile(self, dialect: Dialect, key: tuple, lengths: tuple[int, ...]) -> tuple:
         placeholders = {name: [bindparam(f"{name}_{k}") for k in range(n)]
                         for name, n in zip(self._lists, lengths, strict=True)}
@@ -83,6 +98,13 @@ class DriverRead:
         json_at = tuple(k for k, c in enumerate(columns) if isinstance(c.type, JSON))
         self._compiled[key] = (compiled.string, order, fixed, row_type, json_at)
         return self._compiled[key]
+
+
+def prepare_all(dialect: Dialect) -> None:
+    """Compile every read for its ``prepared`` lengths, as a web worker starts: each length
+    compiles once per process, which the first request of that length would otherwise pay."""
+    for read in _READS:
+        read.prepare(dialect)
 
 
 class Reads:

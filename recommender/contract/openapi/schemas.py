@@ -30,6 +30,7 @@ ROLE = {"type": "string", "pattern": "^[a-z0-9][a-z0-9-]{0,39}$",
         "examples": ARCHETYPES,
         "x-error": "must be a role id: lower-case letters, digits and hyphens"}
 MAX_GAPS = 60
+DEFAULT_LIMIT = 10  # items per list when a request gives no limit
 MAX_FREE_TEXT = 1000
 MAX_PAGE = 100
 SEVERITIES = (1, 2, 3)
@@ -134,8 +135,8 @@ def recommendation_request(max_limit: int) -> dict:
                                        "description": "The id of a stored assessment"}),
             "free_text": nullable({"type": "string", "maxLength": MAX_FREE_TEXT,
                                    "description": "The learner's goal in their own words"}),
-            "limit": {"type": "integer", "minimum": 1, "maximum": max_limit, "default": 10,
-                      "description": "Items per list"},
+            "limit": {"type": "integer", "minimum": 1, "maximum": max_limit,
+                      "default": DEFAULT_LIMIT, "description": "Items per list"},
             "page": {"type": "integer", "minimum": 1, "maximum": MAX_PAGE, "default": 1},
             "learner_id": nullable(LEARNER_ID),
             "filters": nullable(FILTERS),
