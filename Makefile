@@ -31,7 +31,9 @@ run: $(STAMP) $(ASSETS)
 test: $(STAMP) $(ASSETS) chromium
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
-	$(BIN)/pytest
+	# one pytest process per core (pytest-xdist), each test file kept in one process: a file's
+	# tests share its module fixtures and its own Redis database number
+	$(BIN)/pytest -n auto --dist loadfile
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

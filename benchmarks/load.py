@@ -84,6 +84,17 @@ def served_version(port: int) -> str | None:
         connection.close()
 
 
+def wait_ready(log: Path, worker: subprocess.Popen, timeout: float = 300) -> None:
+    """Until the worker logs that it is ready, i.e. its broker (a SQLite file here) is set up:
+    a publish while it creates the broker's tables fails, the build stays in the outbox, and
+    this run has no beat to flush it again."""
+    deadline = time.monotonic() + timeout
+    while b" ready." not in log.read_bytes():
+        if worker.poll() is not None or time.monotonic() > deadline:
+            raise SystemExit(f"the worker did not start; see {log}")
+        time.sleep(0.1)
+
+
 def background_change(env: dict, source: Path, port: int, before: str, seconds: float,
                       out: dict) -> None:
     """Import the rest of the catalogue with the CLI, then wait for a web worker to serve the
@@ -135,6 +146,7 @@ def main() -> None:
     worker_log = (folder / "worker.log").open("wb")
     worker = start_worker(env, log_file=worker_log)
     try:
+        wait_ready(folder / "worker.log", worker)
         # the worker builds the first version (model, statements, resources) from this import
         done = run_import(env, first)
         if done.returncode != 0:

@@ -14,7 +14,8 @@ from sqlalchemy import create_engine, text
 
 from catalogue.framework import load_framework
 from catalogue.importers import read_resources, shipped_files
-from indexes.embedding import DEFAULT_MODEL, get_encoder
+from indexes.embedding import DEFAULT_MODEL, get_encoder, set_encoder_threads
+from indexes.vectors import set_search_threads
 from recommender import create_app, logs
 from recommender.content.framework import load_framework as store_framework
 from recommender.content.store import upsert_resources
@@ -30,6 +31,18 @@ settings.register_profile("bounded", max_examples=60, deadline=None, database=No
 settings.register_profile("thorough", max_examples=3000, deadline=None, database=None,
                           suppress_health_check=[HealthCheck.too_slow])
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "bounded"))
+
+
+def pytest_configure(config):
+    """Under pytest-xdist (`make test` runs one process per core), each process computes on
+    its share of the cores: two processes of two threads each on two cores wait for each
+    other (encoding the shipped catalogue twice at once: 25 s on one thread each, 33 s on
+    two). Only this process: the servers and workers a test starts keep their defaults."""
+    workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
+    if workers > 1:
+        threads = max(1, (os.cpu_count() or 1) // workers)
+        set_encoder_threads(threads)
+        set_search_threads(threads)
 
 
 @pytest.fixture(scope="session")
