@@ -11,7 +11,6 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import select
 
-from catalogue.framework import load_framework as read_framework
 from catalogue.importers import read_resources
 from catalogue.importers.profiles import load_profile
 from catalogue.text import resource_text
@@ -141,7 +140,7 @@ def test_a_record_an_update_adds_among_off_topic_neighbours_is_mapped_to_no_stat
         tmp_path, framework, shipped_resources, encoder, make_app):
     from recommender.indexing.build import apply_changes
 
-    dalia = read_resources([DALIA], read_framework(), profile=load_profile("dalia")).resources
+    dalia = read_resources([DALIA], framework, profile=load_profile("dalia")).resources
     talks = next(r for r in dalia if r.url == TALKS)
     off = load_distractors()
     others = [r for r in dalia if r.url in off and r.url != TALKS]

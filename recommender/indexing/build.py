@@ -183,8 +183,8 @@ def apply_changes(session: Session, store: IndexStore, encoder: Encoder, *,
         updated = loaded.with_delta(delta)
         store_labels(session, changed.labels)
         # the changed resources' neighbourhoods in the updated catalogue, as ranking reads them
-        neighbourhood.unsuggested(changed.suggestions, changed.ids, neighbourhood.searched(
-            updated, changed.ids, changed.vectors), curated)
+        neighbourhood.unsuggested_changed(changed.suggestions, updated, changed.ids,
+                                          changed.vectors, curated)
         replace_suggestions(session, changed.suggestions, suggester.frameworks,
                             changed.reviewed)
         flag_near_duplicates(session, updated.vectors, changed.ids.tolist())

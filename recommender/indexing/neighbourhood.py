@@ -122,16 +122,25 @@ def gated(shares: np.ndarray) -> np.ndarray:
 
 
 def unsuggested(suggestions: dict[int, list], ids: np.ndarray, shares: np.ndarray,
-                curated: Collection[int]) -> int:
+                curated: Collection[int]) -> None:
     """Empties, in place, the suggested statements of each resource nobody curated whose
     neighbourhood takes it out of scope (``ids`` with their ``shares``): a record ranked for
-    no gap is mapped to none, so coverage does not count it either. How many it emptied."""
-    emptied = 0
+    no gap is mapped to none, so coverage does not count it either."""
     for rid in np.asarray(ids)[gated(shares)].tolist():
         if suggestions.get(rid) and rid not in curated:
             suggestions[rid] = []
-            emptied += 1
-    return emptied
+
+
+def unsuggested_changed(suggestions: dict[int, list], index: IndexVersion, ids: np.ndarray,
+                        vectors: np.ndarray, curated: Collection[int]) -> None:
+    """``unsuggested`` for the resources an update changed (``ids``, ``vectors``), their
+    neighbourhoods searched in the updated ``index``: only those with suggestions and nobody's
+    curation, as no other can lose any."""
+    asked = np.array([bool(suggestions.get(rid)) and rid not in curated
+                      for rid in ids.tolist()], dtype=bool)
+    if asked.any():
+        unsuggested(suggestions, ids[asked], searched(index, ids[asked], vectors[asked]),
+                    curated)
 
 
 def _searched(index: IndexVersion, ids: np.ndarray) -> np.ndarray:

@@ -61,8 +61,7 @@ def _items(shown: Sequence[tuple[int, dict]], scores: Scores, weak: set[tuple[in
     items = []
     for k, (i, fields) in enumerate(shown):
         serves = values["serves"][k]
-        served = [j for j in order[k] if serves[j] or (i, j) in weak] if weak else \
-            [j for j in order[k] if serves[j]]
+        served = [j for j in order[k] if serves[j] or (i, j) in weak]
         inferred = fields["inferred"]
         fit = archetype_fit[k]
         fit_reason = (f"it is written for {req.archetype}s"
@@ -72,7 +71,7 @@ def _items(shown: Sequence[tuple[int, dict]], scores: Scores, weak: set[tuple[in
         item_goal = None if goal is None else goal[k]
         item_not_useful = None if not_useful is None else not_useful[k]
         because = [wording[j].because(
-            similarity[k][j], lexical_rank[k][j], curated[k][j], bool(weak) and (i, j) in weak,
+            similarity[k][j], lexical_rank[k][j], curated[k][j], (i, j) in weak,
             fit, fit_reason, level_fit[k][j], level_guess, item_goal,
             item_not_useful is not None and item_not_useful[j] > 0, per_gap[k][j],
             inferred_names) for j in served[:EXPLAINED_GAPS]]

@@ -42,7 +42,9 @@ class DriverRead:
         self._build = build
         self._lists = tuple(lists)
         self._compiled: dict[tuple, tuple[str, tuple[str, ...] | None, dict, type, tuple]] = {}
-        self._prepared = tuple(prepared) if len(self._lists) == 1 else ()
+        if prepared and len(self._lists) != 1:
+            raise ValueError("prepared lengths are for a read of one list")
+        self._prepared = tuple(prepared)
         _READS.add(self)
 
     def rows(self, connection: Reads, **params) -> list:
